@@ -1,0 +1,42 @@
+"""Multilingual news summarisation: English, Ukrainian and Russian.
+
+>>> import summarize
+>>> summarize.Summarizer(method="lead", sentences=1).summarize("Ціни зросли. Уряд мовчить.").text
+'Ціни зросли.'
+
+Importing the package is cheap: torch and transformers are imported only when
+an abstractive model is loaded.
+"""
+
+from ._version import __version__
+from .errors import (
+    InvalidInputError,
+    InvalidOptionError,
+    MissingDependencyError,
+    ModelNotAvailableError,
+    SummarizeError,
+    UnsupportedLanguageError,
+)
+from .generation import GenerationSettings
+from .languages import detect_language, split_sentences
+from .presets import PRESETS, Preset
+from .summarizer import Summarizer, Summary, TruncationWarning, summarize
+
+__all__ = [
+    "PRESETS",
+    "GenerationSettings",
+    "InvalidInputError",
+    "InvalidOptionError",
+    "MissingDependencyError",
+    "ModelNotAvailableError",
+    "Preset",
+    "Summarizer",
+    "Summary",
+    "SummarizeError",
+    "TruncationWarning",
+    "UnsupportedLanguageError",
+    "__version__",
+    "detect_language",
+    "split_sentences",
+    "summarize",
+]

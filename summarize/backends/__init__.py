@@ -1,0 +1,46 @@
+"""Generation backends: what turns token ids into summary token ids.
+
+``BACKENDS`` maps a name to ``"module:Class"``; the module is imported only
+when the backend is built, so ``import summarize`` never imports torch.
+Every backend takes the same batches (lists of token ids, already chunked and
+length-sorted by :class:`~summarize.Summarizer`) and the same
+:class:`~summarize.generation.GenerationSettings`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Protocol, Sequence
+
+from ..errors import InvalidOptionError, choices
+from ..generation import GenerationSettings
+
+BACKENDS: dict[str, str] = {
+    "torch": "summarize.backends.torch:TorchBackend",
+}
+
+
+class Backend(Protocol):
+    """What a backend provides."""
+
+    name: str
+    device: str
+    dtype: str
+
+    def generate(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        start_token: int | None,
+    ) -> list[list[int]]:
+        """Summary token ids (no start, end or pad tokens) for each input."""
+        ...
+
+
+def create_backend(name: str, checkpoint: Any, **options: Any) -> Backend:
+    """Build the backend called ``name`` for a loaded checkpoint."""
+    if name not in BACKENDS:
+        raise InvalidOptionError(f"unknown backend {name!r}; valid backends are {choices(BACKENDS)}")
+    module_name, class_name = BACKENDS[name].split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(checkpoint, **options)

@@ -1,0 +1,171 @@
+"""The PyTorch backend: transformers' ``generate`` on CPU, CUDA or MPS."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any, Sequence
+
+import torch
+
+from ..errors import InvalidOptionError, ModelNotAvailableError, choices
+from ..generation import GenerationSettings
+from ..models.loading import NO_FP16_TYPES, Checkpoint
+
+logger = logging.getLogger(__name__)
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def resolve_device(device: str) -> str:
+    """``"auto"`` -> CUDA, then MPS, then CPU; anything else is checked.
+
+    >>> resolve_device("cpu")
+    'cpu'
+    """
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return "mps"
+        return "cpu"
+    kind = device.split(":")[0] if isinstance(device, str) else None
+    if kind not in ("cpu", "cuda", "mps"):
+        raise InvalidOptionError(
+            f"unknown device {device!r}; valid devices are 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
+        )
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise InvalidOptionError(
+            f"device {device!r} was asked for, but CUDA is not available "
+            f"(torch {torch.__version__}); use device='cpu' or 'auto'"
+        )
+    if kind == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise InvalidOptionError(f"device {device!r} was asked for, but MPS is not available")
+    return device
+
+
+def resolve_dtype(dtype: str, device: str, model_type: str) -> str:
+    """``"auto"``: bf16 on CUDA where supported, fp32 elsewhere; never fp16 for T5.
+
+    >>> resolve_dtype("auto", "cpu", "mt5")
+    'float32'
+    """
+    if dtype == "auto":
+        if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+            return "bfloat16"
+        return "float32"
+    if dtype not in DTYPES:
+        raise InvalidOptionError(f"unknown dtype {dtype!r}; valid dtypes are {choices(['auto', *DTYPES])}")
+    if dtype == "float16" and model_type in NO_FP16_TYPES:
+        raise InvalidOptionError(
+            f"dtype 'float16' is refused for {model_type!r} models: their activations "
+            "overflow float16 and the output becomes NaN; use 'bfloat16' or 'float32'"
+        )
+    return dtype
+
+
+class TorchBackend:
+    """Runs a transformers seq2seq model.
+
+    Args:
+        checkpoint: the loaded checkpoint (tokenizer and config).
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``.
+        dtype: ``"auto"``, ``"float32"``, ``"bfloat16"`` or ``"float16"``.
+    """
+
+    name = "torch"
+
+    def __init__(self, checkpoint: Checkpoint, device: str = "auto", dtype: str = "auto", **unused: Any):
+        if unused:
+            raise InvalidOptionError(
+                f"option(s) {', '.join(map(repr, unused))} do not apply to the torch backend"
+            )
+        from transformers import AutoModelForSeq2SeqLM
+
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device, checkpoint.model_type)
+        try:
+            model = AutoModelForSeq2SeqLM.from_pretrained(
+                checkpoint.source,
+                revision=checkpoint.revision,
+                dtype=DTYPES[self.dtype],
+            )
+        except OSError as exc:
+            raise ModelNotAvailableError(
+                f"the weights of model {checkpoint.source!r} could not be loaded: {exc}"
+            ) from exc
+        self.model = model.to(self.device).eval()
+        self.pad_token_id = checkpoint.tokenizer.pad_token_id
+        self.eos_token_id = checkpoint.tokenizer.eos_token_id
+        # Lengths are always given as max/min_new_tokens; a max_length left in the
+        # checkpoint's generation_config would clash with them (and warn).
+        self.model.generation_config.max_length = None
+        self.model.generation_config.min_length = None
+        self._base_config = copy.deepcopy(self.model.generation_config)
+
+    def generate(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        start_token: int | None,
+    ) -> list[list[int]]:
+        """Generate for one batch; on CUDA out-of-memory, retry in halves."""
+        try:
+            return self._generate(batch, settings, start_token)
+        except torch.OutOfMemoryError:
+            if len(batch) == 1:
+                raise
+            torch.cuda.empty_cache()
+            half = len(batch) // 2
+            logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
+            return self.generate(batch[:half], settings, start_token) + self.generate(
+                batch[half:], settings, start_token
+            )
+
+    def _generate(
+        self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_token: int | None
+    ) -> list[list[int]]:
+        longest = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), longest), self.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            attention_mask[row, : len(ids)] = 1
+        config = copy.deepcopy(self._base_config)
+        config.update(**_generate_kwargs(settings))
+        if start_token is not None:
+            config.decoder_start_token_id = start_token
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=input_ids.to(self.device),
+                attention_mask=attention_mask.to(self.device),
+                generation_config=config,
+            )
+        # Row 0 of each output is the decoder start token; drop it and stop at eos.
+        results = []
+        for row in out[:, 1:].tolist():
+            tokens = []
+            for tok in row:
+                if tok == self.eos_token_id:
+                    break
+                if tok != self.pad_token_id:
+                    tokens.append(tok)
+            results.append(tokens)
+        return results
+
+
+def _generate_kwargs(settings: GenerationSettings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "num_beams": settings.num_beams,
+        "max_new_tokens": settings.max_new_tokens,
+        "min_new_tokens": settings.min_new_tokens,
+        "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+        "length_penalty": settings.length_penalty,
+        "do_sample": settings.do_sample,
+    }
+    if settings.do_sample:
+        kwargs.update(temperature=settings.temperature, top_k=settings.top_k, top_p=settings.top_p)
+    else:
+        kwargs.update(temperature=None, top_k=None, top_p=None)
+    return kwargs

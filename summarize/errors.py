@@ -1,0 +1,48 @@
+"""The exceptions `summarize` raises.
+
+Every error a caller can cause derives from :class:`SummarizeError`, so one
+``except SummarizeError`` handles them all; each subclass also derives from the
+built-in exception a caller would expect (``ValueError`` for bad values,
+``OSError`` for files and models that cannot be read, ``ImportError`` for a
+missing optional extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class SummarizeError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InvalidInputError(SummarizeError, ValueError):
+    """The text (or file, or record) given cannot be summarised as it is."""
+
+
+class UnsupportedLanguageError(SummarizeError, ValueError):
+    """A language the library, or the chosen model, does not serve."""
+
+
+class InvalidOptionError(SummarizeError, ValueError):
+    """An option with an unknown name or a value outside its accepted range."""
+
+
+class ModelNotAvailableError(SummarizeError, OSError):
+    """A model that cannot be loaded: not downloaded, not a checkpoint, not seq2seq."""
+
+
+class MissingDependencyError(SummarizeError, ImportError):
+    """An optional extra that a feature needs is not installed."""
+
+
+def choices(values: Iterable[object]) -> str:
+    """Format accepted values for an error message: ``'a', 'b' or 'c'``.
+
+    >>> choices(["en", "ru", "uk"])
+    "'en', 'ru' or 'uk'"
+    """
+    items = [repr(v) for v in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,139 @@
+"""Decoding settings: what they are, which values are valid, how they combine.
+
+Settings come from four places, later ones winning: the library's defaults,
+the checkpoint's own ``generation_config``, the preset (the settings a
+checkpoint was evaluated with) and the caller's keyword arguments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidOptionError, choices
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Decoding settings for abstractive summarisation.
+
+    Attributes:
+        num_beams: beam width; 1 is greedy search.
+        max_new_tokens: most tokens a summary may have.
+        min_new_tokens: fewest tokens a summary may have.
+        no_repeat_ngram_size: forbid repeating any n-gram of this size (0: off).
+        length_penalty: exponent on length in beam scores (> 1 favours long).
+        do_sample: sample instead of searching (off by default: summaries
+            should be reproducible).
+        temperature, top_k, top_p: sampling settings, used with do_sample.
+    """
+
+    num_beams: int = 4
+    max_new_tokens: int = 128
+    min_new_tokens: int = 0
+    no_repeat_ngram_size: int = 3
+    length_penalty: float = 1.0
+    do_sample: bool = False
+    temperature: float = 1.0
+    top_k: int = 50
+    top_p: float = 1.0
+
+    def replace(self, **options: Any) -> GenerationSettings:
+        """Return a copy with ``options`` applied, after validating them.
+
+        >>> GenerationSettings().replace(num_beams=1).num_beams
+        1
+        >>> GenerationSettings().replace(beams=2)
+        Traceback (most recent call last):
+        ...
+        summarize.errors.InvalidOptionError: unknown generation option 'beams'; valid options are 'do_sample', 'length_penalty', 'max_new_tokens', 'min_new_tokens', 'no_repeat_ngram_size', 'num_beams', 'temperature', 'top_k' or 'top_p'
+        """
+        options = validate_options(options)
+        new = dataclasses.replace(self, **options)
+        if new.min_new_tokens > new.max_new_tokens:
+            raise InvalidOptionError(
+                f"min_new_tokens ({new.min_new_tokens}) is larger than "
+                f"max_new_tokens ({new.max_new_tokens})"
+            )
+        return new
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (for reports and JSON)."""
+        return dataclasses.asdict(self)
+
+
+OPTION_NAMES = tuple(sorted(f.name for f in dataclasses.fields(GenerationSettings)))
+
+# name -> (type, lowest accepted value, highest accepted value, description)
+_RULES: dict[str, tuple[type, float | None, float | None, str]] = {
+    "num_beams": (int, 1, None, "an integer >= 1"),
+    "max_new_tokens": (int, 1, None, "an integer >= 1"),
+    "min_new_tokens": (int, 0, None, "an integer >= 0"),
+    "no_repeat_ngram_size": (int, 0, None, "an integer >= 0 (0 turns it off)"),
+    "length_penalty": (float, None, None, "a number"),
+    "do_sample": (bool, None, None, "True or False"),
+    "temperature": (float, 1e-6, None, "a number > 0"),
+    "top_k": (int, 0, None, "an integer >= 0"),
+    "top_p": (float, 1e-6, 1.0, "a number in (0, 1]"),
+}
+
+
+def validate_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Check generation options by name, type and range; return them normalised.
+
+    Raises:
+        InvalidOptionError: naming the option, the value and what is accepted.
+
+    >>> validate_options({"num_beams": 4, "length_penalty": 2})
+    {'num_beams': 4, 'length_penalty': 2.0}
+    """
+    clean: dict[str, Any] = {}
+    for name, value in options.items():
+        if name not in _RULES:
+            raise InvalidOptionError(
+                f"unknown generation option {name!r}; valid options are {choices(OPTION_NAMES)}"
+            )
+        kind, low, high, accepted = _RULES[name]
+        bad = InvalidOptionError(f"{name} must be {accepted}, got {value!r}")
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise bad
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        elif kind is int and not float(value).is_integer():
+            raise bad
+        value = kind(value)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise bad
+        clean[name] = value
+    return clean
+
+
+def settings_from_checkpoint(generation_config: Any) -> dict[str, Any]:
+    """The decoding settings a checkpoint's ``generation_config`` sets explicitly.
+
+    Only values that differ from transformers' defaults count (its default
+    ``max_length`` of 20 is a placeholder, not a checkpoint's choice). Lengths
+    are counted by transformers including the decoder's start token, hence the
+    ``- 1``.
+    """
+    if generation_config is None:
+        return {}
+    diff = generation_config.to_diff_dict()
+    found: dict[str, Any] = {}
+    for name in ("num_beams", "no_repeat_ngram_size", "length_penalty"):
+        if diff.get(name) is not None:
+            found[name] = diff[name]
+    if diff.get("max_new_tokens"):
+        found["max_new_tokens"] = diff["max_new_tokens"]
+    elif diff.get("max_length"):
+        found["max_new_tokens"] = max(1, diff["max_length"] - 1)
+    if diff.get("min_new_tokens"):
+        found["min_new_tokens"] = diff["min_new_tokens"]
+    elif diff.get("min_length"):
+        found["min_new_tokens"] = max(0, diff["min_length"] - 1)
+    try:
+        return validate_options(found)
+    except InvalidOptionError:
+        return {}

@@ -1,0 +1,118 @@
+"""Sentence splitting for English, Ukrainian and Russian news text.
+
+A rule-based splitter, tuned for news: every line break ends a sentence (news
+files put one paragraph on a line, and headlines carry no full stop); inside a
+line a sentence ends at ``. ! ? …`` (with any closing quotes or brackets after
+them) when the next word starts like a sentence: an upper-case letter, a digit,
+an opening quote. It does not end:
+
+* after an abbreviation that never ends a sentence (``Mr.``, ``вул.``, ``им.``),
+* after an initial (``J. Smith``, ``В. Зеленський``),
+* when the next word is lower case (``т. д. і``, ``«Чому?» — запитав він``),
+* inside numbers (``13.5``, ``13,5``: no space follows the mark).
+
+Some abbreviations end sentences as often as not (``2022 р.``, ``U.S.``,
+``т.д.``): after those the next word decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Lower-case, without the final full stop. Never a sentence end.
+_NEVER_END = frozenset(
+    """
+    mr mrs ms dr prof sr jr st vs e.g i.e cf gen gov sen rep col lt sgt capt mt no nos
+    jan feb mar apr jun jul aug sep sept oct nov dec approx dept fig vol ch pp
+    ім вул просп пл буд кв м с смт обл ст т тис проф акад доц д-р св напр див пп п
+    пор зб вид гл
+    им ул пр д пос тыс см гл ред изд
+    т.зв т.б т.е т.к т.н и.о в.о
+    """.split()
+)
+# Lower-case, without the final full stop. A sentence end when a capital follows.
+_MAY_END = frozenset(
+    """
+    etc inc ltd co corp u.s u.k u.n a.m p.m jr
+    р рр ін млн млрд грн коп т.д т.п та ін
+    г гг др руб млн млрд т.д т.п
+    """.split()
+)
+
+_CANDIDATE = re.compile(r"(?:[.!?…]+)[\"'»”’)\]]*(?=\s)")
+_OPENERS = "\"'«“„‘([—–-"
+_DASHES = "—–-"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` offsets of the sentences of ``text``, in order.
+
+    Spans do not overlap, never start or end with white space, and every
+    character outside them is white space.
+
+    >>> text = "Dr. Smith arrived. He spoke."
+    >>> [text[a:b] for a, b in sentence_spans(text)]
+    ['Dr. Smith arrived.', 'He spoke.']
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n\r\u2028\u2029]+", text):
+        start = line.start()
+        for match in _CANDIDATE.finditer(line.group()):
+            end = line.start() + match.end()
+            if _ends_sentence(text, start, line.start() + match.start(), end, line.end()):
+                _add(spans, text, start, end)
+                start = end
+        _add(spans, text, start, line.end())
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences.
+
+    >>> split_sentences("Ціна зросла до 13,5 грн. Про це повідомив В. Петренко.")
+    ['Ціна зросла до 13,5 грн.', 'Про це повідомив В. Петренко.']
+    >>> split_sentences("«Чому?» — запитав він. Відповіді не було.")
+    ['«Чому?» — запитав він.', 'Відповіді не було.']
+    """
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        spans.append((start, end))
+
+
+def _ends_sentence(text: str, sent_start: int, mark: int, end: int, line_end: int) -> bool:
+    nxt = end
+    while nxt < line_end and text[nxt].isspace():
+        nxt += 1
+    if nxt >= line_end:
+        return True
+    first = text[nxt]
+    if first in _DASHES:
+        # «Чому?» — запитав він: a dash after a quote introduces the speaker.
+        rest = text[nxt + 1 : line_end].lstrip()
+        first = rest[:1] or first
+    if first.isalpha() and first.islower():
+        return False
+    if not (first.isupper() or first.isdigit() or first in _OPENERS):
+        return False
+    if text[mark] != ".":
+        return True  # ! ? … and runs of dots
+    if text[mark:end].startswith(".."):
+        return True
+    word_start = mark
+    while word_start > sent_start and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start:mark].lstrip("\"'«“„‘([").lower()
+    if not word:
+        return True
+    if word in _NEVER_END:
+        return False
+    if len(word) == 1 and word.isalpha() and text[mark - 1].isupper():
+        return False  # an initial: J. Smith, В. Зеленський
+    return True

@@ -1,0 +1,204 @@
+"""Load a seq2seq checkpoint's configuration and tokenizer, with clear errors.
+
+The weights are loaded by the backend (:mod:`summarize.backends`), which may
+convert them; everything both backends share (tokenizer, config, languages,
+prefix, decoding defaults) is read here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelNotAvailableError
+from ..languages import LANGUAGES
+from ..presets import PRESETS, Preset
+
+logger = logging.getLogger(__name__)
+
+# model_type values of encoder-decoder text models this library drives.
+SEQ2SEQ_TYPES = ("bart", "mbart", "t5", "mt5", "umt5", "longt5", "pegasus", "pegasus_x", "led")
+# T5-family models produce NaN in float16 (activations overflow its range).
+NO_FP16_TYPES = ("t5", "mt5", "umt5", "longt5")
+
+
+@dataclass
+class Checkpoint:
+    """What the library knows about a loaded checkpoint.
+
+    Attributes:
+        source: the hub id or local directory given.
+        preset: the preset it came from, if any.
+        config: the transformers config.
+        tokenizer: the transformers tokenizer.
+        revision: the hub commit hash, or ``None`` for a local directory.
+        model_type: ``config.model_type`` (``"mt5"``, ``"bart"``...).
+        max_input_tokens: input length the model takes.
+        prefix: text put before every input (``"summarize: "`` for T5).
+        lang_tokens: for cross-lingual checkpoints, language code -> the
+            token id that starts a summary in that language.
+    """
+
+    source: str
+    preset: Preset | None
+    config: Any
+    tokenizer: Any
+    revision: str | None
+    model_type: str
+    max_input_tokens: int
+    prefix: str
+    lang_tokens: dict[str, int]
+    generation_config: Any
+
+    @property
+    def name(self) -> str:
+        """The name to report: the preset's hub id, or the source given."""
+        return self.preset.model_id if self.preset else self.source
+
+
+def resolve_model(model: str) -> tuple[Preset | None, str]:
+    """Map ``model=`` to ``(preset or None, hub id or directory)``.
+
+    >>> resolve_model("xlsum")[1]
+    'csebuetnlp/mT5_multilingual_XLSum'
+    >>> resolve_model("org/some-model")
+    (None, 'org/some-model')
+    """
+    if not isinstance(model, str) or not model.strip():
+        raise ModelNotAvailableError(
+            f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a "
+            f"checkpoint directory, got {model!r}"
+        )
+    if model in PRESETS:
+        return PRESETS[model], PRESETS[model].model_id
+    return None, model
+
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def _looks_like_hub_id(source: str) -> bool:
+    return bool(_HUB_ID.match(source)) and ".." not in source
+
+
+def _not_available(source: str, reason: str) -> ModelNotAvailableError:
+    return ModelNotAvailableError(
+        f"model {source!r} is not available: {reason}. Download it once on a machine "
+        "with network access (the Hugging Face cache keeps it; set HF_HOME to choose "
+        "where), pass a local checkpoint directory (model='/path/to/checkpoint', "
+        "--model in the CLI), or use an extractive method (method='lead' or "
+        "'textrank'), which needs no model"
+    )
+
+
+def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
+    """Load the config and tokenizer of a preset, hub id or local directory.
+
+    Raises:
+        ModelNotAvailableError: not found locally or in the cache and the hub
+            cannot be reached; not a checkpoint; not a seq2seq model.
+    """
+    preset, source = resolve_model(model)
+    local = Path(source).expanduser()
+    if local.is_dir():
+        if not (local / "config.json").is_file():
+            raise ModelNotAvailableError(
+                f"directory {str(local)!r} is not a Hugging Face checkpoint: it has no "
+                "config.json (expected config.json, the weights and the tokenizer files, "
+                "as written by save_pretrained)"
+            )
+        source = str(local)
+    elif preset is None and not _looks_like_hub_id(source):
+        raise ModelNotAvailableError(
+            f"model {source!r} is neither a preset ({', '.join(PRESETS)}) nor an existing "
+            "directory, and does not look like a hub id ('organisation/name')"
+        )
+
+    from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+
+    try:
+        config = AutoConfig.from_pretrained(source, revision=revision)
+    except OSError as exc:
+        raise _not_available(source, _first_line(exc)) from exc
+    except (ValueError, KeyError) as exc:
+        raise ModelNotAvailableError(
+            f"model {source!r} has a config that transformers cannot read: {_first_line(exc)}"
+        ) from exc
+    model_type = getattr(config, "model_type", "")
+    if not getattr(config, "is_encoder_decoder", False) or model_type not in SEQ2SEQ_TYPES:
+        raise ModelNotAvailableError(
+            f"model {source!r} is a {model_type!r} model, not a sequence-to-sequence text "
+            f"model; summarisation needs one of these types: {', '.join(SEQ2SEQ_TYPES)}"
+        )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
+    except (OSError, ValueError, ImportError) as exc:
+        raise ModelNotAvailableError(
+            f"the tokenizer of model {source!r} could not be loaded: {_first_line(exc)}"
+        ) from exc
+    try:
+        generation_config = GenerationConfig.from_pretrained(source, revision=revision)
+    except OSError:
+        generation_config = None
+
+    params = getattr(config, "task_specific_params", None) or {}
+    prefix = (params.get("summarization") or {}).get("prefix", "") if model_type == "t5" else ""
+    lang_tokens = _lang_tokens(params, tokenizer, source)
+    max_input = _max_input_tokens(preset, config, tokenizer)
+    commit = getattr(config, "_commit_hash", None)
+    return Checkpoint(
+        source=source,
+        preset=preset,
+        config=config,
+        tokenizer=tokenizer,
+        revision=None if local.is_dir() else (commit or revision),
+        model_type=model_type,
+        max_input_tokens=max_input,
+        prefix=prefix,
+        lang_tokens=lang_tokens,
+        generation_config=generation_config,
+    )
+
+
+def _lang_tokens(params: dict, tokenizer: Any, source: str) -> dict[str, int]:
+    """Read ``langid_map`` (language name -> [index, token]) into code -> token id.
+
+    Cross-lingual checkpoints (CrossSum) pick the summary language with the
+    decoder's first token; the checkpoint says which token means which language.
+    """
+    langid_map = params.get("langid_map") or {}
+    found: dict[str, int] = {}
+    for code, language in LANGUAGES.items():
+        entry = langid_map.get(language.name)
+        if not entry:
+            continue
+        token = entry[1] if isinstance(entry, (list, tuple)) else entry
+        token_id = tokenizer.convert_tokens_to_ids(token)
+        if token_id is None or token_id == tokenizer.unk_token_id:
+            raise ModelNotAvailableError(
+                f"model {source!r}: langid_map names token {token!r} for {language.name}, "
+                "but the tokenizer has no such token"
+            )
+        found[code] = int(token_id)
+    return found
+
+
+def _max_input_tokens(preset: Preset | None, config: Any, tokenizer: Any) -> int:
+    if preset is not None:
+        return preset.max_input_tokens
+    candidates = [
+        getattr(config, "max_position_embeddings", None),
+        getattr(config, "n_positions", None),
+        getattr(tokenizer, "model_max_length", None),
+    ]
+    # T5 has relative positions (no limit in the config); 512 is what it was trained on.
+    sane = [c for c in candidates if isinstance(c, int) and 0 < c < 100_000]
+    return min(sane) if sane else 512
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

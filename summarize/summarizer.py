@@ -1,0 +1,484 @@
+"""The :class:`Summarizer`: load once, summarise many texts.
+
+This module orchestrates; the pieces live elsewhere: presets in
+:mod:`.presets`, checkpoint loading in :mod:`.models`, generation in
+:mod:`.backends`, windows for long input in :mod:`.long_input`, extractive
+methods in :mod:`.extractive`, languages in :mod:`.languages`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, overload
+
+from .errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError, choices
+from .extractive import METHODS
+from .generation import GenerationSettings, settings_from_checkpoint, validate_options
+from .languages import LANGUAGES, detect_language, get_language, split_sentences
+from .long_input import LONG_INPUT_MODES, plan_windows
+from .presets import DEFAULT_PRESET, presets_for
+
+logger = logging.getLogger(__name__)
+
+METHOD_NAMES = ("abstractive", *METHODS)
+ERROR_MODES = ("raise", "return")
+# About 500 pages of text. Longer "documents" are nearly always a file read
+# whole by mistake (an archive, a dump); refusing them early keeps memory bounded.
+MAX_INPUT_CHARS = 1_000_000
+
+
+class TruncationWarning(UserWarning):
+    """Input was cut to fit the model (``long_input="truncate"`` or depth exhausted)."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary and how it was made. ``str(summary)`` is the text.
+
+    Attributes:
+        text: the summary.
+        source_lang: language of the input (given or detected).
+        target_lang: language of the summary.
+        lang_detected: whether ``source_lang`` was detected rather than given.
+        method: ``"abstractive"``, ``"lead"`` or ``"textrank"``.
+        model: hub id or path of the checkpoint (``None`` for extractive methods).
+        revision: hub commit of the checkpoint, where known.
+        backend: generation backend (``None`` for extractive methods).
+        input_tokens: length of the input in model tokens.
+        output_tokens: length of the summary in model tokens.
+        chunked: the input was longer than the model takes and was summarised
+            window by window, then summarised again.
+        truncated: part of the input was dropped to fit the model.
+        chunks: number of windows the input was cut into (1 if it fitted).
+        seconds: compute time spent on this document.
+    """
+
+    text: str
+    source_lang: str
+    target_lang: str
+    lang_detected: bool
+    method: str
+    model: str | None = None
+    revision: str | None = None
+    backend: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    chunked: bool = False
+    truncated: bool = False
+    chunks: int = 1
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as a JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class _Doc:
+    index: int
+    text: str
+    source: str
+    target: str
+    detected: bool
+
+
+@dataclass
+class _Job:
+    doc: _Doc
+    segments: list[list[int]]
+    input_tokens: int
+    chunks: int = 1
+    chunked: bool = False
+    truncated: bool = False
+    level: int = 0
+    seconds: float = 0.0
+    output: list[int] | None = None
+    error: BaseException | None = field(default=None, repr=False)
+
+
+class Summarizer:
+    """Summarises English, Ukrainian and Russian text with one loaded model.
+
+    Args:
+        model: a preset name (``"xlsum"``, ``"crosssum"``, ``"bart-cnn"``,
+            ``"gazeta"``), a Hugging Face hub id, or a local checkpoint directory.
+        method: ``"abstractive"`` (the model), or ``"lead"`` / ``"textrank"``
+            (extractive, no model loaded).
+        device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"``,
+            ``"cuda:N"`` or ``"mps"``.
+        dtype: ``"auto"`` (bf16 on CUDA where supported, else fp32),
+            ``"float32"``, ``"bfloat16"``, ``"float16"`` (refused for T5/mT5).
+        backend: generation backend, see :data:`summarize.backends.BACKENDS`.
+        batch_size: documents (or windows) generated together.
+        long_input: ``"chunk"`` (map-reduce over windows) or ``"truncate"``.
+        max_depth: most summarise-the-summaries levels for long input.
+        sentences: sentences an extractive summary has.
+        revision: hub revision (branch, tag or commit) of the model.
+        max_input_chars: longest document accepted, in characters.
+        **generation_options: default decoding settings, see
+            :class:`~summarize.generation.GenerationSettings`.
+
+    Example:
+        >>> lead = Summarizer(method="lead", sentences=1)
+        >>> lead.summarize("Уряд ухвалив бюджет. Депутати його підтримали.").text
+        'Уряд ухвалив бюджет.'
+    """
+
+    def __init__(
+        self,
+        model: str = DEFAULT_PRESET,
+        *,
+        method: str = "abstractive",
+        device: str = "auto",
+        dtype: str = "auto",
+        backend: str = "torch",
+        batch_size: int = 8,
+        long_input: str = "chunk",
+        max_depth: int = 3,
+        sentences: int = 3,
+        revision: str | None = None,
+        max_input_chars: int = MAX_INPUT_CHARS,
+        **generation_options: Any,
+    ):
+        if method not in METHOD_NAMES:
+            raise InvalidOptionError(f"unknown method {method!r}; valid methods are {choices(METHOD_NAMES)}")
+        if long_input not in LONG_INPUT_MODES:
+            raise InvalidOptionError(
+                f"unknown long_input {long_input!r}; valid values are {choices(LONG_INPUT_MODES)}"
+            )
+        for name, value in (
+            ("batch_size", batch_size),
+            ("max_depth", max_depth),
+            ("sentences", sentences),
+            ("max_input_chars", max_input_chars),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
+        user_options = validate_options(generation_options)
+        self.method = method
+        self.batch_size = batch_size
+        self.long_input = long_input
+        self.max_depth = max_depth
+        self.sentences = sentences
+        self.max_input_chars = max_input_chars
+        self.checkpoint = None
+        self.backend = None
+        self.settings = GenerationSettings().replace(**user_options)
+        if method != "abstractive":
+            return
+
+        from .backends import create_backend
+        from .models import load_checkpoint
+
+        self.checkpoint = load_checkpoint(model, revision=revision)
+        self.backend = create_backend(backend, self.checkpoint, device=device, dtype=dtype)
+        preset = self.checkpoint.preset
+        self.settings = (
+            GenerationSettings()
+            .replace(**settings_from_checkpoint(self.checkpoint.generation_config))
+            .replace(**(dict(preset.generation) if preset else {}))
+            .replace(**user_options)
+        )
+        tok = self.checkpoint.tokenizer
+        special = len(tok("", add_special_tokens=True, verbose=False).input_ids)
+        prefix = len(tok(self.checkpoint.prefix, add_special_tokens=False).input_ids) if self.checkpoint.prefix else 0
+        self._budget = max(8, self.checkpoint.max_input_tokens - special - prefix)
+
+    def __repr__(self) -> str:
+        if self.checkpoint is None:
+            return f"Summarizer(method={self.method!r}, sentences={self.sentences})"
+        return (
+            f"Summarizer(model={self.checkpoint.name!r}, backend={self.backend.name!r}, "
+            f"device={self.backend.device!r}, dtype={self.backend.dtype!r})"
+        )
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Source languages this summarizer serves."""
+        preset = self.checkpoint.preset if self.checkpoint else None
+        return preset.languages if preset else tuple(LANGUAGES)
+
+    @overload
+    def summarize(self, texts: str, *, lang: str = ..., target_lang: str | None = ..., errors: str = ..., **options: Any) -> Summary: ...
+    @overload
+    def summarize(self, texts: Iterable[str], *, lang: str = ..., target_lang: str | None = ..., errors: str = ..., **options: Any) -> list[Summary]: ...
+
+    def summarize(self, texts, *, lang="auto", target_lang=None, errors="raise", **options):
+        """Summarise one text (returns a :class:`Summary`) or many (a list, in order).
+
+        Args:
+            texts: a string, or an iterable of strings.
+            lang: language of the input: ``"auto"`` (detect each text),
+                ``"en"``, ``"uk"`` or ``"ru"``.
+            target_lang: language of the summary; ``None`` means the input's.
+            errors: ``"raise"`` (default) raises on the first bad text;
+                ``"return"`` puts the exception in that text's place in the
+                list and summarises the others.
+            **options: decoding settings for this call (``num_beams=1``...).
+
+        Raises:
+            InvalidInputError: a text is empty, not a string, or too long.
+            UnsupportedLanguageError: a language the model does not serve.
+            InvalidOptionError: an unknown option or a value out of range.
+        """
+        if errors not in ERROR_MODES:
+            raise InvalidOptionError(f"errors must be {choices(ERROR_MODES)}, got {errors!r}")
+        if lang != "auto":
+            get_language(lang)
+        if target_lang is not None:
+            get_language(target_lang)
+        settings = self.settings.replace(**options) if options else self.settings
+        if options and self.method != "abstractive":
+            raise InvalidOptionError(
+                f"generation options ({', '.join(options)}) apply to method='abstractive' only, "
+                f"not {self.method!r}"
+            )
+        single = isinstance(texts, str)
+        if single:
+            items: Sequence[Any] = [texts]
+        elif isinstance(texts, Iterable) and not isinstance(texts, (bytes, dict)):
+            items = list(texts)
+        else:
+            raise InvalidInputError(f"texts must be a str or a list of str, got {type(texts).__name__}")
+
+        results: list[Summary | BaseException | None] = [None] * len(items)
+        docs: list[_Doc] = []
+        for i, text in enumerate(items):
+            try:
+                docs.append(self._prepare(i, text, lang, target_lang))
+            except SummarizeError as exc:
+                if errors == "raise":
+                    raise (exc if single else _with_index(exc, i)) from None
+                results[i] = exc
+        if self.method == "abstractive":
+            outputs = self._abstractive(docs, settings)
+        else:
+            outputs = [self._extractive(doc) for doc in docs]
+        for doc, out in zip(docs, outputs):
+            if isinstance(out, BaseException) and errors == "raise":
+                raise out
+            results[doc.index] = out
+        return results[0] if single else results
+
+    # -- preparing documents -------------------------------------------------
+
+    def _prepare(self, index: int, text: Any, lang: str, target_lang: str | None) -> _Doc:
+        if not isinstance(text, str):
+            raise InvalidInputError(f"expected text (str), got {type(text).__name__}")
+        stripped = text.strip()
+        if not stripped:
+            raise InvalidInputError("the text is empty or only white space: nothing to summarise")
+        if len(stripped) > self.max_input_chars:
+            raise InvalidInputError(
+                f"the text has {len(stripped):,} characters, more than max_input_chars="
+                f"{self.max_input_chars:,}; split it into documents, or raise the limit"
+            )
+        detected = lang == "auto"
+        source = detect_language(stripped) if detected else lang
+        target = target_lang or source
+        self._check_languages(source, target)
+        return _Doc(index, stripped, source, target, detected)
+
+    def _check_languages(self, source: str, target: str) -> None:
+        if self.method != "abstractive":
+            if target != source:
+                raise UnsupportedLanguageError(
+                    f"method {self.method!r} copies sentences, so its summary is in the source "
+                    f"language ({source!r}); for a {target!r} summary use model='crosssum'"
+                )
+            return
+        ck = self.checkpoint
+        preset = ck.preset
+        if preset is not None and source not in preset.languages:
+            raise UnsupportedLanguageError(
+                f"model {preset.name!r} does not serve {LANGUAGES[source].name} ({source!r}); "
+                f"it serves {choices(preset.languages)}. Presets that serve {source!r}: "
+                f"{', '.join(presets_for(source)) or 'none'} (or use method='lead'/'textrank')"
+            )
+        if target != source:
+            if not ck.lang_tokens:
+                raise UnsupportedLanguageError(
+                    f"model {ck.name!r} writes summaries in the language of the input; for a "
+                    f"{target!r} summary of {source!r} text use a cross-lingual model: "
+                    f"{', '.join(presets_for(source, target)) or 'crosssum'}"
+                )
+        for code in {source, target}:
+            if ck.lang_tokens and code not in ck.lang_tokens:
+                raise UnsupportedLanguageError(
+                    f"model {ck.name!r} has no language token for {code!r}; its langid_map "
+                    f"covers {choices(sorted(ck.lang_tokens))}"
+                )
+
+    # -- extractive ----------------------------------------------------------
+
+    def _extractive(self, doc: _Doc) -> Summary:
+        start = time.perf_counter()
+        sentences = split_sentences(doc.text)
+        chosen = METHODS[self.method](sentences, doc.source, self.sentences)
+        return Summary(
+            text=" ".join(sentences[i] for i in chosen),
+            source_lang=doc.source,
+            target_lang=doc.target,
+            lang_detected=doc.detected,
+            method=self.method,
+            seconds=time.perf_counter() - start,
+        )
+
+    # -- abstractive ---------------------------------------------------------
+
+    def _encode(self, text: str) -> list[int]:
+        tok = self.checkpoint.tokenizer
+        return tok(self.checkpoint.prefix + text, add_special_tokens=True, verbose=False).input_ids
+
+    def _count_tokens(self, parts: Sequence[str]) -> list[int]:
+        tok = self.checkpoint.tokenizer
+        return [len(ids) for ids in tok(list(parts), add_special_tokens=False, verbose=False).input_ids]
+
+    def _segments(self, job: _Job, text: str, ids: list[int], first: bool) -> None:
+        """Set the job's inputs for the next level: the whole text, windows, or the head."""
+        limit = self.checkpoint.max_input_tokens
+        if len(ids) <= limit:
+            job.segments = [ids]
+            return
+        if self.long_input == "truncate" or job.level >= self.max_depth:
+            job.segments = [ids[: limit - 1] + ids[-1:]]
+            job.truncated = True
+            why = "long_input='truncate'" if self.long_input == "truncate" else f"max_depth={self.max_depth} reached"
+            warnings.warn(
+                f"text {job.doc.index}: {len(ids)} tokens, the model takes {limit}; kept the "
+                f"first {limit} and dropped {len(ids) - limit} ({why})",
+                TruncationWarning,
+                stacklevel=4,
+            )
+            return
+        windows = plan_windows(text, self._budget, self._count_tokens)
+        job.segments = [self._encode(text[a:b].strip()) for a, b in windows]
+        job.chunked = True
+        if first:
+            job.chunks = len(windows)
+
+    def _start_token(self, lang: str) -> int | None:
+        return self.checkpoint.lang_tokens.get(lang)
+
+    def _abstractive(self, docs: list[_Doc], settings: GenerationSettings) -> list[Summary | BaseException]:
+        jobs = []
+        for doc in docs:
+            ids = self._encode(doc.text)
+            job = _Job(doc=doc, segments=[], input_tokens=len(ids))
+            self._segments(job, doc.text, ids, first=True)
+            jobs.append(job)
+        active = list(jobs)
+        while active:
+            requests = []
+            for job in active:
+                final = len(job.segments) == 1
+                start = self._start_token(job.doc.target if final else job.doc.source)
+                requests.extend((job, seg, start) for seg in job.segments)
+            outputs = self._generate([(seg, start) for _, seg, start in requests], settings)
+            by_job: dict[int, list[Any]] = {}
+            for (job, _, _), (out, seconds) in zip(requests, outputs):
+                job.seconds += seconds
+                by_job.setdefault(id(job), []).append(out)
+            next_active = []
+            for job in active:
+                outs = by_job[id(job)]
+                failed = next((o for o in outs if isinstance(o, BaseException)), None)
+                if failed is not None:
+                    job.error = failed
+                elif len(outs) == 1:
+                    job.output = outs[0]
+                else:
+                    tok = self.checkpoint.tokenizer
+                    joined = " ".join(tok.decode(o, skip_special_tokens=True).strip() for o in outs)
+                    job.level += 1
+                    self._segments(job, joined, self._encode(joined), first=False)
+                    next_active.append(job)
+            active = next_active
+        return [self._result(job) for job in jobs]
+
+    def _result(self, job: _Job) -> Summary | BaseException:
+        if job.error is not None:
+            return job.error
+        tok = self.checkpoint.tokenizer
+        return Summary(
+            text=tok.decode(job.output, skip_special_tokens=True).strip(),
+            source_lang=job.doc.source,
+            target_lang=job.doc.target,
+            lang_detected=job.doc.detected,
+            method="abstractive",
+            model=self.checkpoint.name,
+            revision=self.checkpoint.revision,
+            backend=self.backend.name,
+            input_tokens=job.input_tokens,
+            output_tokens=len(job.output),
+            chunked=job.chunked,
+            truncated=job.truncated,
+            chunks=job.chunks,
+            seconds=job.seconds,
+        )
+
+    def _generate(
+        self, requests: list[tuple[list[int], int | None]], settings: GenerationSettings
+    ) -> list[tuple[list[int] | BaseException, float]]:
+        """Generate for every request, batched by start token and input length.
+
+        Sorting by length keeps padding (wasted compute) small; the results
+        come back in request order.
+        """
+        results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
+        order = sorted(range(len(requests)), key=lambda i: (str(requests[i][1]), -len(requests[i][0])))
+        batch: list[int] = []
+        for pos, i in enumerate(order):
+            batch.append(i)
+            last = pos == len(order) - 1
+            if last or len(batch) == self.batch_size or requests[order[pos + 1]][1] != requests[i][1]:
+                start = time.perf_counter()
+                try:
+                    outs: list[Any] = self.backend.generate([requests[j][0] for j in batch], settings, requests[i][1])
+                except Exception as exc:  # noqa: BLE001 - reported per document
+                    logger.error("generation failed for a batch of %d: %s", len(batch), exc)
+                    outs = [exc] * len(batch)
+                share = (time.perf_counter() - start) / len(batch)
+                for j, out in zip(batch, outs):
+                    results[j] = (out, share)
+                batch = []
+        return results
+
+
+def _with_index(exc: SummarizeError, index: int) -> SummarizeError:
+    """The same error, its message prefixed with the position of the text."""
+    new = type(exc)(f"text {index}: {exc}")
+    new.__cause__ = exc.__cause__
+    return new
+
+
+@lru_cache(maxsize=2)
+def _cached(model: str, method: str, device: str) -> Summarizer:
+    return Summarizer(model, method=method, device=device)
+
+
+def summarize(
+    text: str | Iterable[str],
+    *,
+    model: str = DEFAULT_PRESET,
+    method: str = "abstractive",
+    device: str = "auto",
+    lang: str = "auto",
+    target_lang: str | None = None,
+    **options: Any,
+) -> Summary | list[Summary]:
+    """Summarise with a cached :class:`Summarizer` (built on first use).
+
+    >>> summarize("Уряд ухвалив бюджет. Депутати його підтримали.", method="lead").text
+    'Уряд ухвалив бюджет. Депутати його підтримали.'
+    """
+    return _cached(model, method, device).summarize(text, lang=lang, target_lang=target_lang, **options)
