@@ -51,6 +51,12 @@ class GenerationSettings:
         """
         options = validate_options(options)
         new = dataclasses.replace(self, **options)
+        # Lowering one bound past the other one inherited from a preset moves
+        # that one along (max_new_tokens=5 on bart-cnn, whose minimum is 55).
+        if new.min_new_tokens > new.max_new_tokens and "min_new_tokens" not in options:
+            new = dataclasses.replace(new, min_new_tokens=new.max_new_tokens)
+        elif new.min_new_tokens > new.max_new_tokens and "max_new_tokens" not in options:
+            new = dataclasses.replace(new, max_new_tokens=new.min_new_tokens)
         if new.min_new_tokens > new.max_new_tokens:
             raise InvalidOptionError(
                 f"min_new_tokens ({new.min_new_tokens}) is larger than "

@@ -21,7 +21,8 @@ DAMPING = 0.85
 def textrank(sentences: Sequence[str], lang: str, k: int) -> list[int]:
     """Indices of the ``k`` highest-ranked sentences, in document order.
 
-    >>> textrank(["Gas prices rose.", "Gas prices rose again in May.", "Cats sleep."], "en", 1)
+    >>> sentences = ["Gas prices rose.", "Gas prices rose as imports fell.", "Imports fell again.", "A cat slept."]
+    >>> textrank(sentences, "en", 1)
     [1]
     """
     n = len(sentences)

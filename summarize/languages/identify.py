@@ -8,7 +8,8 @@ evidence that one language has and the other never has:
 * letters: ``і ї є ґ`` and the apostrophe inside words occur in Ukrainian and
   never in Russian; ``ы э ё ъ`` occur in Russian and never in Ukrainian;
 * frequent words found in one language only (``що``/``что``, ``це``/``это``);
-* past-tense endings (Ukrainian ``-ав -ив``, Russian ``-ал -ил``).
+* word forms: endings (Ukrainian ``-ння -ють -ав``, Russian ``-ние -тся -ал``)
+  and the Ukrainian prefix ``з-`` where Russian has ``с-``.
 
 Letters alone settle nearly every sentence: a Ukrainian sentence without
 ``і ї є`` is rare, while about a third of Russian sentences contain none of
@@ -148,11 +149,34 @@ def _cyrillic(text: str, n_letters: int) -> str:
             uk += 2
         elif word in _RU_WORDS:
             ru += 2
-        elif len(word) > 4 and word[-2:] in ("ав", "ив") and word[-3] not in "аеиоуяюі":
-            uk += 1  # Ukrainian past tense: сказав, ухвалив
-        elif len(word) > 4 and word[-2:] in ("ал", "ил", "ел"):
-            ru += 1  # Russian past tense: сказал, утвердил
+        else:
+            uk_hint, ru_hint = _word_shape(word)
+            uk += uk_hint
+            ru += ru_hint
     return "uk" if uk > ru else "ru"
+
+
+# Endings and beginnings one language has and the other spells differently.
+_UK_ENDINGS = ("ння", "нням", "нню", "ннях", "ють", "ують", "ються", "ився", "ався")
+_RU_ENDINGS = ("тся", "ью", "ние", "ния", "нием", "нии", "ая", "ое", "ие", "ия")
+_UK_PREFIX_Z = frozenset("бкптхцчшфс")
+
+
+def _word_shape(word: str) -> tuple[int, int]:
+    """Weak evidence from a word's form: (Ukrainian points, Russian points)."""
+    if len(word) < 4:
+        return 0, 0
+    if word.endswith(_UK_ENDINGS):
+        return 2, 0
+    if word.endswith(_RU_ENDINGS):
+        return 0, 1
+    if word[0] == "з" and word[1] in _UK_PREFIX_Z:
+        return 2, 0  # збити, зробити: Russian writes с- (сбить, сделать)
+    if word[-2:] in ("ав", "ив") and word[-3] not in "аеиоуяю":
+        return 1, 0  # past tense: сказав, ухвалив
+    if word[-2:] in ("ал", "ил", "ел"):
+        return 0, 1  # past tense: сказал, утвердил
+    return 0, 0
 
 
 def _latin(text: str, n_letters: int) -> str:

@@ -8,6 +8,7 @@ prefix, decoding defaults) is read here once.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,13 +149,12 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
     prefix = (params.get("summarization") or {}).get("prefix", "") if model_type == "t5" else ""
     lang_tokens = _lang_tokens(params, tokenizer, source)
     max_input = _max_input_tokens(preset, config, tokenizer)
-    commit = getattr(config, "_commit_hash", None)
     return Checkpoint(
         source=source,
         preset=preset,
         config=config,
         tokenizer=tokenizer,
-        revision=None if local.is_dir() else (commit or revision),
+        revision=None if local.is_dir() else _cached_commit(source, revision),
         model_type=model_type,
         max_input_tokens=max_input,
         prefix=prefix,
@@ -199,6 +199,16 @@ def _max_input_tokens(preset: Preset | None, config: Any, tokenizer: Any) -> int
     return min(sane) if sane else 512
 
 
+def _cached_commit(repo_id: str, revision: str | None) -> str | None:
+    """The commit hash of the cached snapshot that was loaded (for reports)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    path = try_to_load_from_cache(repo_id, "config.json", revision=revision)
+    if isinstance(path, str) and "/snapshots/" in path.replace(os.sep, "/"):
+        return Path(path).parent.name
+    return revision
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return text[0].rstrip(".") if text else type(exc).__name__

@@ -1,0 +1,249 @@
+"""The ``summarize`` command: a thin layer over :class:`summarize.Summarizer`.
+
+Exit status: 0 all documents summarised; 1 an unexpected internal error;
+2 a usage error or bad input (nothing, or nothing more, was done);
+3 the job finished but some records failed (each is an error record in the
+output, and the count is on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import IO, Any
+
+from . import __version__
+from .backends import BACKENDS
+from .errors import SummarizeError
+from .io import Record, ResultWriter, read_jsonl, read_text_file, decode_bytes
+from .languages import LANGUAGES
+from .long_input import LONG_INPUT_MODES
+from .presets import DEFAULT_PRESET, PRESETS
+from .summarizer import MAX_INPUT_CHARS, METHOD_NAMES, Summarizer, Summary
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="summarize",
+        description="Summarise English, Ukrainian and Russian news text.",
+        epilog="Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some records failed.",
+    )
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files (one document each), or JSONL with --input-format jsonl; none or '-' reads stdin")
+    p.add_argument("--input-format", choices=("text", "jsonl"), default="text", help="input format (default: text)")
+    p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
+    p.add_argument("--id-field", default="id", help="JSONL field holding the id (default: id; the line number if absent)")
+    p.add_argument("--lang", default="auto", choices=("auto", *LANGUAGES), help="language of the input (default: auto)")
+    p.add_argument("--target-lang", choices=tuple(LANGUAGES), help="language of the summary (default: the input's)")
+    p.add_argument("--model", default=DEFAULT_PRESET, help=f"preset ({', '.join(PRESETS)}), hub id or checkpoint directory (default: {DEFAULT_PRESET})")
+    p.add_argument("--revision", help="hub revision of the model (branch, tag or commit)")
+    p.add_argument("--method", choices=METHOD_NAMES, default="abstractive", help="abstractive (a model) or an extractive method")
+    p.add_argument("--sentences", type=int, default=3, help="sentences in an extractive summary (default: 3)")
+    p.add_argument("--backend", choices=tuple(BACKENDS), default="torch", help="generation backend (default: torch)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
+    p.add_argument("--batch-size", type=int, default=8, help="documents generated together (default: 8)")
+    p.add_argument("--num-beams", type=int, help="beam width (default: the preset's)")
+    p.add_argument("--max-new-tokens", type=int, help="longest summary in tokens (default: the preset's)")
+    p.add_argument("--min-new-tokens", type=int, help="shortest summary in tokens (default: the preset's)")
+    p.add_argument("--no-repeat-ngram-size", type=int, help="forbid repeated n-grams of this size (default: the preset's)")
+    p.add_argument("--length-penalty", type=float, help="beam length penalty (default: the preset's)")
+    p.add_argument("--long-input", choices=LONG_INPUT_MODES, default="chunk", help="chunk (map-reduce) or truncate (default: chunk)")
+    p.add_argument("--format", choices=("text", "json", "jsonl"), help="output format (default: text; jsonl for JSONL input)")
+    p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted job: skip ids already in --output")
+    p.add_argument("--list-models", action="store_true", help="list the presets and exit")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, warnings only")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    p.add_argument("--version", action="version", version=f"summarize {__version__}")
+    return p
+
+
+def list_models(out: IO[str]) -> None:
+    out.write(f"{'preset':<10} {'languages':<10} {'cross':<6} {'input':<6} model\n")
+    for p in PRESETS.values():
+        out.write(
+            f"{p.name:<10} {','.join(p.languages):<10} {'yes' if p.cross_lingual else 'no':<6} "
+            f"{p.max_input_tokens:<6} {p.model_id}\n    {p.description}\n"
+        )
+
+
+def _generation_options(args: argparse.Namespace) -> dict[str, Any]:
+    names = ("num_beams", "max_new_tokens", "min_new_tokens", "no_repeat_ngram_size", "length_penalty")
+    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+
+
+def _records(args: argparse.Namespace, stdin: IO[bytes]) -> Iterator[Record]:
+    paths = args.inputs or ["-"]
+    if args.input_format == "jsonl":
+        for path in paths:
+            if path == "-":
+                yield from read_jsonl(stdin, "<stdin>", text_field=args.text_field, id_field=args.id_field)
+                continue
+            try:
+                stream = open(path, "rb")
+            except FileNotFoundError:
+                raise SummarizeError(f"{path}: no such file") from None
+            except IsADirectoryError:
+                raise SummarizeError(f"{path}: is a directory") from None
+            except PermissionError:
+                raise SummarizeError(f"{path}: permission denied") from None
+            with stream:
+                yield from read_jsonl(stream, path, text_field=args.text_field, id_field=args.id_field)
+        return
+    for number, path in enumerate(paths, start=1):
+        if path == "-":
+            yield Record("<stdin>", decode_bytes(stdin.read(), "<stdin>"), number)
+        else:
+            yield Record(path, read_text_file(path, max_bytes=MAX_INPUT_CHARS * 4), number)
+
+
+def _result_record(record: Record, result: Summary | BaseException) -> dict[str, Any]:
+    if isinstance(result, BaseException):
+        return {"id": record.id, "error": str(result) if isinstance(result, SummarizeError) else f"internal error: {result!r}"}
+    return {"id": record.id, "summary": result.text, **{k: v for k, v in result.to_dict().items() if k != "text"}}
+
+
+def _progress(args: argparse.Namespace, stderr: IO[str]):
+    from tqdm import tqdm
+
+    many = args.input_format == "jsonl" or len(args.inputs) > 1
+    disable = args.quiet or not many or not getattr(stderr, "isatty", lambda: False)()
+    return tqdm(file=stderr, disable=disable, unit="doc", dynamic_ncols=True)
+
+
+def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[str]) -> int:
+    if args.list_models:
+        list_models(stdout)
+        return EXIT_OK
+    fmt = args.format or ("jsonl" if args.input_format == "jsonl" else "text")
+    if args.resume and (not args.output or fmt != "jsonl"):
+        raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
+    writer = ResultWriter(args.output, resume=args.resume) if args.output and fmt == "jsonl" else None
+    summarizer = Summarizer(
+        args.model,
+        method=args.method,
+        device=args.device,
+        dtype=args.dtype,
+        backend=args.backend,
+        batch_size=args.batch_size,
+        long_input=args.long_input,
+        sentences=args.sentences,
+        revision=args.revision,
+        **_generation_options(args),
+    )
+    single_text = args.input_format == "text" and len(args.inputs) <= 1
+    done = writer.done if writer else set()
+    collected: list[dict[str, Any]] = []
+    ok = failed = skipped = 0
+    records = _records(args, stdin)
+    block_size = max(1, args.batch_size) * 4
+    with _progress(args, stderr) as bar:
+        while True:
+            try:
+                block = list(islice(records, block_size))
+            except SummarizeError as exc:
+                if single_text:
+                    raise
+                block = []
+                collected.append({"id": None, "error": str(exc)})
+                failed += 1
+                stderr.write(f"summarize: {exc}\n")
+            if not block:
+                break
+            todo = [r for r in block if r.key not in done]
+            skipped += len(block) - len(todo)
+            good = [r for r in todo if r.error is None]
+            results = summarizer.summarize(
+                [r.text for r in good], lang=args.lang, target_lang=args.target_lang, errors="return"
+            )
+            by_key = {id(r): res for r, res in zip(good, results)}
+            out = []
+            for r in todo:
+                result = by_key.get(id(r)) or SummarizeError(r.error)
+                if single_text and isinstance(result, BaseException):
+                    raise result
+                out.append(_result_record(r, result))
+                if isinstance(result, BaseException):
+                    failed += 1
+                    if not args.quiet:
+                        stderr.write(f"summarize: {r.id}: {out[-1]['error']}\n")
+                else:
+                    ok += 1
+            if writer:
+                writer.write(out)
+            else:
+                collected.extend(out)
+            bar.update(len(block))
+    if writer:
+        writer.close()
+    else:
+        _emit(collected, fmt, args, stdout, single_text)
+    if not args.quiet and (failed or skipped or not single_text):
+        stderr.write(f"summarize: {ok} summarised, {failed} failed, {skipped} already done\n")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool) -> None:
+    out: IO[str] = open(args.output, "w", encoding="utf-8") if args.output else stdout
+    try:
+        if fmt == "text":
+            for r in records:
+                if "summary" in r:
+                    if not single:
+                        out.write(f"==> {r['id']} <==\n")
+                    out.write(r["summary"] + "\n" + ("" if single else "\n"))
+        elif fmt == "json":
+            payload: Any = records[0] if single and records else records
+            out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+        else:
+            for r in records:
+                out.write(json.dumps(r, ensure_ascii=False) + "\n")
+        out.flush()
+    finally:
+        if out is not stdout:
+            out.close()
+
+
+def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (tests call this in-process)."""
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(
+        stream=stderr,
+        level=logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO,
+        format="summarize: %(levelname)s: %(message)s",
+    )
+    # The hub client logs every retry of an unreachable host; the final error says it all.
+    for noisy in ("httpx", "httpcore", "urllib3", "filelock", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    try:
+        return run(args, stdin, stdout, stderr)
+    except SummarizeError as exc:
+        if args.debug:
+            raise
+        stderr.write(f"summarize: error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        stderr.write("summarize: interrupted; rerun with --resume to continue\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors are turned into a line
+        if args.debug:
+            raise
+        stderr.write(f"summarize: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Shared fixtures: tiny checkpoints built once, and an offline Hugging Face cache.
+
+Tests never touch the network. The hub cache is pointed at a fresh temporary
+directory and hub access is switched off *before* transformers is imported
+(huggingface_hub reads both once, at import), so that presets resolve to tiny
+stand-ins placed in that cache: the same loading path a downloaded model takes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_HF_HOME = tempfile.mkdtemp(prefix="summarize-tests-hf-")
+os.environ["HF_HOME"] = _HF_HOME
+os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+
+from summarize.presets import PRESETS  # noqa: E402
+from summarize.testing import build_tiny_checkpoint  # noqa: E402
+
+FAKE_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+DATA = Path(__file__).parent / "data"
+
+# Short news-like passages written for these tests, one per language.
+TEXTS = {
+    "en": (
+        "The city council approved a new budget on Tuesday. Officials said the money "
+        "would repair roads and schools before winter. Energy prices rose by 13.5 percent "
+        "in October. Dr. Jane Smith warned that inflation could slow growth next year."
+    ),
+    "uk": (
+        "Міська рада у вівторок ухвалила новий бюджет. Посадовці заявили, що кошти підуть "
+        "на ремонт доріг і шкіл до зими. Ціни на енергоносії у жовтні зросли на 13,5 "
+        "відсотка. Економістка попередила, що інфляція може сповільнити зростання."
+    ),
+    "ru": (
+        "Городской совет во вторник утвердил новый бюджет. Чиновники заявили, что средства "
+        "пойдут на ремонт дорог и школ до зимы. Цены на энергоносители в октябре выросли "
+        "на 13,5 процента. Экономист предупредила, что инфляция может замедлить рост."
+    ),
+}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_HF_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> str:
+    """A tiny mT5 checkpoint directory; its model takes 64 input tokens."""
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny"), max_input_tokens=64)
+
+
+@pytest.fixture(scope="session")
+def tiny_crosslingual(tmp_path_factory) -> str:
+    """A tiny mT5 with a CrossSum-style langid_map."""
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-cross"), cross_lingual=True, max_input_tokens=64)
+
+
+def install_in_hub_cache(repo_id: str, source: str) -> None:
+    """Place a checkpoint in the offline hub cache as if downloaded from repo_id."""
+    base = Path(os.environ["HF_HUB_CACHE"]) / f"models--{repo_id.replace('/', '--')}"
+    snapshot = base / "snapshots" / FAKE_COMMIT
+    if snapshot.exists():
+        return
+    shutil.copytree(source, snapshot)
+    (base / "refs").mkdir(parents=True, exist_ok=True)
+    (base / "refs" / "main").write_text(FAKE_COMMIT)
+
+
+@pytest.fixture(scope="session")
+def preset_standins(tiny_model, tiny_crosslingual) -> dict[str, str]:
+    """Every preset's hub id resolves, offline, to a tiny stand-in.
+
+    The stand-ins are mT5-shaped whatever the real architecture (BART for
+    bart-cnn, mBART for gazeta): what is tested is the preset's settings and
+    language rules, not the architecture.
+    """
+    for name, preset in PRESETS.items():
+        install_in_hub_cache(preset.model_id, tiny_crosslingual if preset.cross_lingual else tiny_model)
+    return {name: preset.model_id for name, preset in PRESETS.items()}

@@ -1,0 +1,94 @@
+import io
+import json
+
+import pytest
+
+from summarize import __version__
+from summarize.cli import main
+
+from .conftest import TEXTS
+
+
+def run(argv, stdin=b""):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdin=io.BytesIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_summarises_a_text_file_with_the_tiny_model(tiny_model, tmp_path):
+    path = tmp_path / "uk.txt"
+    path.write_text(TEXTS["uk"], encoding="utf-8")
+    code, out, err = run(["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "6", "--format", "json", str(path)])
+    assert code == 0, err
+    record = json.loads(out)
+    assert record["id"] == str(path)
+    assert record["source_lang"] == "uk" and record["output_tokens"] <= 6
+    assert "Traceback" not in err
+
+
+def test_reads_stdin_and_prints_text(tmp_path):
+    code, out, err = run(["--method", "lead", "--sentences", "1"], stdin=TEXTS["en"].encode())
+    assert code == 0
+    assert out == "The city council approved a new budget on Tuesday.\n"
+
+
+def test_jsonl_in_jsonl_out_with_error_records(tiny_model, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": 1, "text": TEXTS["en"][:80]}),
+                "{broken",
+                json.dumps({"id": 2, "body": TEXTS["ru"][:80]}),
+                json.dumps({"id": 3, "text": "   "}),
+                json.dumps({"id": 4, "text": TEXTS["uk"][:80]}),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out_path = tmp_path / "out.jsonl"
+    code, out, err = run(["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "4", "--input-format", "jsonl", "--output", str(out_path), str(src)])
+    assert code == 3
+    records = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert [r["id"] for r in records] == [1, "line 2", 2, 3, 4]
+    assert [("error" in r) for r in records] == [False, True, True, True, False]
+    assert "2 summarised, 3 failed, 0 already done" in err
+
+
+@pytest.mark.parametrize(
+    "argv, stdin, message",
+    [
+        (["--method", "lead"], b"", "the text is empty"),
+        (["--method", "lead"], b"\x00\x01\x02binary", "binary file"),
+        (["--method", "lead", "/no/such/file.txt"], b"", "/no/such/file.txt: no such file"),
+        (["--method", "lead", "--target-lang", "en"], TEXTS["uk"].encode(), "copies sentences"),
+        (["--method", "lead"], "Die Regierung hat den Haushalt beschlossen und die Steuern gesenkt.".encode(), "supported languages are English, Ukrainian and Russian"),
+        (["--model", "nobody/nothing"], TEXTS["en"].encode(), "'nobody/nothing' is not available"),
+        (["--batch-size", "-1", "--method", "lead"], b"x", "batch_size must be an integer >= 1, got -1"),
+        (["--num-beams", "0", "--method", "lead"], b"x", "num_beams must be an integer >= 1, got 0"),
+        (["--resume", "--method", "lead"], b"x", "--resume needs --output"),
+    ],
+)
+def test_errors_are_one_line_with_exit_status_2(argv, stdin, message):
+    code, out, err = run(argv, stdin)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_unknown_choice_is_a_usage_error(capsys):
+    code, _, _ = run(["--lang", "de"])
+    assert code == 2 and "invalid choice: 'de'" in capsys.readouterr().err
+
+
+def test_list_models_and_version(capsys):
+    code, out, _ = run(["--list-models"])
+    assert code == 0 and "csebuetnlp/mT5_multilingual_XLSum" in out and "gazeta" in out
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_debug_shows_the_traceback():
+    with pytest.raises(Exception, match="empty"):
+        main(["--method", "lead", "--debug"], stdin=io.BytesIO(b""), stdout=io.StringIO(), stderr=io.StringIO())

@@ -1,0 +1,32 @@
+import pytest
+
+from summarize import GenerationSettings, InvalidOptionError
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"beams": 4}, "unknown generation option 'beams'; valid options are 'do_sample'"),
+        ({"num_beams": 0}, "num_beams must be an integer >= 1, got 0"),
+        ({"num_beams": 2.5}, "num_beams must be an integer >= 1, got 2.5"),
+        ({"num_beams": "4"}, "num_beams must be an integer >= 1, got '4'"),
+        ({"num_beams": True}, "num_beams must be an integer >= 1, got True"),
+        ({"max_new_tokens": -1}, "max_new_tokens must be an integer >= 1"),
+        ({"min_new_tokens": -1}, "min_new_tokens must be an integer >= 0"),
+        ({"do_sample": 1}, "do_sample must be True or False"),
+        ({"top_p": 1.5}, "top_p must be a number in (0, 1]"),
+        ({"min_new_tokens": 50, "max_new_tokens": 10}, "min_new_tokens (50) is larger than max_new_tokens (10)"),
+    ],
+)
+def test_invalid_options_are_named_with_what_is_accepted(options, message):
+    with pytest.raises(InvalidOptionError) as err:
+        GenerationSettings().replace(**options)
+    assert message in str(err.value)
+
+
+def test_valid_options_apply_and_defaults_stay():
+    settings = GenerationSettings().replace(num_beams=1, length_penalty=2)
+    assert settings.num_beams == 1
+    assert settings.length_penalty == 2.0
+    assert settings.do_sample is False
+    assert GenerationSettings().num_beams == 4

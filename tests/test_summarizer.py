@@ -1,0 +1,168 @@
+import warnings
+
+import pytest
+
+from summarize import (
+    InvalidInputError,
+    InvalidOptionError,
+    Summarizer,
+    Summary,
+    TruncationWarning,
+    UnsupportedLanguageError,
+    summarize,
+)
+
+from .conftest import TEXTS
+
+
+@pytest.fixture(scope="module")
+def summarizer(tiny_model):
+    return Summarizer(tiny_model, device="cpu", num_beams=2, max_new_tokens=12)
+
+
+def test_one_string_gives_one_summary_with_metadata(summarizer, tiny_model):
+    result = summarizer.summarize(TEXTS["uk"][:70])
+    assert isinstance(result, Summary)
+    assert str(result) == result.text
+    assert result.source_lang == "uk" and result.target_lang == "uk" and result.lang_detected
+    assert result.model == tiny_model and result.backend == "torch" and result.method == "abstractive"
+    assert 0 < result.input_tokens <= 64 and not result.chunked and not result.truncated
+    assert 0 < result.output_tokens <= 12
+    assert result.seconds > 0
+
+
+def test_a_list_gives_a_list_in_input_order(summarizer):
+    texts = [TEXTS["en"][:100], TEXTS["ru"][:120], TEXTS["uk"][:90]]
+    results = summarizer.summarize(texts)
+    assert [r.source_lang for r in results] == ["en", "ru", "uk"]
+    assert [r.text for r in results] == [summarizer.summarize(t).text for t in texts]
+
+
+def test_batching_gives_the_same_output_as_one_at_a_time(tiny_model):
+    # Different lengths, so batches are padded and reordered by length.
+    texts = [TEXTS[lang][:n] for lang in ("en", "uk", "ru") for n in (40, 90, 170)]
+    one = Summarizer(tiny_model, device="cpu", batch_size=1, num_beams=3, max_new_tokens=10)
+    many = Summarizer(tiny_model, device="cpu", batch_size=4, num_beams=3, max_new_tokens=10)
+    assert [r.text for r in many.summarize(texts)] == [one.summarize(t).text for t in texts]
+    assert len({r.text for r in one.summarize(texts)}) > 3  # outputs depend on the input
+
+
+def test_long_input_is_chunked_and_reduced(summarizer):
+    long_text = " ".join([TEXTS["en"]] * 6)
+    result = summarizer.summarize(long_text)
+    assert result.input_tokens > 64
+    assert result.chunked and not result.truncated
+    assert result.chunks >= 4
+
+
+def test_long_input_truncates_with_a_warning_when_asked(tiny_model):
+    s = Summarizer(tiny_model, device="cpu", long_input="truncate", num_beams=1, max_new_tokens=5)
+    with pytest.warns(TruncationWarning, match=r"tokens, the model takes 64; kept the first 64"):
+        result = s.summarize(" ".join([TEXTS["ru"]] * 4))
+    assert result.truncated and not result.chunked
+
+
+def test_short_input_does_not_warn(summarizer):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summarizer.summarize(TEXTS["en"][:80])
+
+
+def test_explicit_language_skips_detection(summarizer):
+    result = summarizer.summarize("Думаю, так.", lang="uk")
+    assert result.source_lang == "uk" and not result.lang_detected
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t"])
+def test_empty_text_is_a_clear_error(summarizer, text):
+    with pytest.raises(InvalidInputError, match="empty"):
+        summarizer.summarize(text)
+
+
+def test_errors_in_a_list_name_the_position_or_are_returned(summarizer):
+    texts = [TEXTS["en"][:60], "", "Die Regierung hat den Haushalt beschlossen und die Steuern gesenkt."]
+    with pytest.raises(InvalidInputError, match="^text 1: "):
+        summarizer.summarize(texts)
+    results = summarizer.summarize(texts, errors="return")
+    assert isinstance(results[0], Summary)
+    assert isinstance(results[1], InvalidInputError)
+    assert isinstance(results[2], UnsupportedLanguageError)
+
+
+def test_non_string_input_is_rejected(summarizer):
+    with pytest.raises(InvalidInputError, match="expected text"):
+        summarizer.summarize([None])
+    with pytest.raises(InvalidInputError, match="must be a str or a list"):
+        summarizer.summarize(42)
+
+
+def test_same_language_only_model_refuses_other_target(summarizer):
+    with pytest.raises(UnsupportedLanguageError, match="writes summaries in the language of the input"):
+        summarizer.summarize(TEXTS["uk"], target_lang="en")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"method": "abstract"}, "unknown method 'abstract'; valid methods are 'abstractive', 'lead' or 'textrank'"),
+        ({"batch_size": -1}, "batch_size must be an integer >= 1, got -1"),
+        ({"long_input": "drop"}, "valid values are 'chunk' or 'truncate'"),
+        ({"num_beams": 0}, "num_beams must be an integer >= 1, got 0"),
+        ({"backend": "onnx"}, "unknown backend 'onnx'"),
+        ({"device": "tpu"}, "unknown device 'tpu'"),
+        ({"dtype": "float16"}, "dtype 'float16' is refused for 'mt5' models"),
+    ],
+)
+def test_invalid_constructor_options(tiny_model, kwargs, message):
+    with pytest.raises(InvalidOptionError) as err:
+        Summarizer(tiny_model, **kwargs)
+    assert message in str(err.value)
+
+
+def test_call_options_are_validated(summarizer):
+    with pytest.raises(InvalidOptionError, match="unknown generation option 'beam_size'"):
+        summarizer.summarize("Hello there, the talks went well.", beam_size=2)
+    assert summarizer.summarize(TEXTS["en"][:80], num_beams=1, max_new_tokens=3).output_tokens <= 3
+
+
+def test_sampling_is_off_by_default(summarizer):
+    assert summarizer.settings.do_sample is False
+    a = summarizer.summarize(TEXTS["ru"][:120]).text
+    assert a == summarizer.summarize(TEXTS["ru"][:120]).text
+
+
+@pytest.mark.parametrize("lang", ["en", "uk", "ru"])
+def test_lead_and_textrank_work_offline_for_every_language(lang):
+    lead = Summarizer(method="lead", sentences=2).summarize(TEXTS[lang])
+    assert lead.method == "lead" and lead.model is None
+    assert lead.text.count(".") >= 2 and TEXTS[lang].startswith(lead.text)
+    ranked = Summarizer(method="textrank", sentences=2).summarize(TEXTS[lang])
+    assert ranked.source_lang == lang
+    assert all(sentence in TEXTS[lang] for sentence in ranked.text.split(". "))
+
+
+def test_textrank_prefers_the_central_sentence():
+    text = (
+        "Gas prices rose sharply. Gas prices rose again in May as gas imports fell. "
+        "Imports fell after the pipeline closed. A cat slept."
+    )
+    assert Summarizer(method="textrank", sentences=1).summarize(text).text == (
+        "Gas prices rose again in May as gas imports fell."
+    )
+
+
+def test_extractive_methods_cannot_change_language():
+    with pytest.raises(UnsupportedLanguageError, match="copies sentences"):
+        Summarizer(method="lead").summarize(TEXTS["uk"], target_lang="en")
+
+
+def test_too_long_documents_are_refused_early():
+    s = Summarizer(method="lead", max_input_chars=100)
+    with pytest.raises(InvalidInputError, match="more than max_input_chars=100"):
+        s.summarize("word " * 100)
+
+
+def test_summarize_function_caches_its_summarizer(tiny_model):
+    first = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", num_beams=1, max_new_tokens=4)
+    again = summarize([TEXTS["en"][:100]], model=tiny_model, device="cpu", num_beams=1, max_new_tokens=4)
+    assert again[0].text == first.text
