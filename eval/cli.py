@@ -1,0 +1,179 @@
+"""The ``summarize-eval`` command: ``score`` and ``run``.
+
+Exit status: 0 ok, 1 internal error, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from summarize import __version__
+from summarize.errors import InvalidInputError, SummarizeError
+from summarize.io import read_jsonl, read_text_file
+from summarize.languages import LANGUAGES
+from summarize.summarizer import METHOD_NAMES
+
+from .metrics.rouge import ROUGE_TYPES, Rouge
+from .tokenizers import TOKENIZERS
+
+PREDICTION_FIELDS = ("prediction", "summary", "text")
+REFERENCE_FIELDS = ("reference", "summary", "text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="summarize-eval", description="Score and evaluate summaries (ROUGE done right for Cyrillic).")
+    p.add_argument("--version", action="version", version=f"summarize-eval {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("score", help="score predictions against references")
+    s.add_argument("--predictions", required=True, help="text file (one summary a line) or JSONL")
+    s.add_argument("--references", required=True, help="text file (one summary a line) or JSONL")
+    s.add_argument("--lang", required=True, choices=tuple(LANGUAGES), help="language of the summaries")
+    s.add_argument("--tokenizer", choices=tuple(TOKENIZERS), default="xlsum", help="tokenisation scheme (default: xlsum)")
+    s.add_argument("--id-field", default="id", help="JSONL: field matching predictions to references (default: id)")
+    s.add_argument("--field", help=f"JSONL: field holding the summary (default: first of {', '.join(PREDICTION_FIELDS)} / {', '.join(REFERENCE_FIELDS)})")
+    s.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default: 1000)")
+    s.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    s.add_argument("--format", choices=("json", "text"), default="text")
+
+    r = sub.add_parser("run", help="generate with a model, score it and the baselines, write a report")
+    r.add_argument("--dataset", required=True, help="hub dataset id (csebuetnlp/xlsum, csebuetnlp/CrossSum, IlyaGusev/gazeta, abisee/cnn_dailymail) or a local .jsonl/.csv/.parquet file")
+    r.add_argument("--lang", required=True, choices=tuple(LANGUAGES))
+    r.add_argument("--target-lang", choices=tuple(LANGUAGES))
+    r.add_argument("--model", default="xlsum", help="preset, hub id or checkpoint directory (default: xlsum)")
+    r.add_argument("--method", choices=METHOD_NAMES, default="abstractive")
+    r.add_argument("--split", help="dataset split (default: test)")
+    r.add_argument("--limit", type=int, help="score a reproducible random sample of N examples")
+    r.add_argument("--seed", type=int, default=0, help="sampling and bootstrap seed (default: 0)")
+    r.add_argument("--text-field")
+    r.add_argument("--summary-field")
+    r.add_argument("--id-field")
+    r.add_argument("--device", default="auto")
+    r.add_argument("--backend", default="torch")
+    r.add_argument("--batch-size", type=int, default=8)
+    r.add_argument("--num-beams", type=int)
+    r.add_argument("--max-new-tokens", type=int)
+    r.add_argument("--tokenizer", choices=tuple(TOKENIZERS), default="xlsum")
+    r.add_argument("--bootstrap", type=int, default=1000)
+    r.add_argument("--out", required=True, help="run directory")
+    r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    r.add_argument("--quiet", "-q", action="store_true")
+    return p
+
+
+def _read_summaries(path: str, fields: Sequence[str], id_field: str) -> tuple[list[str], list[str] | None]:
+    """(summaries, ids or None): JSONL by extension, else one summary a line."""
+    if path.endswith(".jsonl"):
+        try:
+            stream = open(path, "rb")
+        except OSError as exc:
+            raise InvalidInputError(f"{path}: {exc.strerror or exc}") from None
+        texts, ids = [], []
+        with stream:
+            for record in read_jsonl(stream, path, text_field="\0", id_field=id_field):
+                obj = record.fields
+                if obj is None:
+                    raise InvalidInputError(record.error or f"{path}: unreadable line {record.line}")
+                if record.error and "duplicate id" in record.error:
+                    raise InvalidInputError(record.error)
+                field = next((f for f in fields if f in obj), None)
+                if field is None or not isinstance(obj[field], str):
+                    raise InvalidInputError(f"{path} line {record.line}: no string field {' or '.join(map(repr, fields))}")
+                texts.append(obj[field])
+                ids.append(record.key)
+        if not texts:
+            raise InvalidInputError(f"{path}: empty file")
+        return texts, ids
+    text = read_text_file(path)
+    if not text.strip():
+        raise InvalidInputError(f"{path}: empty file")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines], None
+
+
+def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
+    pred_fields = (args.field,) if args.field else PREDICTION_FIELDS
+    ref_fields = (args.field,) if args.field else REFERENCE_FIELDS
+    preds, pred_ids = _read_summaries(args.predictions, pred_fields, args.id_field)
+    refs, ref_ids = _read_summaries(args.references, ref_fields, args.id_field)
+    if (pred_ids is None) != (ref_ids is None):
+        raise InvalidInputError("give both files as JSONL (matched by id) or both as text (matched by line)")
+    if pred_ids is not None and ref_ids is not None:
+        by_id = dict(zip(pred_ids, preds))
+        missing = [i for i in ref_ids if i not in by_id]
+        extra = set(pred_ids) - set(ref_ids)
+        if missing or extra:
+            raise InvalidInputError(
+                f"ids differ: {len(missing)} reference id(s) have no prediction (first: {missing[:1]}), "
+                f"{len(extra)} prediction id(s) have no reference"
+            )
+        preds = [by_id[i] for i in ref_ids]
+    rouge = Rouge(lang=args.lang, tokenizer=args.tokenizer, n_bootstrap=args.bootstrap, seed=args.seed)
+    result = rouge.score(predictions=preds, references=refs)
+    if args.format == "json":
+        payload = {
+            name: {
+                "f1": s.f1, "ci95": [s.low, s.high], "mid": s.mid, "precision": s.precision,
+                "recall": s.recall, "n": s.n, "signature": s.signature,
+            }
+            for name, s in result.scores.items()
+        }
+        stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        for s in result.scores.values():
+            stdout.write(f"{s}\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from .runs import run_evaluation
+
+    options = {k: v for k, v in (("num_beams", args.num_beams), ("max_new_tokens", args.max_new_tokens)) if v is not None}
+    scores = run_evaluation(
+        dataset=args.dataset, lang=args.lang, target_lang=args.target_lang, model=args.model,
+        method=args.method, split=args.split, limit=args.limit, seed=args.seed, device=args.device,
+        backend=args.backend, batch_size=args.batch_size, resume=args.resume, tokenizer=args.tokenizer,
+        n_bootstrap=args.bootstrap, text_field=args.text_field, summary_field=args.summary_field,
+        id_field=args.id_field, out_dir=args.out, generation_options=options,
+        progress=not args.quiet and stderr.isatty(),
+    )
+    stdout.write((Path(args.out) / "report.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(stream=stderr, level=logging.WARNING, format="summarize-eval: %(levelname)s: %(message)s")
+    try:
+        if args.command == "score":
+            return cmd_score(args, stdout)
+        return cmd_run(args, stdout, stderr)
+    except SummarizeError as exc:
+        if args.debug:
+            raise
+        stderr.write(f"summarize-eval: error: {exc}\n")
+        return 2
+    except Exception as exc:  # noqa: BLE001
+        if args.debug:
+            raise
+        stderr.write(f"summarize-eval: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

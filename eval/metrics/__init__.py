@@ -1,0 +1,1 @@
+"""Metrics: ROUGE (:mod:`.rouge`) with bootstrap intervals and signatures."""

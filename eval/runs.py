@@ -1,0 +1,166 @@
+"""A whole evaluation: generate, score, compare with baselines and published numbers.
+
+``run_evaluation`` writes into one directory:
+
+* ``predictions.jsonl``: ``id``, ``prediction``, ``reference``, ``seconds``
+  (or ``error``), appended and flushed batch by batch; ``resume=True``
+  regenerates nothing already there;
+* ``scores.json``: every system's scores with signatures, the model, its
+  revision and generation settings, library versions, the device, wall time
+  and docs/s;
+* ``report.md`` and ``scores.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from importlib import metadata
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from summarize import Summarizer, __version__
+from summarize.errors import InvalidInputError
+from summarize.io import ResultWriter
+from summarize.presets import PRESETS
+
+from .baselines import baseline_predictions
+from .datasets import load_examples
+from .metrics.rouge import Rouge
+from .report import write_chart, write_report
+
+
+def _versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {"summarize": __version__, "python": platform.python_version()}
+    for name in ("torch", "transformers", "datasets", "rouge-score", "ctranslate2"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _published(model: str, dataset: str, lang: str, target: str, split: str) -> list[dict[str, Any]]:
+    preset = PRESETS.get(model) or next((p for p in PRESETS.values() if p.model_id == model), None)
+    if preset is None or split != "test":
+        return []
+    short = dataset.split("/")[-1].lower()
+    return [
+        {"source": p.source, "rouge1": p.rouge1, "rouge2": p.rouge2, "rougeL": p.rougeL}
+        for p in preset.published
+        if p.dataset == short and p.lang == lang and p.target_lang == target
+    ]
+
+
+def run_evaluation(
+    *,
+    dataset: str,
+    lang: str,
+    model: str,
+    out_dir: str | Path,
+    target_lang: str | None = None,
+    method: str = "abstractive",
+    split: str | None = None,
+    limit: int | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    backend: str = "torch",
+    batch_size: int = 8,
+    resume: bool = False,
+    tokenizer: str = "xlsum",
+    n_bootstrap: int = 1000,
+    text_field: str | None = None,
+    summary_field: str | None = None,
+    id_field: str | None = None,
+    progress: bool = False,
+    generation_options: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds."""
+    target = target_lang or lang
+    out = Path(out_dir)
+    rouge = Rouge(lang=target, tokenizer=tokenizer, n_bootstrap=n_bootstrap, seed=seed)
+    examples = load_examples(
+        dataset, lang=lang, target_lang=target, split=split, limit=limit, seed=seed,
+        text_field=text_field, summary_field=summary_field, id_field=id_field,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    summarizer = Summarizer(model, method=method, device=device, backend=backend, batch_size=batch_size, **(generation_options or {}))
+    started = time.perf_counter()
+    generated = 0
+    with ResultWriter(out / "predictions.jsonl", resume=resume) as writer:
+        todo = [e for e in examples if e.id not in writer.done]
+        from tqdm import tqdm
+
+        with tqdm(total=len(examples), initial=len(examples) - len(todo), disable=not progress, unit="doc") as bar:
+            it = iter(todo)
+            while block := list(islice(it, batch_size * 4)):
+                results = summarizer.summarize([e.text for e in block], lang=lang, target_lang=target, errors="return")
+                records = []
+                for example, result in zip(block, results):
+                    if isinstance(result, BaseException):
+                        records.append({"id": example.id, "error": str(result), "reference": example.summary})
+                    else:
+                        records.append({"id": example.id, "prediction": result.text, "reference": example.summary, "seconds": result.seconds})
+                writer.write(records)
+                generated += len(block)
+                bar.update(len(block))
+    wall = time.perf_counter() - started
+
+    predictions: dict[str, dict[str, Any]] = {}
+    with open(out / "predictions.jsonl", encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            predictions[str(record["id"])] = record
+    missing = [e.id for e in examples if e.id not in predictions]
+    if missing:
+        raise InvalidInputError(f"{len(missing)} examples have no prediction (first: {missing[0]!r}); rerun with --resume")
+    refs = [e.summary for e in examples]
+    system_name = method if method != "abstractive" else Path(summarizer.checkpoint.name).name
+    systems = {system_name: [predictions[e.id].get("prediction", "") for e in examples]}
+    if target == lang:
+        # Extractive baselines copy source sentences, so they only make sense
+        # when the summary language is the source language.
+        systems.update(baseline_predictions([e.text for e in examples], refs, lang, tokenizer))
+    scored = {name: rouge.score(predictions=preds, references=refs).to_dict() for name, preds in systems.items()}
+
+    device_name = "cpu"
+    dev = summarizer.backend.device if summarizer.backend else "cpu"
+    if dev.startswith("cuda"):
+        import torch
+
+        device_name = torch.cuda.get_device_name(torch.device(dev))
+    else:
+        device_name = platform.processor() or platform.machine()
+    ck = summarizer.checkpoint
+    scores = {
+        "run": {
+            "dataset": dataset,
+            "split": split or "test",
+            "lang": lang,
+            "target_lang": target,
+            "limit": limit,
+            "seed": seed,
+            "examples": len(examples),
+            "failed": sum(1 for e in examples if "error" in predictions[e.id]),
+            "model": ck.name if ck else method,
+            "revision": ck.revision if ck else None,
+            "backend": summarizer.backend.name if summarizer.backend else None,
+            "generation": summarizer.settings.as_dict() if ck else None,
+            "device": dev,
+            "device_name": device_name,
+            "dtype": summarizer.backend.dtype if summarizer.backend else None,
+            "batch_size": batch_size,
+            "wall_seconds": wall,
+            "generated_this_run": generated,
+            "docs_per_second": generated / wall if generated and wall > 0 else 0.0,
+            "versions": _versions(),
+        },
+        "systems": scored,
+        "published": _published(model, dataset, lang, target, split or "test"),
+    }
+    (out / "scores.json").write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_report(out, scores)
+    write_chart(out, scores)
+    return scores

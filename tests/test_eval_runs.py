@@ -1,0 +1,165 @@
+"""Datasets from local files, and whole runs on the tiny model (with resume)."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from summarize import InvalidInputError
+from summarize_eval.baselines import baseline_predictions, oracle
+from summarize_eval.cli import main
+from summarize_eval.datasets import load_examples
+from summarize_eval.runs import run_evaluation
+
+from .conftest import TEXTS
+
+ROWS = [
+    {"id": f"doc{i}", "text": TEXTS["uk"] if i % 2 else TEXTS["uk"][:200], "summary": f"Рада ухвалила бюджет {i}."}
+    for i in range(6)
+]
+
+
+@pytest.fixture
+def jsonl_dataset(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS) + "\n", encoding="utf-8")
+    return path
+
+
+def test_loads_jsonl_csv_and_parquet(tmp_path, jsonl_dataset):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    csv_path = tmp_path / "data.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["id", "text", "summary"])
+        writer.writeheader()
+        writer.writerows(ROWS)
+    parquet_path = tmp_path / "data.parquet"
+    pq.write_table(pa.Table.from_pylist(ROWS), parquet_path)
+    for path in (jsonl_dataset, csv_path, parquet_path):
+        examples = load_examples(str(path), lang="uk")
+        assert [e.id for e in examples] == [r["id"] for r in ROWS]
+        assert examples[0].summary == "Рада ухвалила бюджет 0."
+
+
+def test_limit_is_a_reproducible_sample(jsonl_dataset):
+    a = load_examples(str(jsonl_dataset), lang="uk", limit=3, seed=1)
+    b = load_examples(str(jsonl_dataset), lang="uk", limit=3, seed=1)
+    assert [e.id for e in a] == [e.id for e in b] and len(a) == 3
+
+
+def test_missing_column_names_the_columns(jsonl_dataset):
+    with pytest.raises(InvalidInputError, match=r"no summary column 'highlights'; its columns are 'id', 'text' or 'summary'"):
+        load_examples(str(jsonl_dataset), lang="uk", summary_field="highlights")
+
+
+def test_hub_dataset_offline_is_a_clear_error():
+    from summarize import ModelNotAvailableError
+
+    with pytest.raises((ModelNotAvailableError, InvalidInputError)):
+        load_examples("csebuetnlp/xlsum", lang="uk", limit=2)
+
+
+def test_oracle_is_an_upper_bound_for_the_other_extractive_baselines():
+    texts = [TEXTS["en"], TEXTS["en"]]
+    refs = ["Energy prices rose by 13.5 percent in October.", "Inflation could slow growth, Dr. Smith warned."]
+    systems = baseline_predictions(texts, refs, "en")
+    assert systems["oracle"][0] == "Energy prices rose by 13.5 percent in October."
+    assert set(systems) == {"lead-1", "lead-3", "textrank", "oracle"}
+    assert oracle([], "anything", "en") == []
+
+
+def test_full_run_writes_everything_and_resumes_without_regenerating(tiny_model, jsonl_dataset, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    common = dict(
+        dataset=str(jsonl_dataset), lang="uk", model=tiny_model, out_dir=out, device="cpu",
+        batch_size=1, n_bootstrap=50, generation_options={"num_beams": 1, "max_new_tokens": 6},
+    )
+    # Interrupt the first run after its first block of documents.
+    import summarize_eval.runs as runs
+
+    real = runs.Summarizer.summarize
+    calls = {"n": 0}
+
+    def flaky(self, texts, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(self, texts, **kw)
+
+    monkeypatch.setattr(runs.Summarizer, "summarize", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        run_evaluation(**common)
+    first = (out / "predictions.jsonl").read_text().splitlines()
+    assert len(first) == 4  # the first block (4 x batch_size) was written before the interruption
+
+    with pytest.raises(InvalidInputError, match="pass --resume"):
+        run_evaluation(**common)
+
+    generated = []
+
+    def counting(self, texts, **kw):
+        generated.extend(texts)
+        return real(self, texts, **kw)
+
+    monkeypatch.setattr(runs.Summarizer, "summarize", counting)
+    scores = run_evaluation(**common, resume=True)
+    assert len(generated) == len(ROWS) - len(first)
+
+    records = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in records) == sorted(r["id"] for r in ROWS)
+    assert all({"id", "prediction", "reference", "seconds"} <= set(r) for r in records)
+    saved = json.loads((out / "scores.json").read_text())
+    assert saved == json.loads(json.dumps(scores))
+    assert set(saved["systems"]) == {Path(tiny_model).name, "lead-1", "lead-3", "textrank", "oracle"}
+    for system in saved["systems"].values():
+        assert set(system) == {"rouge1", "rouge2", "rougeL", "rougeLsum"}
+        assert system["rouge1"]["signature"].startswith("rouge1|lang:uk|tok:xlsum|stem:none|bs:50|seed:0|")
+        assert system["rouge1"]["n"] == len(ROWS)
+    run = saved["run"]
+    assert run["model"] == tiny_model and run["generation"]["num_beams"] == 1
+    assert run["versions"]["transformers"] and run["device"] == "cpu"
+    assert run["generated_this_run"] == len(generated)
+    report = (out / "report.md").read_text()
+    assert "| oracle |" in report and "ROUGE-Lsum" in report
+    assert (out / "scores.png").stat().st_size > 1000
+
+
+def test_published_numbers_appear_for_xlsum_test_sets(preset_standins, tmp_path, jsonl_dataset):
+    from summarize_eval.runs import _published
+
+    assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "test") == [
+        {"source": "Hasan et al., 2021, XL-Sum (Findings of ACL)", "rouge1": 23.99, "rouge2": 10.14, "rougeL": 20.92}
+    ]
+    assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "validation") == []
+
+
+def test_cli_score_json_and_errors(tmp_path):
+    preds = tmp_path / "p.jsonl"
+    refs = tmp_path / "r.jsonl"
+    preds.write_text('{"id": 2, "prediction": "Ціни зросли"}\n{"id": 1, "prediction": "Уряд мовчить"}\n', encoding="utf-8")
+    refs.write_text('{"id": 1, "summary": "Уряд мовчить"}\n{"id": 2, "summary": "Ціни зросли"}\n', encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["score", "--predictions", str(preds), "--references", str(refs), "--lang", "uk", "--format", "json"], stdout=out, stderr=err) == 0
+    payload = json.loads(out.getvalue())
+    assert payload["rouge1"]["f1"] == 100.0 and payload["rouge1"]["n"] == 2
+    assert payload["rouge1"]["signature"] == "rouge1|lang:uk|tok:xlsum|stem:none|bs:1000|seed:0|v:0.1.0"
+    assert set(payload["rouge1"]) == {"f1", "ci95", "mid", "precision", "recall", "n", "signature"}
+
+    lines = tmp_path / "p.txt"
+    lines.write_text("a\nb\nc\n")
+    one = tmp_path / "r.txt"
+    one.write_text("a\n")
+    empty = tmp_path / "e.txt"
+    empty.write_text("")
+    for argv, message in [
+        (["--predictions", str(lines), "--references", str(one), "--lang", "en"], "predictions (3) and references (1)"),
+        (["--predictions", str(empty), "--references", str(one), "--lang", "en"], "empty file"),
+        (["--predictions", str(tmp_path / "missing.txt"), "--references", str(one), "--lang", "en"], "no such file"),
+    ]:
+        err = io.StringIO()
+        assert main(["score", *argv], stdout=io.StringIO(), stderr=err) == 2
+        assert message in err.getvalue() and "Traceback" not in err.getvalue()
