@@ -125,7 +125,7 @@ class UnicodeTokenizer:
     """This library's scheme: whole Ukrainian words, Ukrainian stemmed too.
 
     >>> UnicodeTokenizer("uk").tokenize("П’ять об'єктів пошкоджено")
-    ["п'ять", "об'єкт", 'пошкоджен']
+    ["п'ят", "об'єкт", 'пошкоджен']
     >>> UnicodeTokenizer("ru").tokenize("Её ещё нет")
     ['е', 'ещ', 'нет']
     """

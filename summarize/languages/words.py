@@ -64,12 +64,14 @@ def stem_ukrainian(word: str) -> str:
     >>> [stem_ukrainian(w) for w in ["переговори", "переговорів", "переговорах"]]
     ['переговор', 'переговор', 'переговор']
     """
+    letters = len(word) - sum(word.count(a) for a in "'’ʼ")
     for ending in _UK_REFLEXIVE:
-        if word.endswith(ending) and len(word) - len(ending) >= 4:
+        if word.endswith(ending) and letters - len(ending) >= 4:
             word = word[: -len(ending)]
+            letters -= len(ending)
             break
     for ending in _UK_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
+        if word.endswith(ending) and letters - len(ending) >= 3:
             return word[: -len(ending)]
     return word
 
