@@ -146,3 +146,16 @@ def test_stemmers_and_words():
     assert get_stemmer("ru")("переговоры") == get_stemmer("ru")("переговорах")
     assert words("П'ять «нових» об’єктів") == ["п'ять", "нових", "об’єктів"]
     assert content_stems("і та що", "uk") == []
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        # Mixed-language text: the language with more letters wins.
+        ("Officials said the money would repair roads and schools. Ціни зросли на 13,5 відсотка", "en"),
+        ("Ціни на енергоносії у жовтні зросли на 13,5 відсотка, повідомила статслужба. Prices rose.", "uk"),
+        ("Цены выросли, сообщила газета Financial Times со ссылкой на источники в Киеве.", "ru"),
+    ],
+)
+def test_mixed_language_text_goes_to_the_majority(text, lang):
+    assert detect_language(text) == lang

@@ -187,7 +187,7 @@ def _latin(text: str, n_letters: int) -> str:
         hits = sum(w in vocab for w in words)
         if hits > best:
             best_name, best = name, hits
-    accented = sum(1 for ch in text if ch.isalpha() and ord(ch) >= 0xC0)
+    accented = sum(1 for ch in text if ch.isalpha() and 0xC0 <= ord(ch) <= 0x24F)
     if (best >= 2 and best > 2 * english) or accented / n_letters > 0.05:
         guess = best_name or "a language other than English"
         raise UnsupportedLanguageError(
