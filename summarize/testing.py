@@ -97,6 +97,7 @@ def build_tiny_checkpoint(
     max_input_tokens: int | None = None,
     generation: dict | None = None,
     seed: int = 0,
+    t5_prefix: str | None = None,
 ) -> str:
     """Save a random-weight mT5 with a real SentencePiece tokenizer to ``directory``.
 
@@ -109,12 +110,14 @@ def build_tiny_checkpoint(
         max_input_tokens: ``model_max_length`` written into the tokenizer config.
         generation: values for ``generation_config.json``.
         seed: weights are drawn from this seed.
+        t5_prefix: build an original-T5-style checkpoint (``model_type="t5"``)
+            whose config asks for this input prefix (``"summarize: "``).
 
     Returns:
         The directory, as a string, ready for ``Summarizer(model=...)``.
     """
     import torch
-    from transformers import GenerationConfig, MT5Config, MT5ForConditionalGeneration
+    from transformers import GenerationConfig, MT5Config, MT5ForConditionalGeneration, T5Config, T5ForConditionalGeneration
 
     directory = Path(directory)
     symbols = tuple(LANG_TOKENS.values()) if cross_lingual else ()
@@ -128,10 +131,13 @@ def build_tiny_checkpoint(
         tokenizer_config["model_max_length"] = max_input_tokens
     (directory / "tokenizer_config.json").write_text(json.dumps(tokenizer_config))
 
-    params = {}
+    params: dict = {}
     if cross_lingual:
         params["langid_map"] = {name: [i, tok] for i, (name, tok) in enumerate(LANG_TOKENS.items())}
-    config = MT5Config(
+    if t5_prefix is not None:
+        params["summarization"] = {"prefix": t5_prefix}
+    config_class, model_class = (T5Config, T5ForConditionalGeneration) if t5_prefix is not None else (MT5Config, MT5ForConditionalGeneration)
+    config = config_class(
         vocab_size=n_pieces,
         d_model=d_model,
         d_kv=d_model // heads,
@@ -146,7 +152,7 @@ def build_tiny_checkpoint(
         tie_word_embeddings=False,
     )
     torch.manual_seed(seed)
-    model = MT5ForConditionalGeneration(config)
+    model = model_class(config)
     # Default init gives near-uniform logits, so a random model repeats one
     # token; wider weights make its outputs vary with the input, which the
     # tests need (batching must not change them, chunking must show).

@@ -96,3 +96,18 @@ def test_writer_refuses_a_corrupt_middle(tmp_path):
     out.write_text('{"id": "a"}\nnot json\n{"id": "b"}\n')
     with pytest.raises(InvalidInputError, match="line 2 is not a complete JSON object"):
         ResultWriter(out, resume=True)
+
+
+def test_unreadable_file_is_named(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    path = tmp_path / "secret.txt"
+    path.write_text("text")
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    # Tests run as root, which chmod cannot lock out; simulate the refusal.
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(InvalidInputError, match="secret.txt: permission denied"):
+        read_text_file(path)

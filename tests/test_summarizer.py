@@ -166,3 +166,58 @@ def test_summarize_function_caches_its_summarizer(tiny_model):
     first = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", num_beams=1, max_new_tokens=4)
     again = summarize([TEXTS["en"][:100]], model=tiny_model, device="cpu", num_beams=1, max_new_tokens=4)
     assert again[0].text == first.text
+
+
+def test_t5_checkpoint_gets_the_prefix_its_config_asks_for(tmp_path):
+    from summarize.testing import build_tiny_checkpoint
+
+    path = build_tiny_checkpoint(tmp_path / "t5", t5_prefix="summarize: ", max_input_tokens=64)
+    s = Summarizer(path, device="cpu", num_beams=1, max_new_tokens=4)
+    assert s.checkpoint.model_type == "t5" and s.checkpoint.prefix == "summarize: "
+    tok = s.checkpoint.tokenizer
+    plain = len(tok(TEXTS["en"][:60]).input_ids)
+    prefixed = len(tok("summarize: " + TEXTS["en"][:60]).input_ids)
+    assert s.summarize(TEXTS["en"][:60]).input_tokens == prefixed > plain
+
+
+def test_out_of_memory_halves_the_batch_and_keeps_every_document(tiny_model, monkeypatch):
+    import torch
+
+    s = Summarizer(tiny_model, device="cpu", batch_size=8, num_beams=1, max_new_tokens=5)
+    texts = [TEXTS[lang][:n] for lang in ("en", "uk", "ru") for n in (50, 80)]
+    expected = [r.text for r in s.summarize(texts)]
+    real = s.backend._generate
+    sizes = []
+
+    def small_memory(batch, settings, start):
+        sizes.append(len(batch))
+        if len(batch) > 2:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(batch, settings, start)
+
+    monkeypatch.setattr(s.backend, "_generate", small_memory)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
+    assert [r.text for r in s.summarize(texts)] == expected
+    assert sizes[0] == 6 and max(sizes[1:]) <= 3 and sum(n for n in sizes if n <= 2) == 6
+
+
+def test_out_of_memory_on_one_document_fails_that_document_only(tiny_model, monkeypatch):
+    import torch
+
+    s = Summarizer(tiny_model, device="cpu", batch_size=1, num_beams=1, max_new_tokens=5)
+    real = s.backend._generate
+
+    def fails_on_long(batch, settings, start):
+        if len(batch[0]) > 30:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real(batch, settings, start)
+
+    monkeypatch.setattr(s.backend, "_generate", fails_on_long)
+    results = s.summarize([TEXTS["en"][:30], TEXTS["en"][:200]], errors="return")
+    assert isinstance(results[0], Summary) and isinstance(results[1], torch.OutOfMemoryError)
+
+
+def test_markup_is_summarised_as_given():
+    # Documented: HTML is not stripped; strip it before summarising.
+    html = "<p>The council approved the budget.</p> <p>Roads will be repaired.</p>"
+    assert Summarizer(method="lead", sentences=1).summarize(html, lang="en").text.startswith("<p>")
