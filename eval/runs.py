@@ -79,6 +79,8 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds."""
     target = target_lang or lang
+    if split is None and Path(dataset).exists():
+        split = "file"  # a local file has no splits; say so in the report
     out = Path(out_dir)
     rouge = Rouge(lang=target, tokenizer=tokenizer, n_bootstrap=n_bootstrap, seed=seed)
     examples = load_examples(

@@ -221,3 +221,12 @@ def test_markup_is_summarised_as_given():
     # Documented: HTML is not stripped; strip it before summarising.
     html = "<p>The council approved the budget.</p> <p>Roads will be repaired.</p>"
     assert Summarizer(method="lead", sentences=1).summarize(html, lang="en").text.startswith("<p>")
+
+
+def test_importing_the_package_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, summarize; print('torch' in sys.modules, 'transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False False"
