@@ -97,10 +97,14 @@ def _records(args: argparse.Namespace, stdin: IO[bytes]) -> Iterator[Record]:
                 yield from read_jsonl(stream, path, text_field=args.text_field, id_field=args.id_field)
         return
     for number, path in enumerate(paths, start=1):
-        if path == "-":
-            yield Record("<stdin>", decode_bytes(stdin.read(), "<stdin>"), number)
-        else:
-            yield Record(path, read_text_file(path, max_bytes=MAX_INPUT_CHARS * 4), number)
+        # A file that cannot be read fails its own record, not the files after it.
+        try:
+            if path == "-":
+                yield Record("<stdin>", decode_bytes(stdin.read(), "<stdin>"), number)
+            else:
+                yield Record(path, read_text_file(path, max_bytes=MAX_INPUT_CHARS * 4), number)
+        except SummarizeError as exc:
+            yield Record(path, None, number, str(exc))
 
 
 def _result_record(record: Record, result: Summary | BaseException) -> dict[str, Any]:
@@ -145,15 +149,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     block_size = max(1, args.batch_size) * 4
     with _progress(args, stderr) as bar:
         while True:
-            try:
-                block = list(islice(records, block_size))
-            except SummarizeError as exc:
-                if single_text:
-                    raise
-                block = []
-                collected.append({"id": None, "error": str(exc)})
-                failed += 1
-                stderr.write(f"summarize: {exc}\n")
+            block = list(islice(records, block_size))
             if not block:
                 break
             todo = [r for r in block if r.key not in done]

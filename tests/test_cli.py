@@ -92,3 +92,13 @@ def test_list_models_and_version(capsys):
 def test_debug_shows_the_traceback():
     with pytest.raises(Exception, match="empty"):
         main(["--method", "lead", "--debug"], stdin=io.BytesIO(b""), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_an_unreadable_file_fails_alone_and_the_others_are_summarised(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(TEXTS["ru"], encoding="utf-8")
+    code, out, err = run(["--method", "lead", "--sentences", "1", str(tmp_path / "missing.txt"), str(good)])
+    assert code == 3
+    assert f"==> {good} <==" in out and "Городской совет" in out
+    assert "missing.txt: no such file" in err
+    assert "1 summarised, 1 failed" in err
