@@ -77,12 +77,10 @@ def _read_summaries(path: str, fields: Sequence[str], id_field: str) -> tuple[li
             raise InvalidInputError(f"{path}: {exc.strerror or exc}") from None
         texts, ids = [], []
         with stream:
-            for record in read_jsonl(stream, path, text_field="\0", id_field=id_field):
-                obj = record.fields
-                if obj is None:
-                    raise InvalidInputError(record.error or f"{path}: unreadable line {record.line}")
-                if record.error and "duplicate id" in record.error:
+            for record in read_jsonl(stream, path, text_field=None, id_field=id_field):
+                if record.error:
                     raise InvalidInputError(record.error)
+                obj = record.fields
                 field = next((f for f in fields if f in obj), None)
                 if field is None or not isinstance(obj[field], str):
                     raise InvalidInputError(f"{path} line {record.line}: no string field {' or '.join(map(repr, fields))}")

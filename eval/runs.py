@@ -17,13 +17,13 @@ import json
 import platform
 import time
 from importlib import metadata
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from summarize import Summarizer, __version__
 from summarize.errors import InvalidInputError
 from summarize.io import ResultWriter
+from summarize.jobs import summarize_blocks
 from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
@@ -96,11 +96,9 @@ def run_evaluation(
         from tqdm import tqdm
 
         with tqdm(total=len(examples), initial=len(examples) - len(todo), disable=not progress, unit="doc") as bar:
-            it = iter(todo)
-            while block := list(islice(it, batch_size * 4)):
-                results = summarizer.summarize([e.text for e in block], lang=lang, target_lang=target, errors="return")
+            for block in summarize_blocks(summarizer, todo, lambda e: e.text, lang=lang, target_lang=target):
                 records = []
-                for example, result in zip(block, results):
+                for example, result in block:
                     if isinstance(result, BaseException):
                         records.append({"id": example.id, "error": str(result), "reference": example.summary})
                     else:

@@ -13,13 +13,13 @@ import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from typing import IO, Any
 
 from . import __version__
 from .backends import BACKENDS
 from .errors import SummarizeError
-from .io import Record, ResultWriter, read_jsonl, read_text_file, decode_bytes
+from .io import Record, ResultWriter, decode_bytes, read_jsonl, read_text_file
+from .jobs import summarize_blocks
 from .languages import LANGUAGES
 from .long_input import LONG_INPUT_MODES
 from .presets import DEFAULT_PRESET, PRESETS
@@ -144,31 +144,32 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     single_text = args.input_format == "text" and len(args.inputs) <= 1
     done = writer.done if writer else set()
     collected: list[dict[str, Any]] = []
-    ok = failed = skipped = 0
-    records = _records(args, stdin)
-    block_size = max(1, args.batch_size) * 4
+    ok = failed = 0
+    skipped = 0
+
+    def todo() -> Iterator[Record]:
+        nonlocal skipped
+        for record in _records(args, stdin):
+            if record.key in done:
+                skipped += 1
+            else:
+                yield record
+
     with _progress(args, stderr) as bar:
-        while True:
-            block = list(islice(records, block_size))
-            if not block:
-                break
-            todo = [r for r in block if r.key not in done]
-            skipped += len(block) - len(todo)
-            good = [r for r in todo if r.error is None]
-            results = summarizer.summarize(
-                [r.text for r in good], lang=args.lang, target_lang=args.target_lang, errors="return"
-            )
-            by_key = {id(r): res for r, res in zip(good, results)}
+        blocks = summarize_blocks(
+            summarizer, todo(), lambda r: r.text if r.error is None else SummarizeError(r.error),
+            lang=args.lang, target_lang=args.target_lang,
+        )
+        for block in blocks:
             out = []
-            for r in todo:
-                result = by_key.get(id(r)) or SummarizeError(r.error)
+            for record, result in block:
                 if single_text and isinstance(result, BaseException):
                     raise result
-                out.append(_result_record(r, result))
+                out.append(_result_record(record, result))
                 if isinstance(result, BaseException):
                     failed += 1
                     if not args.quiet:
-                        stderr.write(f"summarize: {r.id}: {out[-1]['error']}\n")
+                        stderr.write(f"summarize: {record.id}: {out[-1]['error']}\n")
                 else:
                     ok += 1
             if writer:

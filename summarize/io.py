@@ -121,13 +121,14 @@ class Record:
 
 
 def read_jsonl(
-    stream: IO[bytes], name: str, *, text_field: str = "text", id_field: str = "id"
+    stream: IO[bytes], name: str, *, text_field: str | None = "text", id_field: str = "id"
 ) -> Iterator[Record]:
     """Yield a :class:`Record` per non-blank line of a JSONL stream (bytes).
 
     Bad lines become records with ``error`` set instead of stopping the job:
     malformed JSON, a non-object, a missing or non-string text field, a
-    duplicate id. Blank lines are skipped. Memory stays bounded: one line at
+    duplicate id. Blank lines are skipped. With ``text_field=None`` no text is
+    read; callers take what they need from ``fields``. Memory stays bounded: one line at
     a time, and only the ids are remembered.
     """
     seen: dict[str, int] = {}
@@ -159,6 +160,9 @@ def read_jsonl(
             yield record
             continue
         seen[record.key] = number
+        if text_field is None:
+            yield record
+            continue
         text = obj.get(text_field)
         if text_field not in obj:
             record.error = (
