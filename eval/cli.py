@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--summary-field")
     r.add_argument("--id-field")
     r.add_argument("--device", default="auto")
-    r.add_argument("--backend", default="torch")
+    r.add_argument("--backend", default="torch", help="torch or ctranslate2 (default: torch)")
     r.add_argument("--batch-size", type=int, default=8)
     r.add_argument("--num-beams", type=int)
     r.add_argument("--max-new-tokens", type=int)

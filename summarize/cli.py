@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=tuple(BACKENDS), default="torch", help="generation backend (default: torch)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
+    p.add_argument("--compute-type", default="auto", help="ctranslate2 backend precision: auto (int8 on CPU), int8, int8_bfloat16, float32... (default: auto)")
     p.add_argument("--batch-size", type=int, default=8, help="documents generated together (default: 8)")
     p.add_argument("--num-beams", type=int, help="beam width (default: the preset's)")
     p.add_argument("--max-new-tokens", type=int, help="longest summary in tokens (default: the preset's)")
@@ -139,6 +140,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         long_input=args.long_input,
         sentences=args.sentences,
         revision=args.revision,
+        compute_type=args.compute_type,
         **_generation_options(args),
     )
     single_text = args.input_format == "text" and len(args.inputs) <= 1

@@ -124,6 +124,9 @@ class Summarizer:
         sentences: sentences an extractive summary has.
         revision: hub revision (branch, tag or commit) of the model.
         max_input_chars: longest document accepted, in characters.
+        compute_type: precision of the ``"ctranslate2"`` backend (``"auto"``:
+            int8 on CPU).
+        cache_dir: where the ``"ctranslate2"`` backend keeps converted models.
         **generation_options: default decoding settings, see
             :class:`~summarize.generation.GenerationSettings`.
 
@@ -147,6 +150,8 @@ class Summarizer:
         sentences: int = 3,
         revision: str | None = None,
         max_input_chars: int = MAX_INPUT_CHARS,
+        compute_type: str = "auto",
+        cache_dir: str | None = None,
         **generation_options: Any,
     ):
         if method not in METHOD_NAMES:
@@ -179,8 +184,15 @@ class Summarizer:
         from .backends import create_backend
         from .models import load_checkpoint
 
+        backend_options: dict[str, Any] = {"device": device, "dtype": dtype}
+        if backend == "ctranslate2":
+            backend_options.update(compute_type=compute_type, cache_dir=cache_dir)
+        elif compute_type != "auto" or cache_dir is not None:
+            raise InvalidOptionError(
+                f"compute_type and cache_dir apply to backend='ctranslate2', not {backend!r}"
+            )
         self.checkpoint = load_checkpoint(model, revision=revision)
-        self.backend = create_backend(backend, self.checkpoint, device=device, dtype=dtype)
+        self.backend = create_backend(backend, self.checkpoint, **backend_options)
         preset = self.checkpoint.preset
         self.settings = (
             GenerationSettings()

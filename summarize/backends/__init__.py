@@ -17,6 +17,7 @@ from ..generation import GenerationSettings
 
 BACKENDS: dict[str, str] = {
     "torch": "summarize.backends.torch:TorchBackend",
+    "ctranslate2": "summarize.backends.ctranslate2:CTranslate2Backend",
 }
 
 

@@ -1,0 +1,240 @@
+"""The CTranslate2 backend: the same checkpoints, converted once, int8 on CPU.
+
+``pip install "summarize[fast]"``. The checkpoint is converted with
+CTranslate2's own converter the first time it is used and cached on disk,
+keyed by model, revision, quantisation and CTranslate2 version, under
+``cache_dir`` (default: ``$SUMMARIZE_CACHE``, else
+``~/.cache/summarize``)/``ctranslate2``. Tokenisation, chunking, batching and
+presets are the :class:`~summarize.Summarizer`'s, shared with the torch
+backend; only generation differs.
+
+Cross-lingual checkpoints (CrossSum) start decoding with the target
+language's token where a model normally starts with its decoder start token.
+CTranslate2 takes the start token from the converted model's
+``config.json`` and cannot be told another per call (a target prefix comes
+*after* it), so this backend keeps one small model directory per start token
+(its own ``config.json``, the weights linked) and loads each the first time it
+is needed: a cross-lingual job holds the weights once per language it uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import InvalidOptionError, MissingDependencyError, ModelNotAvailableError, choices
+from ..generation import GenerationSettings
+from ..models.loading import NO_FP16_TYPES, Checkpoint
+
+logger = logging.getLogger(__name__)
+
+COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
+
+
+def _import():
+    try:
+        import ctranslate2
+    except ImportError:
+        raise MissingDependencyError(
+            "backend 'ctranslate2' needs the ctranslate2 package: pip install \"summarize[fast]\""
+        ) from None
+    return ctranslate2
+
+
+def default_cache_dir() -> Path:
+    """``$SUMMARIZE_CACHE``, else ``~/.cache/summarize``."""
+    return Path(os.environ.get("SUMMARIZE_CACHE") or Path.home() / ".cache" / "summarize")
+
+
+def resolve_compute_type(compute_type: str, device: str, model_type: str) -> str:
+    """``auto``: int8 on CPU; on CUDA int8 with bf16 for T5-family models, else fp16.
+
+    >>> resolve_compute_type("auto", "cpu", "mt5")
+    'int8'
+    >>> resolve_compute_type("auto", "cuda", "mt5")
+    'int8_bfloat16'
+    """
+    if compute_type not in COMPUTE_TYPES:
+        raise InvalidOptionError(f"unknown compute_type {compute_type!r}; valid values are {choices(COMPUTE_TYPES)}")
+    t5 = model_type in NO_FP16_TYPES
+    if compute_type == "auto":
+        if device == "cpu":
+            return "int8"
+        return "int8_bfloat16" if t5 else "int8_float16"
+    if t5 and compute_type in ("float16", "int8_float16"):
+        raise InvalidOptionError(
+            f"compute_type {compute_type!r} is refused for {model_type!r} models: their activations "
+            "overflow float16 and the output becomes NaN; use 'int8_bfloat16', 'bfloat16' or 'int8'"
+        )
+    return compute_type
+
+
+class CTranslate2Backend:
+    """Generates with a CTranslate2 conversion of the checkpoint.
+
+    Args:
+        checkpoint: the loaded checkpoint (tokenizer and config).
+        device: ``"auto"`` (CUDA if CTranslate2 sees a GPU, else CPU),
+            ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        dtype: must stay ``"auto"``: this backend's precision is ``compute_type``.
+        compute_type: ``"auto"`` (int8 on CPU; int8_bfloat16 for T5-family and
+            int8_float16 for others on CUDA) or any CTranslate2 compute type.
+        cache_dir: where converted models are kept.
+        threads: CPU threads per generation (0: CTranslate2's default).
+    """
+
+    name = "ctranslate2"
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        device: str = "auto",
+        dtype: str = "auto",
+        compute_type: str = "auto",
+        cache_dir: str | os.PathLike | None = None,
+        threads: int = 0,
+    ):
+        ct2 = _import()
+        if dtype != "auto":
+            raise InvalidOptionError(
+                f"dtype {dtype!r} does not apply to backend 'ctranslate2'; its precision is set "
+                f"with compute_type ({choices(COMPUTE_TYPES)})"
+            )
+        self.device, self.device_index = _resolve_device(ct2, device)
+        self.dtype = resolve_compute_type(compute_type, self.device, checkpoint.model_type)
+        self.checkpoint = checkpoint
+        self.tokenizer = checkpoint.tokenizer
+        self.threads = threads
+        # int8 weights on disk serve every int8_* compute type; float types keep float32.
+        self.quantization = "int8" if self.dtype.startswith("int8") else None
+        self.model_dir = self._converted(Path(cache_dir) if cache_dir else default_cache_dir())
+        self._translators: dict[int | None, Any] = {}
+        self._translator(None)
+
+    # -- conversion and cache ------------------------------------------------
+
+    def _converted(self, cache_dir: Path) -> Path:
+        ct2 = _import()
+        ck = self.checkpoint
+        key_source = json.dumps(
+            [ck.name, ck.revision, str(Path(ck.source).resolve()) if Path(ck.source).is_dir() else None,
+             self.quantization, ct2.__version__]
+        )
+        key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
+        safe = "".join(c if c.isalnum() or c in "-_." else "--" for c in Path(ck.name).name)
+        target = cache_dir / "ctranslate2" / f"{safe}-{self.quantization or 'float32'}-{key}"
+        if (target / "model.bin").is_file():
+            logger.info("using converted model %s", target)
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        logger.info("converting %s to CTranslate2 (%s) into %s", ck.name, self.quantization or "float32", target)
+        from ctranslate2.converters import TransformersConverter
+
+        # Convert into a temporary sibling and rename: a half-written
+        # conversion (a killed process) is never mistaken for a finished one.
+        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+        try:
+            TransformersConverter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
+                str(tmp / "model"), quantization=self.quantization, force=True
+            )
+            os.replace(tmp / "model", target)
+        except OSError as exc:
+            if (target / "model.bin").is_file():  # another process finished first
+                return target
+            raise ModelNotAvailableError(f"converting {ck.name!r} to CTranslate2 failed: {exc}") from exc
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return target
+
+    def _variant_dir(self, start_token: int) -> Path:
+        """A model directory whose decoder starts with ``start_token``."""
+        token = self.tokenizer.convert_ids_to_tokens(start_token)
+        variant = self.model_dir.with_name(f"{self.model_dir.name}.start-{start_token}")
+        if (variant / "config.json").is_file():
+            return variant
+        tmp = Path(tempfile.mkdtemp(prefix=variant.name + ".", dir=variant.parent))
+        for item in self.model_dir.iterdir():
+            if item.name != "config.json":
+                os.symlink(item.resolve(), tmp / item.name)
+        config = json.loads((self.model_dir / "config.json").read_text())
+        config["decoder_start_token"] = token
+        (tmp / "config.json").write_text(json.dumps(config, indent=2))
+        try:
+            os.replace(tmp, variant)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another process made it first
+        return variant
+
+    def _translator(self, start_token: int | None):
+        if start_token not in self._translators:
+            ct2 = _import()
+            path = self.model_dir if start_token is None else self._variant_dir(start_token)
+            self._translators[start_token] = ct2.Translator(
+                str(path), device=self.device, device_index=self.device_index,
+                compute_type=self.dtype, intra_threads=self.threads,
+            )
+        return self._translators[start_token]
+
+    # -- generation ----------------------------------------------------------
+
+    def generate(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        start_token: int | None,
+    ) -> list[list[int]]:
+        """Generate for one batch; returns token ids without start, end or pad tokens."""
+        translator = self._translator(start_token)
+        source = [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
+        results = translator.translate_batch(
+            source,
+            max_batch_size=len(source),
+            **ct2_options(settings),
+        )
+        pad = self.tokenizer.pad_token_id
+        return [
+            [i for i in self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) if i != pad]
+            for r in results
+        ]
+
+
+def ct2_options(settings: GenerationSettings) -> dict[str, Any]:
+    """The library's decoding settings as CTranslate2 ``translate_batch`` arguments.
+
+    Lengths: CTranslate2 counts the end token in ``min``/``max_decoding_length``
+    where transformers counts only new tokens before it; beam search stops when
+    ``num_beams`` hypotheses are finished, as transformers' ``early_stopping``.
+    """
+    options: dict[str, Any] = {
+        "beam_size": settings.num_beams,
+        "max_decoding_length": settings.max_new_tokens,
+        "min_decoding_length": settings.min_new_tokens,
+        "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+        "length_penalty": settings.length_penalty,
+        "return_end_token": False,
+    }
+    if settings.do_sample:
+        options.update(
+            sampling_topk=settings.top_k or 0,
+            sampling_topp=settings.top_p,
+            sampling_temperature=settings.temperature,
+        )
+    return options
+
+
+def _resolve_device(ct2: Any, device: str) -> tuple[str, int]:
+    cuda = ct2.get_cuda_device_count() > 0
+    if device == "auto":
+        return ("cuda" if cuda else "cpu"), 0
+    kind, _, index = device.partition(":")
+    if kind not in ("cpu", "cuda") or (index and not index.isdigit()):
+        raise InvalidOptionError(f"unknown device {device!r} for backend 'ctranslate2'; valid devices are 'auto', 'cpu', 'cuda' or 'cuda:N'")
+    if kind == "cuda" and not cuda:
+        raise InvalidOptionError(f"device {device!r} was asked for, but CTranslate2 sees no CUDA device; use 'cpu' or 'auto'")
+    return kind, int(index or 0)
