@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="run directory")
     r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     r.add_argument("--quiet", "-q", action="store_true")
+    r.add_argument("--ray", action="store_true", help="generate on Ray Data (pip install 'summarize[ray]')")
+    r.add_argument("--ray-address", help="Ray cluster address (default: a local Ray)")
+    r.add_argument("--concurrency", type=int, default=1, help="--ray: actors (default: 1)")
+    r.add_argument("--num-gpus", type=float, default=0, help="--ray: GPUs per actor (default: 0)")
     return p
 
 
@@ -142,6 +146,7 @@ def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         backend=args.backend, batch_size=args.batch_size, resume=args.resume, tokenizer=args.tokenizer,
         n_bootstrap=args.bootstrap, text_field=args.text_field, summary_field=args.summary_field,
         id_field=args.id_field, out_dir=args.out, generation_options=options,
+        ray=args.ray, ray_address=args.ray_address, concurrency=args.concurrency, num_gpus=args.num_gpus,
         progress=not args.quiet and stderr.isatty(),
     )
     stdout.write((Path(args.out) / "report.md").read_text(encoding="utf-8"))

@@ -54,6 +54,29 @@ def _published(model: str, dataset: str, lang: str, target: str, split: str) -> 
     ]
 
 
+def _ray_blocks(todo, model, method, backend, device, batch_size, lang, target, address, concurrency, num_gpus, options):
+    """Like summarize_blocks, on Ray Data: [(example, result row or error)] as batches finish."""
+    if not todo:
+        return
+    from summarize import distributed
+    from summarize.errors import SummarizeError
+
+    ray = distributed.require_ray()
+    distributed.init_ray(address)
+    by_id = {e.id: e for e in todo}
+    rows = ray.data.from_items([{"id": e.id, "text": e.text} for e in todo])
+    results = distributed.summarize_dataset(
+        rows, model=model, method=method, backend=backend, device=device, batch_size=batch_size,
+        concurrency=concurrency, num_gpus=num_gpus, lang=lang, target_lang=target, **options,
+    )
+    for batch in results.iter_batches(batch_format="pyarrow", batch_size=batch_size * 4):
+        block = []
+        for row in batch.to_pylist():
+            example = by_id[row["id"]]
+            block.append((example, SummarizeError(row["error"]) if row["error"] else row))
+        yield block
+
+
 def run_evaluation(
     *,
     dataset: str,
@@ -76,8 +99,19 @@ def run_evaluation(
     id_field: str | None = None,
     progress: bool = False,
     generation_options: dict[str, Any] | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
+    concurrency: int = 1,
+    num_gpus: float = 0,
 ) -> dict[str, Any]:
-    """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds."""
+    """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds.
+
+    With ``ray=True`` generation runs on Ray Data (``concurrency`` actors,
+    ``num_gpus`` each, at ``ray_address`` or on a local Ray); results still
+    stream into ``predictions.jsonl`` batch by batch, so ``resume`` works the
+    same. The driver loads the model too, on CPU unless told otherwise, for
+    the run's metadata.
+    """
     target = target_lang or lang
     if split is None and Path(dataset).exists():
         split = "file"  # a local file has no splits; say so in the report
@@ -96,11 +130,18 @@ def run_evaluation(
         from tqdm import tqdm
 
         with tqdm(total=len(examples), initial=len(examples) - len(todo), disable=not progress, unit="doc") as bar:
-            for block in summarize_blocks(summarizer, todo, lambda e: e.text, lang=lang, target_lang=target):
+            blocks = (
+                _ray_blocks(todo, model, method, backend, device, batch_size, lang, target, ray_address, concurrency, num_gpus, generation_options or {})
+                if ray
+                else summarize_blocks(summarizer, todo, lambda e: e.text, lang=lang, target_lang=target)
+            )
+            for block in blocks:
                 records = []
                 for example, result in block:
                     if isinstance(result, BaseException):
                         records.append({"id": example.id, "error": str(result), "reference": example.summary})
+                    elif isinstance(result, dict):  # a Ray result row
+                        records.append({"id": example.id, "prediction": result["summary"], "reference": example.summary, "seconds": result["seconds"]})
                     else:
                         records.append({"id": example.id, "prediction": result.text, "reference": example.summary, "seconds": result.seconds})
                 writer.write(records)

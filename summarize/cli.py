@@ -55,9 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-repeat-ngram-size", type=int, help="forbid repeated n-grams of this size (default: the preset's)")
     p.add_argument("--length-penalty", type=float, help="beam length penalty (default: the preset's)")
     p.add_argument("--long-input", choices=LONG_INPUT_MODES, default="chunk", help="chunk (map-reduce) or truncate (default: chunk)")
-    p.add_argument("--format", choices=("text", "json", "jsonl"), help="output format (default: text; jsonl for JSONL input)")
+    p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), help="output format (default: text; jsonl for JSONL input; parquet shards with --ray)")
     p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: skip ids already in --output")
+    p.add_argument("--ray", action="store_true", help="run on Ray Data; writes shards into --output DIR (pip install 'summarize[ray]')")
+    p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray on this machine)")
+    p.add_argument("--concurrency", type=int, default=1, help="--ray: actors, each with its own model (default: 1)")
+    p.add_argument("--num-gpus", type=float, default=0, help="--ray: GPUs per actor (default: 0)")
     p.add_argument("--list-models", action="store_true", help="list the presets and exit")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, warnings only")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -126,7 +130,11 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     if args.list_models:
         list_models(stdout)
         return EXIT_OK
+    if args.ray:
+        return run_ray(args, stderr)
     fmt = args.format or ("jsonl" if args.input_format == "jsonl" else "text")
+    if fmt == "parquet":
+        raise SummarizeError("--format parquet writes Ray shards: it needs --ray")
     if args.resume and (not args.output or fmt != "jsonl"):
         raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
     writer = ResultWriter(args.output, resume=args.resume) if args.output and fmt == "jsonl" else None
@@ -185,6 +193,48 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         _emit(collected, fmt, args, stdout, single_text)
     if not args.quiet and (failed or skipped or not single_text):
         stderr.write(f"summarize: {ok} summarised, {failed} failed, {skipped} already done\n")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def run_ray(args: argparse.Namespace, stderr: IO[str]) -> int:
+    """``--ray``: summarise on Ray Data into shards in --output DIR; reruns do only missing ids."""
+    from pathlib import Path
+
+    from . import distributed
+
+    distributed.require_ray()
+    if args.input_format != "jsonl":
+        raise SummarizeError("--ray reads JSONL (or Parquet) files: add --input-format jsonl")
+    if not args.inputs or "-" in args.inputs:
+        raise SummarizeError("--ray reads files (JSONL or Parquet paths or globs), not stdin")
+    if not args.output:
+        raise SummarizeError("--ray needs --output DIR: the shards are written there")
+    if args.format not in (None, "parquet", "jsonl"):
+        raise SummarizeError(f"--ray writes parquet or jsonl shards, not {args.format!r}")
+    suffix = "json" if args.format == "jsonl" else "parquet"
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise SummarizeError(f"--output {str(out)!r} is a file; --ray writes shards into a directory")
+    done = distributed.done_ids(out, suffix)
+    if done and not args.quiet:
+        stderr.write(f"summarize: {len(done)} ids already in {out}; doing the rest\n")
+    distributed.init_ray(args.ray_address)
+    ds = distributed.summarize_dataset(
+        args.inputs, model=args.model, method=args.method, backend=args.backend, device=args.device,
+        dtype=args.dtype, compute_type=args.compute_type, batch_size=args.batch_size,
+        concurrency=args.concurrency, num_gpus=args.num_gpus, lang=args.lang, target_lang=args.target_lang,
+        text_field=args.text_field, id_field=args.id_field, exclude_ids=done, long_input=args.long_input,
+        sentences=args.sentences, **_generation_options(args),
+    )
+    before = set(out.glob(f"*.{suffix}")) if out.is_dir() else set()
+    if suffix == "parquet":
+        ds.write_parquet(str(out))
+    else:
+        ds.write_json(str(out))
+    new = sorted(set(out.glob(f"*.{suffix}")) - before)
+    rows, failed = distributed.count_results(out, suffix, new)
+    if not args.quiet:
+        stderr.write(f"summarize: {rows - failed} summarised, {failed} failed, {len(done)} already done; shards in {out}\n")
     return EXIT_PARTIAL if failed else EXIT_OK
 
 

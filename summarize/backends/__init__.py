@@ -34,7 +34,7 @@ class Backend(Protocol):
         settings: GenerationSettings,
         start_token: int | None,
     ) -> list[list[int]]:
-        """Summary token ids (no start, end or pad tokens) for each input."""
+        """Summary token ids (without the start and end tokens) for each input."""
         ...
 
 

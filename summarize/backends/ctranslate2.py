@@ -189,7 +189,7 @@ class CTranslate2Backend:
         settings: GenerationSettings,
         start_token: int | None,
     ) -> list[list[int]]:
-        """Generate for one batch; returns token ids without start, end or pad tokens."""
+        """Generate for one batch; returns token ids without the start and end tokens."""
         translator = self._translator(start_token)
         source = [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
         results = translator.translate_batch(
@@ -197,11 +197,7 @@ class CTranslate2Backend:
             max_batch_size=len(source),
             **ct2_options(settings),
         )
-        pad = self.tokenizer.pad_token_id
-        return [
-            [i for i in self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) if i != pad]
-            for r in results
-        ]
+        return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
 
 
 def ct2_options(settings: GenerationSettings) -> dict[str, Any]:

@@ -142,16 +142,10 @@ class TorchBackend:
                 attention_mask=attention_mask.to(self.device),
                 generation_config=config,
             )
-        # Row 0 of each output is the decoder start token; drop it and stop at eos.
+        # Column 0 is the decoder start token; what follows eos is padding.
         results = []
         for row in out[:, 1:].tolist():
-            tokens = []
-            for tok in row:
-                if tok == self.eos_token_id:
-                    break
-                if tok != self.pad_token_id:
-                    tokens.append(tok)
-            results.append(tokens)
+            results.append(row[: row.index(self.eos_token_id)] if self.eos_token_id in row else row)
         return results
 
 

@@ -1,0 +1,31 @@
+"""The benchmark script runs (smoke mode: tiny shapes, two documents), so it cannot rot."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).parent.parent / "benchmarks" / "bench.py"
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_smoke(tmp_path):
+    bench = load(BENCH, "bench")
+    assert bench.main(["--smoke", "--scaling", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]) == 0
+    report = json.loads((tmp_path / "out" / "tiny-beam4.json").read_text())
+    systems = [r["system"] for r in report["systems"]]
+    assert systems[0] == "baseline" and "torch" in systems
+    assert report["args"]["input_tokens"] == 512  # the model's full input, exactly
+    for row in report["systems"]:
+        assert row["docs_per_s"] > 0 and row["peak_rss_mb"] > 0
+        # 4 output tokens forced per document (the library drops pad tokens a random model may emit)
+        assert 0 < row["tokens_per_s"] <= row["docs_per_s"] * 4 * (1 + 1e-9)
+    if "ctranslate2" in systems:
+        assert [r["factor"] for r in report["length_scaling"]] == [1, 4]
+        assert report["length_scaling"][1]["chunks"] > 1
+    assert "| baseline |" in (tmp_path / "out" / "tiny-beam4.md").read_text()

@@ -1,0 +1,139 @@
+"""Ray Data: the distributed path gives what the single process gives, exactly once."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from summarize import MissingDependencyError
+from summarize.cli import main
+
+from .conftest import TEXTS
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'summarize[ray]')")
+
+N = 200
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ray-in") / "in.jsonl"
+    sentences = [s for lang in ("en", "uk", "ru") for s in TEXTS[lang].split(". ")]
+    lines = [json.dumps({"id": f"d{i}", "text": sentences[i % len(sentences)] + ". " + sentences[(3 * i) % len(sentences)]}, ensure_ascii=False) for i in range(N)]
+    lines[17] = '{"id": "d17", "text": '  # malformed
+    lines[40] = json.dumps({"id": "d40", "body": "no text field"})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def cli(*argv):
+    err = io.StringIO()
+    code = main([*argv], stdin=io.BytesIO(), stdout=io.StringIO(), stderr=err)
+    return code, err.getvalue()
+
+
+def model_args(model):
+    return ["--model", model, "--device", "cpu", "--num-beams", "1", "--max-new-tokens", "5", "--batch-size", "4", "--input-format", "jsonl", "--quiet"]
+
+
+def read_shards(directory):
+    import pyarrow.parquet as pq
+
+    rows = []
+    for shard in sorted(Path(directory).glob("*.parquet")):
+        rows.extend(pq.read_table(shard).to_pylist())
+    return rows
+
+
+def test_distributed_output_equals_single_process_record_for_record(local_ray, tiny_model, corpus, tmp_path):
+    single = tmp_path / "single.jsonl"
+    assert cli(*model_args(tiny_model), "--output", str(single), str(corpus))[0] == 3
+    expected = {r["id"]: r for r in map(json.loads, single.read_text().splitlines())}
+
+    out = tmp_path / "shards"
+    code, err = cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), str(corpus))
+    assert code == 3, err
+    rows = read_shards(out)
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)) == N
+    for row in rows:
+        if row["id"].startswith("malformed:"):
+            assert "malformed JSON" in row["error"]
+            continue
+        want = expected[row["id"]]
+        if "error" in want:
+            assert row["error"] and row["summary"] is None
+        else:
+            assert row["error"] is None
+            for key in ("summary", "source_lang", "target_lang", "input_tokens", "output_tokens", "chunked", "model"):
+                assert row[key] == want[key], (row["id"], key)
+    assert sum(r["error"] is not None for r in rows) == 2
+
+
+def test_rerun_does_only_the_missing_ids(local_ray, tiny_model, corpus, tmp_path):
+    out = tmp_path / "shards"
+    cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), str(corpus))
+    first = {r["id"]: r["summary"] for r in read_shards(out)}
+
+    code, err = cli(*model_args(tiny_model), "--ray", "--output", str(out), str(corpus))
+    assert code == 0 and len(read_shards(out)) == N  # nothing done twice
+
+    # Lose some work (a shard removed, another torn by a kill), and rerun.
+    shards = sorted(out.glob("*.parquet"))
+    assert len(shards) >= 2
+    shards[0].unlink()
+    shards[1].write_bytes(shards[1].read_bytes()[:40])
+    cli(*model_args(tiny_model), "--ray", "--output", str(out), str(corpus))
+    rows = read_shards(out)
+    assert sorted(r["id"] for r in rows) == sorted(first)
+    assert {r["id"]: r["summary"] for r in rows} == first
+    assert list(out.glob("*.partial"))
+
+
+def test_jsonl_shards(local_ray, tiny_model, corpus, tmp_path):
+    out = tmp_path / "json-shards"
+    cli(*model_args(tiny_model), "--ray", "--format", "jsonl", "--output", str(out), str(corpus))
+    rows = [json.loads(line) for shard in out.glob("*.json") for line in shard.read_text().splitlines()]
+    assert len({r["id"] for r in rows}) == N
+
+
+def test_ray_usage_errors(tmp_path, corpus):
+    code, err = cli("--ray", "--input-format", "text", "--output", str(tmp_path), str(corpus))
+    assert code == 2 and "--input-format jsonl" in err
+    code, err = cli("--ray", "--input-format", "jsonl", str(corpus))
+    assert code == 2 and "--ray needs --output DIR" in err
+
+
+def test_without_ray_the_error_says_how_to_install(monkeypatch, corpus, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    code, err = cli("--ray", "--input-format", "jsonl", "--output", str(tmp_path / "o"), str(corpus))
+    assert code == 2 and 'pip install "summarize[ray]"' in err
+    with pytest.raises(MissingDependencyError):
+        from summarize.distributed import require_ray
+
+        require_ray()
+
+
+def test_eval_run_on_ray_equals_the_local_run(local_ray, tiny_model, tmp_path):
+    from summarize_eval.runs import run_evaluation
+
+    data = tmp_path / "data.jsonl"
+    rows = [{"id": f"e{i}", "text": TEXTS["uk"][: 80 + 15 * i], "summary": "Рада ухвалила бюджет."} for i in range(12)]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    common = dict(dataset=str(data), lang="uk", model=tiny_model, device="cpu", batch_size=2, n_bootstrap=20,
+                  generation_options={"num_beams": 1, "max_new_tokens": 5})
+    local = run_evaluation(**common, out_dir=tmp_path / "local")
+    distributed = run_evaluation(**common, out_dir=tmp_path / "ray", ray=True, concurrency=2)
+    assert distributed["systems"] == local["systems"]
+    again = run_evaluation(**common, out_dir=tmp_path / "ray", ray=True, resume=True)
+    assert again["run"]["generated_this_run"] == 0
