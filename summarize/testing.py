@@ -164,4 +164,29 @@ def build_tiny_checkpoint(
         decoder_start_token_id=0, pad_token_id=0, eos_token_id=1, **(generation or {})
     )
     model.save_pretrained(directory)
+    if t5_prefix is None:
+        untie_output_layer(directory, seed=seed + 1, std=0.5)
     return str(directory)
+
+
+def untie_output_layer(directory: str | Path, *, seed: int = 1, std: float = 0.05) -> None:
+    """Give a saved mT5 its own output layer (``lm_head``), as released mT5 checkpoints have.
+
+    transformers 5 builds mT5 with the output layer tied to the input
+    embeddings and saves only one; released mT5 checkpoints (XL-Sum, CrossSum)
+    carry both, untied, and transformers keeps them apart when both are in the
+    file. Tiny and benchmark checkpoints are made the same way, so that tests
+    load what users load and benchmarks read as many weights per step.
+    """
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    directory = Path(directory)
+    weights = load_file(directory / "model.safetensors")
+    generator = torch.Generator().manual_seed(seed)
+    shared = weights["shared.weight"]
+    weights["lm_head.weight"] = torch.randn(shared.shape, generator=generator, dtype=shared.dtype) * std
+    save_file(weights, directory / "model.safetensors", metadata={"format": "pt"})
+    config = json.loads((directory / "config.json").read_text())
+    config["tie_word_embeddings"] = False
+    (directory / "config.json").write_text(json.dumps(config, indent=2))
