@@ -4,8 +4,9 @@ Same input, same model and settings, end to end (model loading included, as
 a job pays it; starting Ray is not, a cluster is already up):
 
 * ``single``: one process, ``Summarizer`` over the documents in blocks;
-* ``ray-1`` and ``ray-2``: ``summarize_dataset`` on a local Ray (as many
-  CPUs as the machine has), 1 and 2 actors, results collected.
+* ``summarize_dataset`` on a local Ray with 1 actor holding every CPU, and
+  with 2 actors sharing them (each actor's threads = its CPUs), results
+  collected.
 
     python benchmarks/ray_bench.py --shape small --backend ctranslate2 --docs 64
     python benchmarks/ray_bench.py --smoke
@@ -64,18 +65,20 @@ def main(argv=None) -> int:
         s = Summarizer(path, backend=args.backend, device="cpu", batch_size=args.batch_size, **extra, **options)
         return sum(1 for block in summarize_blocks(s, docs, str, lang="en") for _ in block)
 
+    cores = os.cpu_count() or 1
+
     def on_ray(actors):
         def run():
             rows = ray.data.from_items([{"id": str(i), "text": t} for i, t in enumerate(docs)])
             ds = summarize_dataset(rows, model=path, backend=args.backend, device="cpu", batch_size=args.batch_size,
-                                   concurrency=actors, lang="en", **({"compute_type": "auto"} if extra else {}), **options)
+                                   concurrency=actors, num_cpus=cores / actors, lang="en", **({"compute_type": "auto"} if extra else {}), **options)
             return len(ds.take_all())
         return run
 
     os.environ.setdefault("SUMMARIZE_CACHE", str(cache))
     ray.init(include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"SUMMARIZE_CACHE": str(cache), "HF_HUB_OFFLINE": "1"}})
     rows = []
-    for name, fn in (("single", single), ("ray-1", on_ray(1)), ("ray-2", on_ray(2))):
+    for name, fn in (("single", single), (f"ray, 1 actor x {cores} CPUs", on_ray(1)), (f"ray, 2 actors x {cores / 2:g} CPUs", on_ray(2))):
         seconds = []
         for _ in range(args.runs):
             start = time.perf_counter()

@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray on this machine)")
     p.add_argument("--concurrency", type=int, default=1, help="--ray: actors, each with its own model (default: 1)")
     p.add_argument("--num-gpus", type=float, default=0, help="--ray: GPUs per actor (default: 0)")
+    p.add_argument("--cpus-per-actor", type=float, default=1, help="--ray: CPUs (and threads) per actor (default: 1)")
     p.add_argument("--list-models", action="store_true", help="list the presets and exit")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, warnings only")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -222,7 +223,7 @@ def run_ray(args: argparse.Namespace, stderr: IO[str]) -> int:
     ds = distributed.summarize_dataset(
         args.inputs, model=args.model, method=args.method, backend=args.backend, device=args.device,
         dtype=args.dtype, compute_type=args.compute_type, batch_size=args.batch_size,
-        concurrency=args.concurrency, num_gpus=args.num_gpus, lang=args.lang, target_lang=args.target_lang,
+        concurrency=args.concurrency, num_gpus=args.num_gpus, num_cpus=args.cpus_per_actor, lang=args.lang, target_lang=args.target_lang,
         text_field=args.text_field, id_field=args.id_field, exclude_ids=done, long_input=args.long_input,
         sentences=args.sentences, **_generation_options(args),
     )

@@ -170,6 +170,7 @@ def summarize_dataset(
     batch_size: int = 8,
     concurrency: int = 1,
     num_gpus: float = 0,
+    num_cpus: float = 1,
     lang: str = "auto",
     target_lang: str | None = None,
     text_field: str = "text",
@@ -186,6 +187,8 @@ def summarize_dataset(
             columns, or JSONL / Parquet path(s) or globs.
         concurrency: actors (each loads the model once).
         num_gpus: GPUs per actor (``device`` then defaults to CUDA).
+        num_cpus: CPUs per actor; Ray sets the actor's thread count
+            (``OMP_NUM_THREADS``) to it, so on CPU give each actor several.
         exclude_ids: ids that already have a result: no row for them.
         Others: as for :class:`~summarize.Summarizer` and its ``summarize``.
 
@@ -225,7 +228,7 @@ def summarize_dataset(
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=concurrency),
         num_gpus=num_gpus or None,
-        num_cpus=None if num_gpus else 1,
+        num_cpus=num_cpus,
     )
 
 

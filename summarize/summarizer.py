@@ -19,7 +19,7 @@ from typing import Any, overload
 
 from .errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError, choices
 from .extractive import METHODS
-from .generation import GenerationSettings, settings_from_checkpoint, validate_options
+from .generation import GenerationSettings, validate_options
 from .languages import LANGUAGES, detect_language, get_language, split_sentences
 from .long_input import LONG_INPUT_MODES, plan_windows
 from .presets import DEFAULT_PRESET, presets_for
@@ -191,12 +191,18 @@ class Summarizer:
             raise InvalidOptionError(
                 f"compute_type and cache_dir apply to backend='ctranslate2', not {backend!r}"
             )
-        self.checkpoint = load_checkpoint(model, revision=revision)
+        self.checkpoint = None
+        if backend == "ctranslate2":
+            # A model converted before needs neither transformers nor torch.
+            from .backends.ctranslate2 import cached_checkpoint
+
+            self.checkpoint = cached_checkpoint(model, revision, compute_type, cache_dir)
+        self.checkpoint = self.checkpoint or load_checkpoint(model, revision=revision)
         self.backend = create_backend(backend, self.checkpoint, **backend_options)
         preset = self.checkpoint.preset
         self.settings = (
             GenerationSettings()
-            .replace(**settings_from_checkpoint(self.checkpoint.generation_config))
+            .replace(**self.checkpoint.generation_defaults)
             .replace(**(dict(preset.generation) if preset else {}))
             .replace(**user_options)
         )

@@ -29,3 +29,14 @@ def test_benchmark_smoke(tmp_path):
         assert [r["factor"] for r in report["length_scaling"]] == [1, 4]
         assert report["length_scaling"][1]["chunks"] > 1
     assert "| baseline |" in (tmp_path / "out" / "tiny-beam4.md").read_text()
+
+
+def test_ray_benchmark_smoke(tmp_path):
+    import pytest
+
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'summarize[ray]')")
+    ray_bench = load(BENCH.parent / "ray_bench.py", "ray_bench")
+    assert ray_bench.main(["--smoke", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]) == 0
+    report = json.loads((tmp_path / "out" / "ray-tiny.json").read_text())
+    assert [r["system"].split(",")[0] for r in report["rows"]] == ["single", "ray", "ray"]
+    assert all(r["docs_per_s"] > 0 for r in report["rows"])

@@ -1,5 +1,6 @@
 """The CTranslate2 backend against the torch backend, on the tiny models."""
 
+import json
 import sys
 
 import pytest
@@ -75,3 +76,20 @@ def test_missing_extra_names_the_install_command(tiny_model, monkeypatch):
     monkeypatch.setitem(sys.modules, "ctranslate2", None)
     with pytest.raises(MissingDependencyError, match=r'pip install "summarize\[fast\]"'):
         Summarizer(tiny_model, backend="ctranslate2")
+
+
+def test_a_converted_model_runs_without_torch_or_transformers(tiny_crosslingual, tmp_path):
+    import subprocess
+
+    options = dict(backend="ctranslate2", device="cpu", cache_dir=str(tmp_path), num_beams=1, max_new_tokens=8)
+    first = Summarizer(tiny_crosslingual, **options)  # converts, with transformers
+    expected = first.summarize([TEXTS["uk"], TEXTS["ru"][:120]], target_lang="en")
+    code = (
+        "import json, sys; from summarize import Summarizer; "
+        f"s = Summarizer({tiny_crosslingual!r}, **{options!r}); "
+        f"r = s.summarize({[TEXTS['uk'], TEXTS['ru'][:120]]!r}, target_lang='en'); "
+        "print(json.dumps([[x.text, x.output_tokens, x.target_lang] for x in r] + ['torch' in sys.modules, 'transformers' in sys.modules]))"
+    )
+    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    assert out[:2] == [[r.text, r.output_tokens, r.target_lang] for r in expected]
+    assert out[2:] == [False, False]

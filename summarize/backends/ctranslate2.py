@@ -111,8 +111,7 @@ class CTranslate2Backend:
         self.checkpoint = checkpoint
         self.tokenizer = checkpoint.tokenizer
         self.threads = threads
-        # int8 weights on disk serve every int8_* compute type; float types keep float32.
-        self.quantization = "int8" if self.dtype.startswith("int8") else None
+        self.quantization = quantization_for(self.dtype)
         self.model_dir = self._converted(Path(cache_dir) if cache_dir else default_cache_dir())
         self._translators: dict[int | None, Any] = {}
         self._translator(None)
@@ -120,17 +119,12 @@ class CTranslate2Backend:
     # -- conversion and cache ------------------------------------------------
 
     def _converted(self, cache_dir: Path) -> Path:
-        ct2 = _import()
         ck = self.checkpoint
-        key_source = json.dumps(
-            [ck.name, ck.revision, str(Path(ck.source).resolve()) if Path(ck.source).is_dir() else None,
-             self.quantization, ct2.__version__]
-        )
-        key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
-        safe = "".join(c if c.isalnum() or c in "-_." else "--" for c in Path(ck.name).name)
-        target = cache_dir / "ctranslate2" / f"{safe}-{self.quantization or 'float32'}-{key}"
+        target = conversion_dir(cache_dir, ck.name, ck.revision, ck.source, self.quantization)
         if (target / "model.bin").is_file():
             logger.info("using converted model %s", target)
+            if not (target / MANIFEST).is_file():
+                _write_manifest(ck, target)
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         logger.info("converting %s to CTranslate2 (%s) into %s", ck.name, self.quantization or "float32", target)
@@ -143,6 +137,7 @@ class CTranslate2Backend:
             TransformersConverter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
                 str(tmp / "model"), quantization=self.quantization, force=True
             )
+            _write_manifest(ck, tmp / "model")
             os.replace(tmp / "model", target)
         except OSError as exc:
             if (target / "model.bin").is_file():  # another process finished first
@@ -198,6 +193,78 @@ class CTranslate2Backend:
             **ct2_options(settings),
         )
         return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
+
+
+MANIFEST = "summarize.json"
+
+
+def quantization_for(compute_type: str) -> str | None:
+    """Weights on disk: int8 serves every int8_* compute type (and auto); float types keep float32."""
+    return "int8" if compute_type == "auto" or compute_type.startswith("int8") else None
+
+
+def conversion_dir(cache_dir: Path, name: str, revision: str | None, source: str, quantization: str | None) -> Path:
+    """Where the conversion of a checkpoint lives: keyed by model, revision, quantisation, version."""
+    ct2 = _import()
+    local = Path(source).expanduser()
+    key_source = json.dumps([name, revision, str(local.resolve()) if local.is_dir() else None, quantization, ct2.__version__])
+    key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_." else "--" for c in Path(name).name)
+    return cache_dir / "ctranslate2" / f"{safe}-{quantization or 'float32'}-{key}"
+
+
+def _write_manifest(ck: Checkpoint, directory: Path) -> None:
+    """Save what a later run needs to skip transformers: the fast tokenizer and the checkpoint's facts."""
+    tok = ck.tokenizer
+    backend = getattr(tok, "backend_tokenizer", None)
+    if backend is None or getattr(tok, "clean_up_tokenization_spaces", False):
+        return  # decoding needs transformers' own code; later runs take the full path
+    backend.save(str(directory / "tokenizer.json"))
+    manifest = {
+        "name": ck.name, "source": ck.source, "revision": ck.revision,
+        "preset": ck.preset.name if ck.preset else None, "model_type": ck.model_type,
+        "max_input_tokens": ck.max_input_tokens, "prefix": ck.prefix, "lang_tokens": ck.lang_tokens,
+        "generation_defaults": ck.generation_defaults,
+        "special": {"pad": tok.pad_token_id, "eos": tok.eos_token_id, "unk": tok.unk_token_id},
+    }
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+
+def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache_dir: str | os.PathLike | None) -> Checkpoint | None:
+    """The checkpoint of an existing conversion, loaded without transformers; None if there is none."""
+    from ..models.loading import hub_revision, resolve_model
+    from ..models.tokenizer import StandaloneTokenizer
+    from ..presets import PRESETS
+
+    try:
+        preset, source = resolve_model(model)
+        if compute_type not in COMPUTE_TYPES:
+            return None  # the full path reports it
+        local = Path(source).expanduser()
+        source = str(local) if local.is_dir() else source
+        name = preset.model_id if preset else source
+        target = conversion_dir(
+            Path(cache_dir) if cache_dir else default_cache_dir(), name, hub_revision(source, revision),
+            source, quantization_for(compute_type),
+        )
+        manifest = json.loads((target / MANIFEST).read_text())
+        if not (target / "model.bin").is_file():
+            return None
+    except (OSError, ValueError):
+        return None
+    special = manifest["special"]
+    return Checkpoint(
+        source=manifest["source"],
+        preset=PRESETS.get(manifest["preset"]) if manifest["preset"] else None,
+        config=None,
+        tokenizer=StandaloneTokenizer(target / "tokenizer.json", pad_token_id=special["pad"], eos_token_id=special["eos"], unk_token_id=special["unk"]),
+        revision=manifest["revision"],
+        model_type=manifest["model_type"],
+        max_input_tokens=manifest["max_input_tokens"],
+        prefix=manifest["prefix"],
+        lang_tokens=manifest["lang_tokens"],
+        generation_defaults=manifest["generation_defaults"],
+    )
 
 
 def ct2_options(settings: GenerationSettings) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelNotAvailableError
+from ..generation import settings_from_checkpoint
 from ..languages import LANGUAGES
 from ..presets import PRESETS, Preset
 
@@ -41,6 +42,8 @@ class Checkpoint:
         prefix: text put before every input (``"summarize: "`` for T5).
         lang_tokens: for cross-lingual checkpoints, language code -> the
             token id that starts a summary in that language.
+        generation_defaults: decoding settings the checkpoint's own
+            generation_config sets.
     """
 
     source: str
@@ -52,7 +55,7 @@ class Checkpoint:
     max_input_tokens: int
     prefix: str
     lang_tokens: dict[str, int]
-    generation_config: Any
+    generation_defaults: dict[str, Any]
 
     @property
     def name(self) -> str:
@@ -79,6 +82,11 @@ def resolve_model(model: str) -> tuple[Preset | None, str]:
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def hub_revision(source: str, revision: str | None) -> str | None:
+    """The revision to report: ``None`` for a directory, else the cached commit."""
+    return None if Path(source).expanduser().is_dir() else _cached_commit(source, revision)
 
 
 def _looks_like_hub_id(source: str) -> bool:
@@ -154,12 +162,12 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
         preset=preset,
         config=config,
         tokenizer=tokenizer,
-        revision=None if local.is_dir() else _cached_commit(source, revision),
+        revision=hub_revision(source, revision),
         model_type=model_type,
         max_input_tokens=max_input,
         prefix=prefix,
         lang_tokens=lang_tokens,
-        generation_config=generation_config,
+        generation_defaults=settings_from_checkpoint(generation_config),
     )
 
 
