@@ -93,3 +93,13 @@ def test_a_converted_model_runs_without_torch_or_transformers(tiny_crosslingual,
     out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
     assert out[:2] == [[r.text, r.output_tokens, r.target_lang] for r in expected]
     assert out[2:] == [False, False]
+
+
+def test_a_checkpoint_overwritten_in_place_is_converted_again(tmp_path):
+    from summarize.testing import build_tiny_checkpoint
+
+    model = build_tiny_checkpoint(tmp_path / "model", seed=1)
+    first = Summarizer(model, backend="ctranslate2", device="cpu", cache_dir=str(tmp_path / "cache"))
+    build_tiny_checkpoint(tmp_path / "model", seed=2)  # retrained, same path
+    second = Summarizer(model, backend="ctranslate2", device="cpu", cache_dir=str(tmp_path / "cache"))
+    assert first.backend.model_dir != second.backend.model_dir

@@ -207,7 +207,14 @@ def conversion_dir(cache_dir: Path, name: str, revision: str | None, source: str
     """Where the conversion of a checkpoint lives: keyed by model, revision, quantisation, version."""
     ct2 = _import()
     local = Path(source).expanduser()
-    key_source = json.dumps([name, revision, str(local.resolve()) if local.is_dir() else None, quantization, ct2.__version__])
+    # A local directory can be overwritten in place (a retrained model): its
+    # files' sizes and times are part of the key, so a stale conversion is never reused.
+    files = (
+        sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in local.iterdir() if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".model"))
+        if local.is_dir()
+        else None
+    )
+    key_source = json.dumps([name, revision, str(local.resolve()) if local.is_dir() else None, files, quantization, ct2.__version__])
     key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_." else "--" for c in Path(name).name)
     return cache_dir / "ctranslate2" / f"{safe}-{quantization or 'float32'}-{key}"
