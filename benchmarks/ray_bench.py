@@ -49,7 +49,8 @@ def main(argv=None) -> int:
 
     from summarize import Summarizer
     from summarize.distributed import summarize_dataset
-    from summarize.jobs import summarize_blocks
+    from summarize.pipeline import summarize_records
+    from summarize.records import Record
 
     cache = Path(args.cache)
     path = str(build_checkpoint(args.shape, cache / f"mt5-{args.shape}"))
@@ -63,7 +64,8 @@ def main(argv=None) -> int:
 
     def single():
         s = Summarizer(path, backend=args.backend, device="cpu", batch_size=args.batch_size, **extra, **options)
-        return sum(1 for block in summarize_blocks(s, docs, str, lang="en") for _ in block)
+        records = [Record(str(i), t, i + 1) for i, t in enumerate(docs)]
+        return sum(len(block) for block in summarize_records(s, records, lang="en"))
 
     cores = os.cpu_count() or 1
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from summarize import __version__
 from summarize.errors import InvalidInputError, SummarizeError
-from summarize.io import read_jsonl, read_text_file
+from summarize.records import read_jsonl, read_text_file
 from summarize.languages import LANGUAGES
 from summarize.summarizer import METHOD_NAMES
 

@@ -22,8 +22,9 @@ from typing import Any
 
 from summarize import Summarizer, __version__
 from summarize.errors import InvalidInputError
-from summarize.io import ResultWriter
-from summarize.jobs import summarize_blocks
+from summarize.outputs import ResultWriter
+from summarize.pipeline import block_rows, summarize_records
+from summarize.records import Record
 from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
@@ -54,27 +55,34 @@ def _published(model: str, dataset: str, lang: str, target: str, split: str) -> 
     ]
 
 
-def _ray_blocks(todo, model, method, backend, device, batch_size, lang, target, address, concurrency, num_gpus, options):
-    """Like summarize_blocks, on Ray Data: [(example, result row or error)] as batches finish."""
+def _local_rows(summarizer, todo, lang, target):
+    """Result rows, block by block, from this process (the record pipeline's local loop)."""
+    records = [Record(e.id, e.text, i) for i, e in enumerate(todo, start=1)]
+    for block in summarize_records(summarizer, records, lang=lang, target_lang=target):
+        yield block_rows(block)
+
+
+def _ray_rows(todo, summarizer_options, lang, target, address, concurrency, num_gpus):
+    """Result rows, as Ray Data batches finish (the same block function, in actors)."""
     if not todo:
         return
     from summarize import distributed
-    from summarize.errors import SummarizeError
 
     ray = distributed.require_ray()
     distributed.init_ray(address)
-    by_id = {e.id: e for e in todo}
     rows = ray.data.from_items([{"id": e.id, "text": e.text} for e in todo])
     results = distributed.summarize_dataset(
-        rows, model=model, method=method, backend=backend, device=device, batch_size=batch_size,
-        concurrency=concurrency, num_gpus=num_gpus, lang=lang, target_lang=target, **options,
+        rows, concurrency=concurrency, num_gpus=num_gpus, lang=lang, target_lang=target, **summarizer_options,
     )
-    for batch in results.iter_batches(batch_format="pyarrow", batch_size=batch_size * 4):
-        block = []
-        for row in batch.to_pylist():
-            example = by_id[row["id"]]
-            block.append((example, SummarizeError(row["error"]) if row["error"] else row))
-        yield block
+    for batch in results.iter_batches(batch_format="pyarrow", batch_size=summarizer_options["batch_size"] * 4):
+        yield batch.to_pylist()
+
+
+def _prediction(row: dict[str, Any], reference: str) -> dict[str, Any]:
+    """A predictions.jsonl record from a result row."""
+    if row.get("error") is not None:
+        return {"id": row["id"], "error": row["error"], "reference": reference}
+    return {"id": row["id"], "prediction": row["summary"], "reference": reference, "seconds": row["seconds"]}
 
 
 def run_evaluation(
@@ -122,43 +130,40 @@ def run_evaluation(
         text_field=text_field, summary_field=summary_field, id_field=id_field,
     )
     out.mkdir(parents=True, exist_ok=True)
-    summarizer = Summarizer(model, method=method, device=device, backend=backend, batch_size=batch_size, **(generation_options or {}))
+    summarizer_options = dict(model=model, method=method, device=device, backend=backend, batch_size=batch_size, **(generation_options or {}))
+    # On Ray the actors load the model; the driver reads only the checkpoint's
+    # config and tokenizer, for the run's metadata.
+    summarizer = None if ray else Summarizer(**summarizer_options)
     started = time.perf_counter()
     generated = 0
+    references = {e.id: e.summary for e in examples}
+    predictions: dict[str, dict[str, Any]] = {}
     with ResultWriter(out / "predictions.jsonl", resume=resume) as writer:
+        if writer.done:
+            predictions.update(_read_predictions(out / "predictions.jsonl"))
         todo = [e for e in examples if e.id not in writer.done]
         from tqdm import tqdm
 
         with tqdm(total=len(examples), initial=len(examples) - len(todo), disable=not progress, unit="doc") as bar:
             blocks = (
-                _ray_blocks(todo, model, method, backend, device, batch_size, lang, target, ray_address, concurrency, num_gpus, generation_options or {})
+                _ray_rows(todo, summarizer_options, lang, target, ray_address, concurrency, num_gpus)
                 if ray
-                else summarize_blocks(summarizer, todo, lambda e: e.text, lang=lang, target_lang=target)
+                else _local_rows(summarizer, todo, lang, target)
             )
-            for block in blocks:
-                records = []
-                for example, result in block:
-                    if isinstance(result, BaseException):
-                        records.append({"id": example.id, "error": str(result), "reference": example.summary})
-                    elif isinstance(result, dict):  # a Ray result row
-                        records.append({"id": example.id, "prediction": result["summary"], "reference": example.summary, "seconds": result["seconds"]})
-                    else:
-                        records.append({"id": example.id, "prediction": result.text, "reference": example.summary, "seconds": result.seconds})
+            for rows in blocks:
+                records = [_prediction(row, references[str(row["id"])]) for row in rows]
                 writer.write(records)
-                generated += len(block)
-                bar.update(len(block))
+                predictions.update((str(r["id"]), r) for r in records)
+                generated += len(rows)
+                bar.update(len(rows))
     wall = time.perf_counter() - started
 
-    predictions: dict[str, dict[str, Any]] = {}
-    with open(out / "predictions.jsonl", encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            predictions[str(record["id"])] = record
     missing = [e.id for e in examples if e.id not in predictions]
     if missing:
         raise InvalidInputError(f"{len(missing)} examples have no prediction (first: {missing[0]!r}); rerun with --resume")
     refs = [e.summary for e in examples]
-    system_name = method if method != "abstractive" else Path(summarizer.checkpoint.name).name
+    ck, settings, backend_info = _model_info(summarizer, summarizer_options)
+    system_name = method if method != "abstractive" else Path(ck.name).name
     systems = {system_name: [predictions[e.id].get("prediction", "") for e in examples]}
     if target == lang:
         # Extractive baselines copy source sentences, so they only make sense
@@ -167,14 +172,13 @@ def run_evaluation(
     scored = {name: rouge.score(predictions=preds, references=refs).to_dict() for name, preds in systems.items()}
 
     device_name = "cpu"
-    dev = summarizer.backend.device if summarizer.backend else "cpu"
+    dev, dtype = backend_info
     if dev.startswith("cuda"):
         import torch
 
         device_name = torch.cuda.get_device_name(torch.device(dev))
     else:
         device_name = platform.processor() or platform.machine()
-    ck = summarizer.checkpoint
     scores = {
         "run": {
             "dataset": dataset,
@@ -187,11 +191,11 @@ def run_evaluation(
             "failed": sum(1 for e in examples if "error" in predictions[e.id]),
             "model": ck.name if ck else method,
             "revision": ck.revision if ck else None,
-            "backend": summarizer.backend.name if summarizer.backend else None,
-            "generation": summarizer.settings.as_dict() if ck else None,
+            "backend": backend if ck else None,
+            "generation": settings.as_dict() if ck else None,
             "device": dev,
             "device_name": device_name,
-            "dtype": summarizer.backend.dtype if summarizer.backend else None,
+            "dtype": dtype,
             "batch_size": batch_size,
             "wall_seconds": wall,
             "generated_this_run": generated,
@@ -205,3 +209,33 @@ def run_evaluation(
     write_report(out, scores)
     write_chart(out, scores)
     return scores
+
+
+def _read_predictions(path: Path) -> dict[str, dict[str, Any]]:
+    """The records an earlier, interrupted run wrote (read once, when resuming)."""
+    found: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            found[str(record["id"])] = record
+    return found
+
+
+def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tuple[str, str | None]]:
+    """(checkpoint, generation settings, (device, dtype)) for the report.
+
+    Without a local summarizer (a Ray run) the checkpoint's config and
+    tokenizer are read, not its weights, and the settings are layered the
+    way the actors layer them.
+    """
+    if summarizer is not None:
+        backend = summarizer.backend
+        return summarizer.checkpoint, summarizer.settings, (backend.device if backend else "cpu", backend.dtype if backend else None)
+    if options["method"] != "abstractive":
+        return None, None, ("cpu", None)
+    from summarize.checkpoints import load_checkpoint
+    from summarize.generation import resolve_settings
+
+    generation = {k: v for k, v in options.items() if k not in ("model", "method", "device", "backend", "batch_size")}
+    ck = load_checkpoint(options["model"])
+    return ck, resolve_settings(ck, generation), (options["device"], None)

@@ -20,7 +20,9 @@ from .errors import (
 from .generation import GenerationSettings
 from .languages import detect_language, split_sentences
 from .presets import PRESETS, Preset
-from .summarizer import Summarizer, Summary, TruncationWarning, summarize
+from .long_input import TruncationWarning
+from .summarizer import Summarizer, summarize
+from .summary import Summary
 
 __all__ = [
     "PRESETS",

@@ -12,18 +12,18 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import IO, Any
 
 from . import __version__
 from .backends import BACKENDS
 from .errors import SummarizeError
-from .io import Record, ResultWriter, decode_bytes, read_jsonl, read_text_file
-from .jobs import summarize_blocks
 from .languages import LANGUAGES
 from .long_input import LONG_INPUT_MODES
+from .pipeline import Job, error_message, run_job
 from .presets import DEFAULT_PRESET, PRESETS
-from .summarizer import MAX_INPUT_CHARS, METHOD_NAMES, Summarizer, Summary
+from .records import INPUT_FORMATS
+from .summarizer import MAX_INPUT_CHARS, METHOD_NAMES
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some records failed.",
     )
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files (one document each), or JSONL with --input-format jsonl; none or '-' reads stdin")
-    p.add_argument("--input-format", choices=("text", "jsonl"), default="text", help="input format (default: text)")
+    p.add_argument("--input-format", choices=INPUT_FORMATS, default="text", help="text (a file is a document), jsonl, csv or parquet (default: text)")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
     p.add_argument("--id-field", default="id", help="JSONL field holding the id (default: id; the line number if absent)")
     p.add_argument("--lang", default="auto", choices=("auto", *LANGUAGES), help="language of the input (default: auto)")
@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-repeat-ngram-size", type=int, help="forbid repeated n-grams of this size (default: the preset's)")
     p.add_argument("--length-penalty", type=float, help="beam length penalty (default: the preset's)")
     p.add_argument("--long-input", choices=LONG_INPUT_MODES, default="chunk", help="chunk (map-reduce) or truncate (default: chunk)")
-    p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), help="output format (default: text; jsonl for JSONL input; parquet shards with --ray)")
+    p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), help="output format (default: text; jsonl for JSONL/CSV/Parquet input; parquet shards with --ray); parquet writes shards into --output DIR")
     p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: skip ids already in --output")
     p.add_argument("--ray", action="store_true", help="run on Ray Data; writes shards into --output DIR (pip install 'summarize[ray]')")
@@ -84,45 +84,48 @@ def _generation_options(args: argparse.Namespace) -> dict[str, Any]:
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 
-def _records(args: argparse.Namespace, stdin: IO[bytes]) -> Iterator[Record]:
-    paths = args.inputs or ["-"]
-    if args.input_format == "jsonl":
-        for path in paths:
-            if path == "-":
-                yield from read_jsonl(stdin, "<stdin>", text_field=args.text_field, id_field=args.id_field)
-                continue
-            try:
-                stream = open(path, "rb")
-            except FileNotFoundError:
-                raise SummarizeError(f"{path}: no such file") from None
-            except IsADirectoryError:
-                raise SummarizeError(f"{path}: is a directory") from None
-            except PermissionError:
-                raise SummarizeError(f"{path}: permission denied") from None
-            with stream:
-                yield from read_jsonl(stream, path, text_field=args.text_field, id_field=args.id_field)
-        return
-    for number, path in enumerate(paths, start=1):
-        # A file that cannot be read fails its own record, not the files after it.
-        try:
-            if path == "-":
-                yield Record("<stdin>", decode_bytes(stdin.read(), "<stdin>"), number)
-            else:
-                yield Record(path, read_text_file(path, max_bytes=MAX_INPUT_CHARS * 4), number)
-        except SummarizeError as exc:
-            yield Record(path, None, number, str(exc))
-
-
-def _result_record(record: Record, result: Summary | BaseException) -> dict[str, Any]:
-    if isinstance(result, BaseException):
-        return {"id": record.id, "error": str(result) if isinstance(result, SummarizeError) else f"internal error: {result!r}"}
-    return {"id": record.id, "summary": result.text, **{k: v for k, v in result.to_dict().items() if k != "text"}}
+def job_from_args(args: argparse.Namespace) -> Job:
+    """The job the command line describes (checked here, before anything is loaded)."""
+    fmt = args.format or ("parquet" if args.ray else "jsonl" if args.input_format != "text" else "text")
+    if args.ray:
+        if args.input_format not in ("jsonl", "parquet"):
+            raise SummarizeError("--ray reads JSONL (or Parquet) files: add --input-format jsonl")
+        if not args.inputs or "-" in args.inputs:
+            raise SummarizeError("--ray reads files (JSONL or Parquet paths or globs), not stdin")
+        if not args.output:
+            raise SummarizeError("--ray needs --output DIR: the shards are written there")
+        if fmt not in ("parquet", "jsonl"):
+            raise SummarizeError(f"--ray writes parquet or jsonl shards, not {args.format!r}")
+    else:
+        if fmt == "parquet" and not args.output:
+            raise SummarizeError("--format parquet writes shards into a directory: give --output DIR")
+        if args.resume and (not args.output or fmt not in ("jsonl", "parquet")):
+            raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
+    summarizer: dict[str, Any] = dict(
+        model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
+        batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
+        revision=args.revision, compute_type=args.compute_type, **_generation_options(args),
+    )
+    return Job(
+        inputs=tuple(args.inputs),
+        input_format=args.input_format,
+        text_field=args.text_field,
+        id_field=args.id_field,
+        output=args.output,
+        output_format=fmt,
+        resume=args.resume or bool(args.ray),
+        summarizer=summarizer,
+        options={"lang": args.lang, "target_lang": args.target_lang},
+        executor="ray" if args.ray else "local",
+        ray={"address": args.ray_address, "concurrency": args.concurrency, "num_gpus": args.num_gpus, "num_cpus": args.cpus_per_actor},
+        max_bytes=MAX_INPUT_CHARS * 4,
+    )
 
 
 def _progress(args: argparse.Namespace, stderr: IO[str]):
     from tqdm import tqdm
 
-    many = args.input_format == "jsonl" or len(args.inputs) > 1
+    many = args.input_format != "text" or len(args.inputs) > 1
     disable = args.quiet or not many or not getattr(stderr, "isatty", lambda: False)()
     return tqdm(file=stderr, disable=disable, unit="doc", dynamic_ncols=True)
 
@@ -131,112 +134,34 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     if args.list_models:
         list_models(stdout)
         return EXIT_OK
-    if args.ray:
-        return run_ray(args, stderr)
-    fmt = args.format or ("jsonl" if args.input_format == "jsonl" else "text")
-    if fmt == "parquet":
-        raise SummarizeError("--format parquet writes Ray shards: it needs --ray")
-    if args.resume and (not args.output or fmt != "jsonl"):
-        raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
-    writer = ResultWriter(args.output, resume=args.resume) if args.output and fmt == "jsonl" else None
-    summarizer = Summarizer(
-        args.model,
-        method=args.method,
-        device=args.device,
-        dtype=args.dtype,
-        backend=args.backend,
-        batch_size=args.batch_size,
-        long_input=args.long_input,
-        sentences=args.sentences,
-        revision=args.revision,
-        compute_type=args.compute_type,
-        **_generation_options(args),
-    )
+    job = job_from_args(args)
+    if job.executor == "ray":
+        result = run_job(job)
+        if not args.quiet:
+            stderr.write(
+                f"summarize: {result.ok} summarised, {result.failed} failed, {result.skipped} already done; "
+                f"shards in {job.output}\n"
+            )
+        return EXIT_PARTIAL if result.failed else EXIT_OK
     single_text = args.input_format == "text" and len(args.inputs) <= 1
-    done = writer.done if writer else set()
-    collected: list[dict[str, Any]] = []
-    ok = failed = 0
-    skipped = 0
-
-    def todo() -> Iterator[Record]:
-        nonlocal skipped
-        for record in _records(args, stdin):
-            if record.key in done:
-                skipped += 1
-            else:
-                yield record
 
     with _progress(args, stderr) as bar:
-        blocks = summarize_blocks(
-            summarizer, todo(), lambda r: r.text if r.error is None else SummarizeError(r.error),
-            lang=args.lang, target_lang=args.target_lang,
-        )
-        for block in blocks:
-            out = []
-            for record, result in block:
-                if single_text and isinstance(result, BaseException):
-                    raise result
-                out.append(_result_record(record, result))
-                if isinstance(result, BaseException):
-                    failed += 1
+
+        def on_block(block) -> None:
+            for record, summary in block:
+                if isinstance(summary, BaseException):
+                    if single_text:
+                        raise summary
                     if not args.quiet:
-                        stderr.write(f"summarize: {record.id}: {out[-1]['error']}\n")
-                else:
-                    ok += 1
-            if writer:
-                writer.write(out)
-            else:
-                collected.extend(out)
+                        stderr.write(f"summarize: {record.id}: {error_message(summary)}\n")
             bar.update(len(block))
-    if writer:
-        writer.close()
-    else:
-        _emit(collected, fmt, args, stdout, single_text)
-    if not args.quiet and (failed or skipped or not single_text):
-        stderr.write(f"summarize: {ok} summarised, {failed} failed, {skipped} already done\n")
-    return EXIT_PARTIAL if failed else EXIT_OK
 
-
-def run_ray(args: argparse.Namespace, stderr: IO[str]) -> int:
-    """``--ray``: summarise on Ray Data into shards in --output DIR; reruns do only missing ids."""
-    from pathlib import Path
-
-    from . import distributed
-
-    distributed.require_ray()
-    if args.input_format != "jsonl":
-        raise SummarizeError("--ray reads JSONL (or Parquet) files: add --input-format jsonl")
-    if not args.inputs or "-" in args.inputs:
-        raise SummarizeError("--ray reads files (JSONL or Parquet paths or globs), not stdin")
-    if not args.output:
-        raise SummarizeError("--ray needs --output DIR: the shards are written there")
-    if args.format not in (None, "parquet", "jsonl"):
-        raise SummarizeError(f"--ray writes parquet or jsonl shards, not {args.format!r}")
-    suffix = "json" if args.format == "jsonl" else "parquet"
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        raise SummarizeError(f"--output {str(out)!r} is a file; --ray writes shards into a directory")
-    done = distributed.done_ids(out, suffix)
-    if done and not args.quiet:
-        stderr.write(f"summarize: {len(done)} ids already in {out}; doing the rest\n")
-    distributed.init_ray(args.ray_address)
-    ds = distributed.summarize_dataset(
-        args.inputs, model=args.model, method=args.method, backend=args.backend, device=args.device,
-        dtype=args.dtype, compute_type=args.compute_type, batch_size=args.batch_size,
-        concurrency=args.concurrency, num_gpus=args.num_gpus, num_cpus=args.cpus_per_actor, lang=args.lang, target_lang=args.target_lang,
-        text_field=args.text_field, id_field=args.id_field, exclude_ids=done, long_input=args.long_input,
-        sentences=args.sentences, **_generation_options(args),
-    )
-    before = set(out.glob(f"*.{suffix}")) if out.is_dir() else set()
-    if suffix == "parquet":
-        ds.write_parquet(str(out))
-    else:
-        ds.write_json(str(out))
-    new = sorted(set(out.glob(f"*.{suffix}")) - before)
-    rows, failed = distributed.count_results(out, suffix, new)
-    if not args.quiet:
-        stderr.write(f"summarize: {rows - failed} summarised, {failed} failed, {len(done)} already done; shards in {out}\n")
-    return EXIT_PARTIAL if failed else EXIT_OK
+        result = run_job(job, stdin, on_block=on_block)
+    if job.output is None or job.output_format in ("text", "json"):
+        _emit(result.rows, job.output_format, args, stdout, single_text)
+    if not args.quiet and (result.failed or result.skipped or not single_text):
+        stderr.write(f"summarize: {result.ok} summarised, {result.failed} failed, {result.skipped} already done\n")
+    return EXIT_PARTIAL if result.failed else EXIT_OK
 
 
 def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool) -> None:

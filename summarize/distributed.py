@@ -1,46 +1,35 @@
-"""Summarise corpora on a Ray cluster, with Ray Data.
+"""Ray Data: the record pipeline's executor for clusters.
 
-``pip install "summarize[ray]"``. :func:`summarize_dataset` takes a Ray
-Dataset (or JSONL/Parquet paths, which Ray reads) and returns a Ray Dataset
-of result rows: ``map_batches`` with a callable class, so each actor loads the
-model once; ``concurrency`` actors, ``num_gpus`` each. Presets, backends,
-languages, chunking and batching are the :class:`~summarize.Summarizer`'s.
-
-Every input row gives exactly one output row: a record that cannot be
-summarised (malformed JSON, missing or empty text, unsupported language, a
-failed generation) becomes a row with ``error`` set, never a failed job.
-Rows whose id is in ``exclude_ids`` give none, which is how a rerun over the
-same output directory does only the missing ids
-(:func:`write_dataset_results` and ``summarize --ray`` do this).
+``pip install "summarize[ray]"``. Nothing here reads, summarises or writes
+rows its own way: each input file is read whole by a read task, then parsed
+by :func:`summarize.records.parse_file` (the one reader and id rule) and
+summarised block by block by :func:`summarize.pipeline.summarize_records`
+inside an actor that loads the model once (``map_batches`` with a callable
+class; ``concurrency`` actors, ``num_gpus`` each). Work is spread over the
+actors file by file, so split an archive into at least as many files as
+actors (``split -l 10000 archive.jsonl part-``). Rows follow
+:data:`summarize.pipeline.RESULT_FIELDS`. Ray's writers put the rows into
+shards, and a rerun over the same directory does only the ids not yet there
+(:func:`summarize.outputs.scan_shards`), so every id ends up exactly once.
 
 Ids must be unique across the input: they are what makes a rerun exactly-once.
-A JSONL line that is not valid JSON has no id; its error row gets
-``malformed:<hash of the line>``, so that a rerun skips it too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInputError, InvalidOptionError, MissingDependencyError, SummarizeError, choices
+from .errors import InvalidInputError, InvalidOptionError, MissingDependencyError
 
 logger = logging.getLogger(__name__)
 
-RESULT_FIELDS = (
-    ("id", "string"), ("summary", "string"), ("error", "string"),
-    ("source_lang", "string"), ("target_lang", "string"), ("lang_detected", "bool_"),
-    ("method", "string"), ("model", "string"), ("revision", "string"), ("backend", "string"),
-    ("input_tokens", "int64"), ("output_tokens", "int64"), ("chunked", "bool_"),
-    ("truncated", "bool_"), ("chunks", "int64"), ("seconds", "float64"),
-)
-
-
+# Reading is light and reserves no CPU: a read task that waited for one
+# would wait forever on a machine whose every CPU holds an actor.
 READ_CPUS = 0
+FILE_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv"}
 
 
 def require_ray():
@@ -53,93 +42,65 @@ def require_ray():
     return ray
 
 
-def result_schema():
-    import pyarrow as pa
-
-    return pa.schema([(name, getattr(pa, kind)()) for name, kind in RESULT_FIELDS])
-
-
 class SummarizeBatches:
-    """The callable class ``map_batches`` runs: one :class:`Summarizer` per actor."""
+    """The callable class ``map_batches`` runs: one :class:`~summarize.Summarizer` per actor.
+
+    A batch is either whole input files (``bytes`` and ``path`` columns),
+    parsed here by :func:`summarize.records.parse_file`, or rows of a Dataset
+    with id and text columns; either way its records go through
+    :func:`summarize.pipeline.summarize_records`, a block at a time, and each
+    block comes out as one table of result rows.
+    """
 
     def __init__(
         self,
         summarizer_options: dict[str, Any],
-        *,
-        lang: str = "auto",
-        target_lang: str | None = None,
+        options: dict[str, Any],
         text_field: str = "text",
         id_field: str = "id",
-        raw_lines: bool = False,
         exclude_ids: Iterable[str] = (),
     ):
         from .summarizer import Summarizer
 
         self.summarizer = Summarizer(**summarizer_options)
-        self.lang, self.target_lang = lang, target_lang
-        self.text_field, self.id_field, self.raw_lines = text_field, id_field, raw_lines
+        self.options = options
+        self.text_field, self.id_field = text_field, id_field
         self.exclude = frozenset(exclude_ids)
 
-    def _rows(self, batch: dict[str, Any]) -> list[tuple[str | None, str | SummarizeError]]:
-        """(id, text or the error that says why there is none) for each input row."""
-        n = len(next(iter(batch.values()))) if batch else 0
-        rows: list[tuple[str | None, str | SummarizeError]] = []
-        for i in range(n):
-            if self.raw_lines:
-                line = batch["text"][i]
-                if not str(line).strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    digest = hashlib.sha1(str(line).encode("utf-8")).hexdigest()[:16]
-                    rows.append((f"malformed:{digest}", InvalidInputError(f"malformed JSON ({exc.msg})")))
-                    continue
-                if not isinstance(obj, dict):
-                    digest = hashlib.sha1(str(line).encode("utf-8")).hexdigest()[:16]
-                    rows.append((f"malformed:{digest}", InvalidInputError("expected a JSON object")))
-                    continue
-            else:
-                obj = {k: v[i] for k, v in batch.items()}
-            rid = obj.get(self.id_field)
-            if rid is None:
-                rows.append((None, InvalidInputError(f"no id field {self.id_field!r}; --ray needs unique ids")))
-                continue
-            text = obj.get(self.text_field)
-            if not isinstance(text, str):
-                what = "no field" if self.text_field not in obj else f"a {type(text).__name__} in field"
-                rows.append((str(rid), InvalidInputError(f"{what} {self.text_field!r}, expected text")))
-                continue
-            rows.append((str(rid), text))
-        return [(rid, t) for rid, t in rows if rid not in self.exclude]
-
     def __call__(self, batch: dict[str, Any]):
-        import pyarrow as pa
+        from .pipeline import block_rows, result_table, summarize_records
 
-        rows = self._rows(batch)
-        good = [i for i, (_, t) in enumerate(rows) if isinstance(t, str)]
-        results: list[Any] = [t for _, t in rows]
-        if good:
-            summaries = self.summarizer.summarize(
-                [rows[i][1] for i in good], lang=self.lang, target_lang=self.target_lang, errors="return"
-            )
-            for i, s in zip(good, summaries):
-                results[i] = s
-        columns: dict[str, list[Any]] = {name: [] for name, _ in RESULT_FIELDS}
-        for (rid, _), result in zip(rows, results):
-            record = {"id": rid}
-            if isinstance(result, BaseException):
-                record["error"] = str(result) if isinstance(result, SummarizeError) else f"internal error: {result!r}"
-            else:
-                data = result.to_dict()
-                record.update(data, summary=data.pop("text"))
-            for name in columns:
-                columns[name].append(record.get(name))
-        return pa.table(columns, schema=result_schema())
+        for records in self._records(batch):
+            todo = (r for r in records if r.key not in self.exclude)
+            for block in summarize_records(self.summarizer, todo, **self.options):
+                yield result_table(block_rows(block))
+
+    def _records(self, batch: dict[str, Any]):
+        from .records import parse_file, record_from_object
+
+        if "bytes" in batch and "path" in batch:
+            for data, path in zip(batch["bytes"], batch["path"]):
+                fmt = FILE_FORMATS[Path(str(path)).suffix.lower()]
+                yield parse_file(bytes(data), str(path), fmt, text_field=self.text_field, id_field=self.id_field)
+            return
+        columns = list(batch)
+        rows = [{c: _plain(batch[c][i]) for c in columns} for i in range(len(batch[columns[0]]) if columns else 0)]
+        records = []
+        for row in rows:
+            record = record_from_object(row, 0, "dataset", text_field=self.text_field, id_field=self.id_field)
+            if self.id_field not in row:
+                record.id, record.error = None, f"no id field {self.id_field!r}; ids must be unique"
+            records.append(record)
+        yield records
 
 
-def _read(data: Any, text_field: str):
-    """A Ray Dataset from a Dataset, or from JSONL/Parquet paths; and whether rows are raw lines."""
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (ids and texts come out of numpy batches)."""
+    return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
+
+
+def _read(data: Any):
+    """A Ray Dataset of whole input files (read by tasks that reserve no CPU), or the Dataset given."""
     ray = require_ray()
     if not isinstance(data, (str, Path, list, tuple)):
         return data, False
@@ -147,27 +108,14 @@ def _read(data: Any, text_field: str):
     if not paths:
         raise InvalidInputError("no input paths given")
     kinds = {Path(p).suffix.lower() for p in paths}
-    # Reading is light and reserves no CPU: a read task that waited for one
-    # would wait forever on a machine whose every CPU holds an actor.
-    if kinds <= {".jsonl", ".json", ".ndjson"}:
-        # Lines are parsed by the actors, so that a malformed line becomes an
-        # error row instead of failing the read.
-        return ray.data.read_text(paths, num_cpus=READ_CPUS), True
-    if kinds <= {".parquet"}:
-        return ray.data.read_parquet(paths, num_cpus=READ_CPUS), False
-    raise InvalidInputError(f"--ray reads .jsonl or .parquet files, got {', '.join(sorted(kinds))}")
+    if not kinds <= set(FILE_FORMATS):
+        raise InvalidInputError(f"--ray reads .jsonl, .parquet or .csv files, got {', '.join(sorted(kinds))}")
+    return ray.data.read_binary_files(paths, include_paths=True, num_cpus=READ_CPUS), True
 
 
 def summarize_dataset(
     data: Any,
     *,
-    model: str = "xlsum",
-    method: str = "abstractive",
-    backend: str = "torch",
-    device: str = "auto",
-    dtype: str = "auto",
-    compute_type: str = "auto",
-    batch_size: int = 8,
     concurrency: int = 1,
     num_gpus: float = 0,
     num_cpus: float = 1,
@@ -176,21 +124,20 @@ def summarize_dataset(
     text_field: str = "text",
     id_field: str = "id",
     exclude_ids: Iterable[str] = (),
-    long_input: str = "chunk",
-    sentences: int = 3,
-    **generation_options: Any,
+    **summarizer_options: Any,
 ):
     """Add summaries to a Ray Dataset; returns a Dataset of result rows (lazy).
 
     Args:
         data: a ``ray.data.Dataset`` with ``text_field`` and ``id_field``
-            columns, or JSONL / Parquet path(s) or globs.
+            columns, or JSONL / Parquet / CSV path(s) or globs.
         concurrency: actors (each loads the model once).
         num_gpus: GPUs per actor (``device`` then defaults to CUDA).
         num_cpus: CPUs per actor; Ray sets the actor's thread count
             (``OMP_NUM_THREADS``) to it, so on CPU give each actor several.
         exclude_ids: ids that already have a result: no row for them.
-        Others: as for :class:`~summarize.Summarizer` and its ``summarize``.
+        **summarizer_options: for :class:`~summarize.Summarizer` (``model``,
+            ``backend``, ``batch_size``, generation options...).
 
     Example (needs Ray)::
 
@@ -199,32 +146,24 @@ def summarize_dataset(
     """
     ray = require_ray()
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise InvalidInputError(f"concurrency must be an integer >= 1, got {concurrency!r}")
-    options = dict(
-        model=model, method=method, backend=backend, device=device, dtype=dtype, batch_size=batch_size,
-        long_input=long_input, sentences=sentences, **generation_options,
-    )
-    if backend == "ctranslate2":
-        options["compute_type"] = compute_type
+        raise InvalidOptionError(f"concurrency must be an integer >= 1, got {concurrency!r}")
     # Check what can be checked without loading the model on the driver (it
     # may have no GPU, or too little memory); the actors load it.
-    from .backends import BACKENDS
-    from .generation import validate_options
-    from .long_input import LONG_INPUT_MODES
-    from .summarizer import METHOD_NAMES
+    from .summarizer import check_options
 
-    validate_options(generation_options)
-    for name, value, accepted in (("method", method, METHOD_NAMES), ("backend", backend, tuple(BACKENDS)), ("long_input", long_input, LONG_INPUT_MODES)):
-        if value not in accepted:
-            raise InvalidOptionError(f"unknown {name} {value!r}; valid values are {choices(accepted)}")
-    ds, raw = _read(data, text_field)
+    check_options(summarizer_options)
+    batch_size = summarizer_options.get("batch_size", 8)
+    ds, files = _read(data)
     return ds.map_batches(
         SummarizeBatches,
         fn_constructor_kwargs=dict(
-            summarizer_options=options, lang=lang, target_lang=target_lang, text_field=text_field,
-            id_field=id_field, raw_lines=raw, exclude_ids=list(exclude_ids),
+            summarizer_options=summarizer_options, options={"lang": lang, "target_lang": target_lang},
+            text_field=text_field, id_field=id_field, exclude_ids=list(exclude_ids),
         ),
-        batch_size=batch_size * 4,
+        # A file is parsed and summarised by one actor: work is spread over
+        # actors file by file (Ray cannot split a file's rows into blocks
+        # without CPUs of its own, which the actors hold).
+        batch_size=1 if files else batch_size * 4,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=concurrency),
         num_gpus=num_gpus or None,
@@ -232,53 +171,32 @@ def summarize_dataset(
     )
 
 
-def done_ids(out_dir: str | Path, fmt: str) -> set[str]:
-    """Ids already written to ``out_dir``'s shards; unreadable shards are set aside.
+def run_ray_job(job: Any):
+    """Run a :class:`~summarize.pipeline.Job` on Ray: shards into ``job.output``, missing ids only."""
+    from .outputs import count_rows, scan_shards
+    from .pipeline import JobResult
 
-    A shard left half-written by a killed job cannot be read; it is renamed
-    ``*.partial`` so that its ids are done again, exactly once.
-    """
-    out = Path(out_dir)
-    found: set[str] = set()
-    if not out.is_dir():
-        return found
-    for shard in sorted(out.glob(f"*.{fmt}")):
-        try:
-            if fmt == "parquet":
-                import pyarrow.parquet as pq
-
-                ids = pq.read_table(shard, columns=["id"]).column("id").to_pylist()
-            else:
-                ids = []
-                with shard.open("rb") as f:
-                    for line in f:
-                        if not line.endswith(b"\n"):
-                            raise ValueError("torn last line")
-                        ids.append(json.loads(line)["id"])
-        except Exception as exc:  # noqa: BLE001 - any unreadable shard is set aside the same way
-            logger.warning("%s cannot be read (%s); setting it aside as .partial, its records will be redone", shard, exc)
-            shard.rename(shard.with_name(shard.name + ".partial"))
-            continue
-        found.update(str(i) for i in ids)
-    return found
-
-
-def count_results(out_dir: str | Path, fmt: str, shards: Sequence[Path]) -> tuple[int, int]:
-    """(rows, error rows) in the given shards."""
-    rows = errors = 0
-    for shard in shards:
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            column = pq.read_table(shard, columns=["error"]).column("error")
-            rows += len(column)
-            errors += len(column) - column.null_count
-        else:
-            with shard.open("rb") as f:
-                for line in f:
-                    rows += 1
-                    errors += json.loads(line).get("error") is not None
-    return rows, errors
+    require_ray()
+    suffix = "json" if job.output_format == "jsonl" else "parquet"
+    out = Path(job.output)
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"--output {str(out)!r} is a file; --ray writes shards into a directory")
+    done = scan_shards(out, suffix)
+    if done:
+        logger.info("%d ids already in %s; doing the rest", len(done), out)
+    init_ray(job.ray.get("address"))
+    ds = summarize_dataset(
+        list(job.inputs), concurrency=job.ray.get("concurrency", 1), num_gpus=job.ray.get("num_gpus", 0),
+        num_cpus=job.ray.get("num_cpus", 1), text_field=job.text_field, id_field=job.id_field,
+        exclude_ids=done, **job.options, **job.summarizer,
+    )
+    before = set(out.glob(f"*.{suffix}")) if out.is_dir() else set()
+    if suffix == "parquet":
+        ds.write_parquet(str(out))
+    else:
+        ds.write_json(str(out))
+    rows, failed = count_rows(sorted(set(out.glob(f"*.{suffix}")) - before))
+    return JobResult(ok=rows - failed, failed=failed, skipped=len(done), output=job.output)
 
 
 def init_ray(address: str | None, num_cpus: int | None = None) -> None:

@@ -143,3 +143,14 @@ def settings_from_checkpoint(generation_config: Any) -> dict[str, Any]:
         return validate_options(found)
     except InvalidOptionError:
         return {}
+
+
+def resolve_settings(checkpoint: Any, options: dict[str, Any]) -> GenerationSettings:
+    """The settings a checkpoint decodes with: library defaults < its generation_config < its preset < ``options``."""
+    preset = checkpoint.preset
+    return (
+        GenerationSettings()
+        .replace(**checkpoint.generation_defaults)
+        .replace(**(dict(preset.generation) if preset else {}))
+        .replace(**options)
+    )

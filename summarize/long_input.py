@@ -1,23 +1,142 @@
-"""Long input: cut a text into windows that fit the model, at sentence boundaries.
+"""Long input: windows at sentence boundaries, and the map-reduce over them.
 
 A document longer than the model's input is never cut silently. With
-``long_input="chunk"`` (the default) the :class:`~summarize.Summarizer` cuts
-it into windows with :func:`plan_windows`, summarises each window, joins the
-partial summaries and summarises them again (map-reduce), as many levels as
-``max_depth`` allows. With ``long_input="truncate"`` it keeps the head and
-warns with the token counts.
+``long_input="chunk"`` (the default) :class:`MapReduce` cuts it into windows
+with :func:`plan_windows`, summarises each window, joins the partial
+summaries and summarises them again, as many levels as ``max_depth`` allows
+(then it keeps the head, with a :class:`TruncationWarning`). With
+``long_input="truncate"`` it keeps the head and warns with the token counts.
+The :class:`~summarize.Summarizer` gives it the tokenizer's functions and a
+``generate`` function (:func:`summarize.batching.generate_batched`); every
+document's windows of one level go to the model together.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from .languages import sentence_spans
 
 LONG_INPUT_MODES = ("chunk", "truncate")
 
 CountTokens = Callable[[Sequence[str]], list[int]]
+
+
+class TruncationWarning(UserWarning):
+    """Input was cut to fit the model (``long_input="truncate"`` or depth exhausted)."""
+
+
+@dataclass
+class LongInputJob:
+    """One document on its way through the levels of map-reduce.
+
+    ``doc`` has ``index``, ``source`` and ``target`` (language codes).
+    """
+
+    doc: Any
+    segments: list[list[int]]
+    input_tokens: int
+    chunks: int = 1
+    chunked: bool = False
+    truncated: bool = False
+    level: int = 0
+    seconds: float = 0.0
+    output: list[int] | None = None
+    error: BaseException | None = field(default=None, repr=False)
+
+
+Generate = Callable[[list[tuple[list[int], "int | None"]]], list[tuple[Any, float]]]
+
+
+@dataclass
+class MapReduce:
+    """The state machine for long input: window, summarise, join, summarise again.
+
+    Attributes:
+        mode: ``"chunk"`` or ``"truncate"``.
+        max_depth: most summarise-the-summaries levels.
+        limit: the model's input length in tokens.
+        budget: tokens a window's text may have (``limit`` less special
+            tokens and prefix).
+        encode: text -> input ids (with prefix and special tokens).
+        count_tokens: token counts of a list of texts (no special tokens).
+        decode: output ids -> text.
+        start_token: language code -> the decoder's start token (``None``:
+            the model's own).
+    """
+
+    mode: str
+    max_depth: int
+    limit: int
+    budget: int
+    encode: Callable[[str], list[int]]
+    count_tokens: CountTokens
+    decode: Callable[[list[int]], str]
+    start_token: Callable[[str], "int | None"]
+
+    def run(self, docs: Sequence[Any], generate: Generate) -> list[LongInputJob]:
+        """Summarise every document to one output; each job holds its ``output`` or ``error``."""
+        jobs = []
+        for doc in docs:
+            ids = self.encode(doc.text)
+            job = LongInputJob(doc=doc, segments=[], input_tokens=len(ids))
+            self._segments(job, doc.text, ids, first=True)
+            jobs.append(job)
+        active = list(jobs)
+        while active:
+            requests = []
+            for job in active:
+                # Windows are summarised in the source language; only the last level writes the target's.
+                final = len(job.segments) == 1
+                start = self.start_token(job.doc.target if final else job.doc.source)
+                requests.extend((job, seg, start) for seg in job.segments)
+            outputs = generate([(seg, start) for _, seg, start in requests])
+            by_job: dict[int, list[Any]] = {}
+            for (job, _, _), (out, seconds) in zip(requests, outputs):
+                job.seconds += seconds
+                by_job.setdefault(id(job), []).append(out)
+            next_active = []
+            for job in active:
+                outs = by_job[id(job)]
+                failed = next((o for o in outs if isinstance(o, BaseException)), None)
+                if failed is not None:
+                    job.error = failed
+                elif len(outs) == 1:
+                    job.output = outs[0]
+                else:
+                    joined = " ".join(self.decode(o).strip() for o in outs)
+                    job.level += 1
+                    self._segments(job, joined, self.encode(joined), first=False)
+                    next_active.append(job)
+            active = next_active
+        return jobs
+
+    def _segments(self, job: LongInputJob, text: str, ids: list[int], first: bool) -> None:
+        """Set the job's inputs for the next level: the whole text, windows, or the head."""
+        limit = self.limit
+        if len(ids) <= limit:
+            job.segments = [ids]
+            return
+        if self.mode == "truncate" or job.level >= self.max_depth:
+            job.segments = [ids[: limit - 1] + ids[-1:]]
+            job.truncated = True
+            why = "long_input='truncate'" if self.mode == "truncate" else f"max_depth={self.max_depth} reached"
+            warnings.warn(
+                f"text {job.doc.index}: {len(ids)} tokens, the model takes {limit}; kept the "
+                f"first {limit} and dropped {len(ids) - limit} ({why})",
+                TruncationWarning,
+                stacklevel=5,
+            )
+            return
+        windows = plan_windows(text, self.budget, self.count_tokens)
+        job.segments = [self.encode(text[a:b].strip()) for a, b in windows]
+        job.chunked = True
+        if first:
+            job.chunks = len(windows)
 
 
 def plan_windows(text: str, budget: int, count_tokens: CountTokens) -> list[tuple[int, int]]:

@@ -150,3 +150,65 @@ def presets_for(lang: str, target_lang: str | None = None) -> list[str]:
         and target in p.target_languages
         and (target == lang or p.cross_lingual)
     ]
+
+
+def check_languages(
+    source: str,
+    target: str,
+    *,
+    method: str = "abstractive",
+    model: str | None = None,
+    preset: Preset | None = None,
+    lang_tokens: Mapping[str, int] | None = None,
+) -> None:
+    """The language policy: raise unless this method and model can summarise ``source`` into ``target``.
+
+    Args:
+        source, target: language codes.
+        method: ``"abstractive"`` or an extractive method (which copies
+            sentences, so writes in the source language only).
+        model: the model's name, for messages.
+        preset: the model's preset, if any (it lists the languages served).
+        lang_tokens: the checkpoint's language tokens (cross-lingual models);
+            ``None`` when the checkpoint is not loaded yet (only the preset
+            is checked then).
+
+    Raises:
+        UnsupportedLanguageError: naming the presets that can.
+
+    >>> check_languages("uk", "en", model="facebook/bart-large-cnn", preset=PRESETS["bart-cnn"])
+    Traceback (most recent call last):
+    ...
+    summarize.errors.UnsupportedLanguageError: model 'bart-cnn' does not serve ukrainian ('uk'); it serves 'en'. Presets that serve 'uk': xlsum, crosssum (or use method='lead'/'textrank')
+    """
+    from .errors import UnsupportedLanguageError, choices
+    from .languages import LANGUAGES
+
+    if method != "abstractive":
+        if target != source:
+            raise UnsupportedLanguageError(
+                f"method {method!r} copies sentences, so its summary is in the source "
+                f"language ({source!r}); for a {target!r} summary use model='crosssum'"
+            )
+        return
+    if preset is not None and source not in preset.languages:
+        raise UnsupportedLanguageError(
+            f"model {preset.name!r} does not serve {LANGUAGES[source].name} ({source!r}); "
+            f"it serves {choices(preset.languages)}. Presets that serve {source!r}: "
+            f"{', '.join(presets_for(source)) or 'none'} (or use method='lead'/'textrank')"
+        )
+    cross = preset.cross_lingual if lang_tokens is None and preset is not None else bool(lang_tokens)
+    if target != source and not cross:
+        if lang_tokens is None and preset is None:
+            return  # not known before the checkpoint is read
+        raise UnsupportedLanguageError(
+            f"model {model!r} writes summaries in the language of the input; for a "
+            f"{target!r} summary of {source!r} text use a cross-lingual model: "
+            f"{', '.join(presets_for(source, target)) or 'crosssum'}"
+        )
+    for code in {source, target}:
+        if lang_tokens and code not in lang_tokens:
+            raise UnsupportedLanguageError(
+                f"model {model!r} has no language token for {code!r}; its langid_map "
+                f"covers {choices(sorted(lang_tokens))}"
+            )

@@ -1,28 +1,28 @@
 """The :class:`Summarizer`: load once, summarise many texts.
 
-This module orchestrates; the pieces live elsewhere: presets in
-:mod:`.presets`, checkpoint loading in :mod:`.models`, generation in
-:mod:`.backends`, windows for long input in :mod:`.long_input`, extractive
-methods in :mod:`.extractive`, languages in :mod:`.languages`.
+This module orchestrates; the pieces live elsewhere: presets and the
+language policy in :mod:`.presets`, checkpoint loading in
+:mod:`.checkpoints`, generation in :mod:`.backends`, the batch scheduler in
+:mod:`.batching`, long input (windows and map-reduce) in :mod:`.long_input`,
+extractive methods in :mod:`.extractive`, languages in :mod:`.languages`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
-import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
 
-from .errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError, choices
+from .errors import InvalidInputError, InvalidOptionError, SummarizeError, choices
 from .extractive import METHODS
-from .generation import GenerationSettings, validate_options
+from .generation import GenerationSettings, resolve_settings, validate_options
 from .languages import LANGUAGES, detect_language, get_language, split_sentences
-from .long_input import LONG_INPUT_MODES, plan_windows
-from .presets import DEFAULT_PRESET, presets_for
+from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning
+from .presets import DEFAULT_PRESET, check_languages
+from .summary import Summary
 
 logger = logging.getLogger(__name__)
 
@@ -31,55 +31,6 @@ ERROR_MODES = ("raise", "return")
 # About 500 pages of text. Longer "documents" are nearly always a file read
 # whole by mistake (an archive, a dump); refusing them early keeps memory bounded.
 MAX_INPUT_CHARS = 1_000_000
-
-
-class TruncationWarning(UserWarning):
-    """Input was cut to fit the model (``long_input="truncate"`` or depth exhausted)."""
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A summary and how it was made. ``str(summary)`` is the text.
-
-    Attributes:
-        text: the summary.
-        source_lang: language of the input (given or detected).
-        target_lang: language of the summary.
-        lang_detected: whether ``source_lang`` was detected rather than given.
-        method: ``"abstractive"``, ``"lead"`` or ``"textrank"``.
-        model: hub id or path of the checkpoint (``None`` for extractive methods).
-        revision: hub commit of the checkpoint, where known.
-        backend: generation backend (``None`` for extractive methods).
-        input_tokens: length of the input in model tokens.
-        output_tokens: length of the summary in model tokens.
-        chunked: the input was longer than the model takes and was summarised
-            window by window, then summarised again.
-        truncated: part of the input was dropped to fit the model.
-        chunks: number of windows the input was cut into (1 if it fitted).
-        seconds: compute time spent on this document.
-    """
-
-    text: str
-    source_lang: str
-    target_lang: str
-    lang_detected: bool
-    method: str
-    model: str | None = None
-    revision: str | None = None
-    backend: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    chunked: bool = False
-    truncated: bool = False
-    chunks: int = 1
-    seconds: float = 0.0
-
-    def __str__(self) -> str:
-        return self.text
-
-    def to_dict(self) -> dict[str, Any]:
-        """All fields as a JSON-ready dict."""
-        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -91,18 +42,28 @@ class _Doc:
     detected: bool
 
 
-@dataclass
-class _Job:
-    doc: _Doc
-    segments: list[list[int]]
-    input_tokens: int
-    chunks: int = 1
-    chunked: bool = False
-    truncated: bool = False
-    level: int = 0
-    seconds: float = 0.0
-    output: list[int] | None = None
-    error: BaseException | None = field(default=None, repr=False)
+def check_options(options: dict[str, Any]) -> None:
+    """Check :class:`Summarizer` keyword arguments without loading anything.
+
+    For front ends that build the summarizer elsewhere (Ray actors).
+
+    >>> check_options({"method": "extractive"})
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidOptionError: unknown method 'extractive'; valid methods are 'abstractive', 'lead' or 'textrank'
+    """
+    from .backends import BACKENDS
+
+    known = {"model", "method", "device", "dtype", "backend", "batch_size", "long_input", "max_depth", "sentences",
+             "revision", "max_input_chars", "compute_type", "cache_dir"}
+    for name, value, accepted in (
+        ("method", options.get("method", "abstractive"), METHOD_NAMES),
+        ("backend", options.get("backend", "torch"), tuple(BACKENDS)),
+        ("long_input", options.get("long_input", "chunk"), LONG_INPUT_MODES),
+    ):
+        if value not in accepted:
+            raise InvalidOptionError(f"unknown {name} {value!r}; valid {name.replace('_', ' ')}s are {choices(accepted)}")
+    validate_options({k: v for k, v in options.items() if k not in known})
 
 
 class Summarizer:
@@ -182,7 +143,7 @@ class Summarizer:
             return
 
         from .backends import create_backend
-        from .models import load_checkpoint
+        from .checkpoints import load_checkpoint
 
         backend_options: dict[str, Any] = {"device": device, "dtype": dtype}
         if backend == "ctranslate2":
@@ -199,13 +160,7 @@ class Summarizer:
             self.checkpoint = cached_checkpoint(model, revision, compute_type, cache_dir)
         self.checkpoint = self.checkpoint or load_checkpoint(model, revision=revision)
         self.backend = create_backend(backend, self.checkpoint, **backend_options)
-        preset = self.checkpoint.preset
-        self.settings = (
-            GenerationSettings()
-            .replace(**self.checkpoint.generation_defaults)
-            .replace(**(dict(preset.generation) if preset else {}))
-            .replace(**user_options)
-        )
+        self.settings = resolve_settings(self.checkpoint, user_options)
         tok = self.checkpoint.tokenizer
         special = len(tok("", add_special_tokens=True, verbose=False).input_ids)
         prefix = len(tok(self.checkpoint.prefix, add_special_tokens=False).input_ids) if self.checkpoint.prefix else 0
@@ -307,34 +262,11 @@ class Summarizer:
         return _Doc(index, stripped, source, target, detected)
 
     def _check_languages(self, source: str, target: str) -> None:
-        if self.method != "abstractive":
-            if target != source:
-                raise UnsupportedLanguageError(
-                    f"method {self.method!r} copies sentences, so its summary is in the source "
-                    f"language ({source!r}); for a {target!r} summary use model='crosssum'"
-                )
-            return
         ck = self.checkpoint
-        preset = ck.preset
-        if preset is not None and source not in preset.languages:
-            raise UnsupportedLanguageError(
-                f"model {preset.name!r} does not serve {LANGUAGES[source].name} ({source!r}); "
-                f"it serves {choices(preset.languages)}. Presets that serve {source!r}: "
-                f"{', '.join(presets_for(source)) or 'none'} (or use method='lead'/'textrank')"
-            )
-        if target != source:
-            if not ck.lang_tokens:
-                raise UnsupportedLanguageError(
-                    f"model {ck.name!r} writes summaries in the language of the input; for a "
-                    f"{target!r} summary of {source!r} text use a cross-lingual model: "
-                    f"{', '.join(presets_for(source, target)) or 'crosssum'}"
-                )
-        for code in {source, target}:
-            if ck.lang_tokens and code not in ck.lang_tokens:
-                raise UnsupportedLanguageError(
-                    f"model {ck.name!r} has no language token for {code!r}; its langid_map "
-                    f"covers {choices(sorted(ck.lang_tokens))}"
-                )
+        check_languages(
+            source, target, method=self.method, model=ck.name if ck else None,
+            preset=ck.preset if ck else None, lang_tokens=ck.lang_tokens if ck else None,
+        )
 
     # -- extractive ----------------------------------------------------------
 
@@ -361,69 +293,24 @@ class Summarizer:
         tok = self.checkpoint.tokenizer
         return [len(ids) for ids in tok(list(parts), add_special_tokens=False, verbose=False).input_ids]
 
-    def _segments(self, job: _Job, text: str, ids: list[int], first: bool) -> None:
-        """Set the job's inputs for the next level: the whole text, windows, or the head."""
-        limit = self.checkpoint.max_input_tokens
-        if len(ids) <= limit:
-            job.segments = [ids]
-            return
-        if self.long_input == "truncate" or job.level >= self.max_depth:
-            job.segments = [ids[: limit - 1] + ids[-1:]]
-            job.truncated = True
-            why = "long_input='truncate'" if self.long_input == "truncate" else f"max_depth={self.max_depth} reached"
-            warnings.warn(
-                f"text {job.doc.index}: {len(ids)} tokens, the model takes {limit}; kept the "
-                f"first {limit} and dropped {len(ids) - limit} ({why})",
-                TruncationWarning,
-                stacklevel=4,
-            )
-            return
-        windows = plan_windows(text, self._budget, self._count_tokens)
-        job.segments = [self._encode(text[a:b].strip()) for a, b in windows]
-        job.chunked = True
-        if first:
-            job.chunks = len(windows)
-
-    def _start_token(self, lang: str) -> int | None:
-        return self.checkpoint.lang_tokens.get(lang)
-
     def _abstractive(self, docs: list[_Doc], settings: GenerationSettings) -> list[Summary | BaseException]:
-        jobs = []
-        for doc in docs:
-            ids = self._encode(doc.text)
-            job = _Job(doc=doc, segments=[], input_tokens=len(ids))
-            self._segments(job, doc.text, ids, first=True)
-            jobs.append(job)
-        active = list(jobs)
-        while active:
-            requests = []
-            for job in active:
-                final = len(job.segments) == 1
-                start = self._start_token(job.doc.target if final else job.doc.source)
-                requests.extend((job, seg, start) for seg in job.segments)
-            outputs = self._generate([(seg, start) for _, seg, start in requests], settings)
-            by_job: dict[int, list[Any]] = {}
-            for (job, _, _), (out, seconds) in zip(requests, outputs):
-                job.seconds += seconds
-                by_job.setdefault(id(job), []).append(out)
-            next_active = []
-            for job in active:
-                outs = by_job[id(job)]
-                failed = next((o for o in outs if isinstance(o, BaseException)), None)
-                if failed is not None:
-                    job.error = failed
-                elif len(outs) == 1:
-                    job.output = outs[0]
-                else:
-                    tok = self.checkpoint.tokenizer
-                    joined = " ".join(tok.decode(o, skip_special_tokens=True).strip() for o in outs)
-                    job.level += 1
-                    self._segments(job, joined, self._encode(joined), first=False)
-                    next_active.append(job)
-            active = next_active
+        from .batching import generate_batched
+
+        tok = self.checkpoint.tokenizer
+        map_reduce = MapReduce(
+            mode=self.long_input,
+            max_depth=self.max_depth,
+            limit=self.checkpoint.max_input_tokens,
+            budget=self._budget,
+            encode=self._encode,
+            count_tokens=self._count_tokens,
+            decode=lambda ids: tok.decode(ids, skip_special_tokens=True),
+            start_token=self.checkpoint.lang_tokens.get,
+        )
+        jobs = map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
         return [self._result(job) for job in jobs]
 
-    def _result(self, job: _Job) -> Summary | BaseException:
+    def _result(self, job: LongInputJob) -> Summary | BaseException:
         if job.error is not None:
             return job.error
         tok = self.checkpoint.tokenizer
@@ -443,33 +330,6 @@ class Summarizer:
             chunks=job.chunks,
             seconds=job.seconds,
         )
-
-    def _generate(
-        self, requests: list[tuple[list[int], int | None]], settings: GenerationSettings
-    ) -> list[tuple[list[int] | BaseException, float]]:
-        """Generate for every request, batched by start token and input length.
-
-        Sorting by length keeps padding (wasted compute) small; the results
-        come back in request order.
-        """
-        results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
-        order = sorted(range(len(requests)), key=lambda i: (str(requests[i][1]), -len(requests[i][0])))
-        batch: list[int] = []
-        for pos, i in enumerate(order):
-            batch.append(i)
-            last = pos == len(order) - 1
-            if last or len(batch) == self.batch_size or requests[order[pos + 1]][1] != requests[i][1]:
-                start = time.perf_counter()
-                try:
-                    outs: list[Any] = self.backend.generate([requests[j][0] for j in batch], settings, requests[i][1])
-                except Exception as exc:  # noqa: BLE001 - reported per document
-                    logger.error("generation failed for a batch of %d: %s", len(batch), exc)
-                    outs = [exc] * len(batch)
-                share = (time.perf_counter() - start) / len(batch)
-                for j, out in zip(batch, outs):
-                    results[j] = (out, share)
-                batch = []
-        return results
 
 
 def _with_index(exc: SummarizeError, index: int) -> SummarizeError:

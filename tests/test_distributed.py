@@ -25,13 +25,18 @@ def local_ray():
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ray-in") / "in.jsonl"
+    """N records in four files: Ray spreads work over actors file by file."""
+    directory = tmp_path_factory.mktemp("ray-in")
     sentences = [s for lang in ("en", "uk", "ru") for s in TEXTS[lang].split(". ")]
     lines = [json.dumps({"id": f"d{i}", "text": sentences[i % len(sentences)] + ". " + sentences[(3 * i) % len(sentences)]}, ensure_ascii=False) for i in range(N)]
     lines[17] = '{"id": "d17", "text": '  # malformed
     lines[40] = json.dumps({"id": "d40", "body": "no text field"})
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    paths = []
+    for part in range(4):
+        path = directory / f"part-{part}.jsonl"
+        path.write_text("\n".join(lines[part::4]) + "\n", encoding="utf-8")
+        paths.append(str(path))
+    return paths
 
 
 def cli(*argv):
@@ -55,19 +60,18 @@ def read_shards(directory):
 
 def test_distributed_output_equals_single_process_record_for_record(local_ray, tiny_model, corpus, tmp_path):
     single = tmp_path / "single.jsonl"
-    assert cli(*model_args(tiny_model), "--output", str(single), str(corpus))[0] == 3
+    assert cli(*model_args(tiny_model), "--output", str(single), *corpus)[0] == 3
     expected = {r["id"]: r for r in map(json.loads, single.read_text().splitlines())}
 
     out = tmp_path / "shards"
-    code, err = cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), str(corpus))
+    code, err = cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), *corpus)
     assert code == 3, err
     rows = read_shards(out)
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)) == N
+    # One reader, one id rule: a malformed line has the same id ("line N") on both paths.
+    assert "malformed JSON" in next(r for r in rows if r["id"] == "line 5")["error"]
     for row in rows:
-        if row["id"].startswith("malformed:"):
-            assert "malformed JSON" in row["error"]
-            continue
         want = expected[row["id"]]
         if "error" in want:
             assert row["error"] and row["summary"] is None
@@ -80,10 +84,10 @@ def test_distributed_output_equals_single_process_record_for_record(local_ray, t
 
 def test_rerun_does_only_the_missing_ids(local_ray, tiny_model, corpus, tmp_path):
     out = tmp_path / "shards"
-    cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), str(corpus))
+    cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), *corpus)
     first = {r["id"]: r["summary"] for r in read_shards(out)}
 
-    code, err = cli(*model_args(tiny_model), "--ray", "--output", str(out), str(corpus))
+    code, err = cli(*model_args(tiny_model), "--ray", "--output", str(out), *corpus)
     assert code == 0 and len(read_shards(out)) == N  # nothing done twice
 
     # Lose some work (a shard removed, another torn by a kill), and rerun.
@@ -91,7 +95,7 @@ def test_rerun_does_only_the_missing_ids(local_ray, tiny_model, corpus, tmp_path
     assert len(shards) >= 2
     shards[0].unlink()
     shards[1].write_bytes(shards[1].read_bytes()[:40])
-    cli(*model_args(tiny_model), "--ray", "--output", str(out), str(corpus))
+    cli(*model_args(tiny_model), "--ray", "--output", str(out), *corpus)
     rows = read_shards(out)
     assert sorted(r["id"] for r in rows) == sorted(first)
     assert {r["id"]: r["summary"] for r in rows} == first
@@ -100,15 +104,15 @@ def test_rerun_does_only_the_missing_ids(local_ray, tiny_model, corpus, tmp_path
 
 def test_jsonl_shards(local_ray, tiny_model, corpus, tmp_path):
     out = tmp_path / "json-shards"
-    cli(*model_args(tiny_model), "--ray", "--format", "jsonl", "--output", str(out), str(corpus))
+    cli(*model_args(tiny_model), "--ray", "--format", "jsonl", "--output", str(out), *corpus)
     rows = [json.loads(line) for shard in out.glob("*.json") for line in shard.read_text().splitlines()]
     assert len({r["id"] for r in rows}) == N
 
 
 def test_ray_usage_errors(tmp_path, corpus):
-    code, err = cli("--ray", "--input-format", "text", "--output", str(tmp_path), str(corpus))
+    code, err = cli("--ray", "--input-format", "text", "--output", str(tmp_path), *corpus)
     assert code == 2 and "--input-format jsonl" in err
-    code, err = cli("--ray", "--input-format", "jsonl", str(corpus))
+    code, err = cli("--ray", "--input-format", "jsonl", *corpus)
     assert code == 2 and "--ray needs --output DIR" in err
 
 
@@ -116,7 +120,7 @@ def test_without_ray_the_error_says_how_to_install(monkeypatch, corpus, tmp_path
     import sys
 
     monkeypatch.setitem(sys.modules, "ray", None)
-    code, err = cli("--ray", "--input-format", "jsonl", "--output", str(tmp_path / "o"), str(corpus))
+    code, err = cli("--ray", "--input-format", "jsonl", "--output", str(tmp_path / "o"), *corpus)
     assert code == 2 and 'pip install "summarize[ray]"' in err
     with pytest.raises(MissingDependencyError):
         from summarize.distributed import require_ray

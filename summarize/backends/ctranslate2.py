@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 from ..errors import InvalidOptionError, MissingDependencyError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
-from ..models.loading import NO_FP16_TYPES, Checkpoint
+from ..checkpoints.loading import NO_FP16_TYPES, Checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +239,8 @@ def _write_manifest(ck: Checkpoint, directory: Path) -> None:
 
 def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache_dir: str | os.PathLike | None) -> Checkpoint | None:
     """The checkpoint of an existing conversion, loaded without transformers; None if there is none."""
-    from ..models.loading import hub_revision, resolve_model
-    from ..models.tokenizer import StandaloneTokenizer
+    from ..checkpoints.loading import hub_revision, resolve_model
+    from ..checkpoints.tokenizer import StandaloneTokenizer
     from ..presets import PRESETS
 
     try:

@@ -10,7 +10,7 @@ import torch
 
 from ..errors import InvalidOptionError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
-from ..models.loading import NO_FP16_TYPES, Checkpoint
+from ..checkpoints.loading import NO_FP16_TYPES, Checkpoint
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,10 @@ an opening quote. It does not end:
 * when the next word is lower case (``т. д. і``, ``«Чому?» — запитав він``),
 * inside numbers (``13.5``, ``13,5``: no space follows the mark).
 
-Some abbreviations end sentences as often as not (``2022 р.``, ``U.S.``,
-``т.д.``): after those the next word decides.
+Other abbreviations (``2022 р.``, ``U.S.``, ``т.д.``, a unit after a number:
+``5 м.``) end a sentence when the next word starts like one. A single capital
+letter before a full stop is an initial unless the next word is one that
+starts sentences and is never a name (``Plan B. The``, ``World War I. Then``).
 """
 
 from __future__ import annotations
@@ -30,13 +32,18 @@ _NEVER_END = frozenset(
     т.зв т.б т.е т.к т.н и.о в.о
     """.split()
 )
-# Lower-case, without the final full stop. A sentence end when a capital follows.
-_MAY_END = frozenset(
-    """
-    etc inc ltd co corp u.s u.k u.n a.m p.m jr
-    р рр ін млн млрд грн коп т.д т.п та ін
-    г гг др руб млн млрд т.д т.п
-    """.split()
+# Units that follow a number: "5 м." ends a sentence when a capital follows,
+# where "м. Київ" (місто) does not.
+_UNITS = frozenset("м км см мм кг г т с хв год грн тис млн млрд коп руб мин ч р рр".split())
+# Words that start sentences and are never a surname: after a one-letter
+# "initial" they show it was a sentence end ("Plan B. The", "World War I. Then").
+_OPENERS_AFTER_LETTER = frozenset(
+    """the a an this that these those then there it he she they we i in on at but and
+    however after when while so yet its his her their our if as for with
+    це ця цей ці той та він вона воно вони ми ви я потім після але і й а у в на коли як
+    так тоді там тут його її їх
+    это эта этот эти тот та он она оно они мы вы я затем потом после но и а в на когда как
+    так тогда там тут его ее её их""".split()
 )
 
 _CANDIDATE = re.compile(r"(?:[.!?…]+)[\"'»”’)\]]*(?=\s)")
@@ -112,7 +119,15 @@ def _ends_sentence(text: str, sent_start: int, mark: int, end: int, line_end: in
     if not word:
         return True
     if word in _NEVER_END:
-        return False
+        return word in _UNITS and _after_number(text, sent_start, word_start)
     if len(word) == 1 and word.isalpha() and text[mark - 1].isupper():
-        return False  # an initial: J. Smith, В. Зеленський
+        # An initial (J. Smith, В. Зеленський), unless a sentence plainly starts next.
+        following = re.match(r"[^\W\d_]+", text[nxt:line_end])
+        return bool(following) and following.group().lower() in _OPENERS_AFTER_LETTER
     return True
+
+
+def _after_number(text: str, sent_start: int, word_start: int) -> bool:
+    """Whether the word at ``word_start`` follows a number (``5 м``, ``2022 р``)."""
+    before = text[sent_start:word_start].rstrip()
+    return bool(before) and before[-1].isdigit()

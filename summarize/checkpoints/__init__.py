@@ -1,4 +1,4 @@
-"""Finding and loading checkpoints: presets, hub ids and local directories."""
+"""Checkpoints: finding and loading presets, hub ids and local directories (config and tokenizer)."""
 
 from .loading import Checkpoint, load_checkpoint, resolve_model
 

@@ -4,7 +4,8 @@ import json
 import pytest
 
 from summarize import InvalidInputError
-from summarize.io import ResultWriter, decode_bytes, read_jsonl, read_text_file
+from summarize.outputs import ResultWriter
+from summarize.records import decode_bytes, read_jsonl, read_text_file
 
 UK = "Уряд ухвалив новий бюджет, і депутати його підтримали."
 RU = "Правительство утвердило новый бюджет, и депутаты его поддержали."

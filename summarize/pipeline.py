@@ -1,0 +1,229 @@
+"""The record pipeline: records in, summaries made block by block, rows out.
+
+Every batch job runs through here, whatever starts it (the ``summarize``
+command, Ray Data actors, ``summarize-eval run``):
+
+1. records are read by :mod:`summarize.records` (one reader, one id rule);
+2. :func:`summarize_block` summarises one block of records and turns each
+   result into one row (:func:`result_row`: one schema, :data:`RESULT_FIELDS`);
+3. rows are written by :mod:`summarize.outputs` (appended and fsynced, or
+   one shard per block; resumable, exactly once).
+
+:func:`run_job` runs a :class:`Job` (what the command line describes) on the
+chosen executor: ``"local"`` loops over blocks here, ``"ray"`` hands the
+same block function to Ray Data actors (:mod:`summarize.distributed`).
+A block is a few batches (``BLOCK_BATCHES``), so that length-sorting has
+something to sort; a killed job loses at most the block in flight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import IO, Any
+
+from .errors import InvalidInputError, SummarizeError, choices
+from .records import Record, read_records
+
+BLOCK_BATCHES = 4
+EXECUTORS = ("local", "ray")
+OUTPUT_FORMATS = ("text", "json", "jsonl", "parquet")
+
+# The one row schema, for every output: name -> Arrow type (for Parquet).
+RESULT_FIELDS = (
+    ("id", "string"), ("summary", "string"), ("error", "string"),
+    ("source_lang", "string"), ("target_lang", "string"), ("lang_detected", "bool_"),
+    ("method", "string"), ("model", "string"), ("revision", "string"), ("backend", "string"),
+    ("input_tokens", "int64"), ("output_tokens", "int64"), ("chunked", "bool_"),
+    ("truncated", "bool_"), ("chunks", "int64"), ("seconds", "float64"),
+)
+
+
+def error_message(exc: BaseException) -> str:
+    """The one line an error row carries: the library's own message, or the internal error named.
+
+    >>> error_message(InvalidInputError("the text is empty"))
+    'the text is empty'
+    >>> error_message(RuntimeError("boom"))
+    "internal error: RuntimeError('boom')"
+    """
+    return str(exc) if isinstance(exc, SummarizeError) else f"internal error: {exc!r}"
+
+
+def result_row(record_id: Any, result: Any) -> dict[str, Any]:
+    """One output row for a record: its summary and metadata, or its error.
+
+    >>> result_row("a", InvalidInputError("the text is empty"))
+    {'id': 'a', 'error': 'the text is empty'}
+    """
+    if isinstance(result, BaseException):
+        return {"id": record_id, "error": error_message(result)}
+    data = result.to_dict()
+    return {"id": record_id, "summary": data.pop("text"), **data}
+
+
+def result_table(rows: Sequence[dict[str, Any]]):
+    """Rows as an Arrow table with the full schema (absent fields are null, ids are strings)."""
+    import pyarrow as pa
+
+    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in RESULT_FIELDS])
+    columns: dict[str, list[Any]] = {name: [] for name, _ in RESULT_FIELDS}
+    for row in rows:
+        for name in columns:
+            value = row.get(name)
+            columns[name].append(str(value) if name == "id" and value is not None else value)
+    return pa.table(columns, schema=schema)
+
+
+Block = list[tuple[Record, Any]]
+
+
+def summarize_block(summarizer: Any, records: Sequence[Record], **options: Any) -> Block:
+    """Summarise one block of records: ``[(record, Summary or exception), ...]`` in input order.
+
+    Records that carry an error get it back as an exception; the others are
+    summarised together with ``errors="return"``, so one bad text fails alone.
+    :func:`block_rows` turns the block into output rows.
+
+    Args:
+        summarizer: a :class:`~summarize.Summarizer`.
+        records: the block.
+        **options: for :meth:`~summarize.Summarizer.summarize` (``lang``, ``target_lang``...).
+    """
+    results: list[Any] = [r.text if r.error is None else InvalidInputError(r.error) for r in records]
+    good = [i for i, r in enumerate(results) if isinstance(r, str)]
+    if good:
+        summaries = summarizer.summarize([results[i] for i in good], errors="return", **options)
+        for i, summary in zip(good, summaries):
+            results[i] = summary
+    return list(zip(records, results))
+
+
+def block_rows(block: Block) -> list[dict[str, Any]]:
+    """The output rows of a summarised block."""
+    return [result_row(record.id, result) for record, result in block]
+
+
+def summarize_records(summarizer: Any, records: Iterable[Record], **options: Any) -> Iterator[Block]:
+    """Yield :func:`summarize_block`'s output one block at a time, in input order.
+
+    >>> from summarize import Summarizer
+    >>> lead = Summarizer(method="lead", sentences=1)
+    >>> for block in summarize_records(lead, [Record("a", "Ціни зросли. Уряд мовчить.", 1)]):
+    ...     print([(record.id, summary.text) for record, summary in block])
+    [('a', 'Ціни зросли.')]
+    """
+    it = iter(records)
+    while block := list(islice(it, summarizer.batch_size * BLOCK_BATCHES)):
+        yield summarize_block(summarizer, block, **options)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A batch job, as the command line describes it.
+
+    Attributes:
+        inputs: files (``"-"`` is stdin), or for Ray paths and globs.
+        input_format: ``"text"``, ``"jsonl"``, ``"csv"`` or ``"parquet"``.
+        text_field, id_field: where structured records keep text and id.
+        output: a file (JSONL), a directory (shards), or ``None`` (rows are
+            returned in :attr:`JobResult.rows`).
+        output_format: ``"text"``, ``"json"``, ``"jsonl"`` or ``"parquet"``.
+        resume: skip ids already in ``output``.
+        summarizer: keyword arguments for :class:`~summarize.Summarizer`.
+        options: keyword arguments for its ``summarize`` (``lang``, ``target_lang``).
+        executor: ``"local"`` or ``"ray"``.
+        ray: ``address``, ``concurrency``, ``num_gpus``, ``num_cpus`` for Ray.
+        max_bytes: largest text file accepted.
+    """
+
+    inputs: tuple[str, ...]
+    input_format: str = "text"
+    text_field: str = "text"
+    id_field: str = "id"
+    output: str | None = None
+    output_format: str = "jsonl"
+    resume: bool = False
+    summarizer: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    executor: str = "local"
+    ray: dict[str, Any] = field(default_factory=dict)
+    max_bytes: int | None = None
+
+
+@dataclass
+class JobResult:
+    """What a job did: counts, and the rows when they were not written to ``output``."""
+
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    output: str | None = None
+
+
+def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Block], None] | None = None) -> JobResult:
+    """Run a job on its executor; ``on_block`` sees each block before it is written.
+
+    Raises:
+        InvalidInputError: the job cannot start (an output that exists without
+            ``resume``, a missing input file...).
+    """
+    if job.executor not in EXECUTORS:
+        raise InvalidInputError(f"unknown executor {job.executor!r}; valid executors are {choices(EXECUTORS)}")
+    if job.executor == "ray":
+        from .distributed import run_ray_job
+
+        return run_ray_job(job)
+    return _run_local(job, stdin, on_block)
+
+
+def open_output(job: Job):
+    """The writer for a job's output (``None`` when rows are returned instead)."""
+    from .outputs import ResultWriter, ShardWriter
+
+    if job.output is None or job.output_format in ("text", "json"):
+        return None
+    if job.output_format == "parquet":
+        return ShardWriter(job.output, "parquet", resume=job.resume)
+    return ResultWriter(job.output, resume=job.resume, id_field="id")
+
+
+def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:
+    import io
+
+    from .summarizer import Summarizer
+
+    writer = open_output(job)
+    done = writer.done if writer else set()
+    result = JobResult(output=job.output)
+    summarizer = Summarizer(**job.summarizer)
+
+    def todo() -> Iterator[Record]:
+        records = read_records(
+            job.inputs, job.input_format, stdin if stdin is not None else io.BytesIO(),
+            text_field=job.text_field, id_field=job.id_field, max_bytes=job.max_bytes,
+        )
+        for record in records:
+            if record.key in done:
+                result.skipped += 1
+            else:
+                yield record
+
+    try:
+        for block in summarize_records(summarizer, todo(), **job.options):
+            if on_block:
+                on_block(block)  # before writing: it may stop the job (a single text that failed)
+            rows = block_rows(block)
+            if writer:
+                writer.write(rows)
+            else:
+                result.rows.extend(rows)
+            failed = sum("error" in row for row in rows)
+            result.failed += failed
+            result.ok += len(rows) - failed
+    finally:
+        if writer:
+            writer.close()
+    return result

@@ -1,0 +1,306 @@
+r"""Reading records: text files, stdin, JSONL, CSV and Parquet, one rule for ids.
+
+The first step of the record pipeline (:mod:`summarize.pipeline`): every
+input a job can take becomes a stream of :class:`Record`\ s, each with an id
+and either a text or the reason it has none. A record that cannot be read is
+an error record, never a stopped job.
+
+The id rule, the same for every format and executor: the ``id_field`` value
+when the record has one (a string or number), else the record's line (JSONL)
+or row (CSV, Parquet) number, counted from 1; a line that is not a JSON
+object has the id ``"line N"``. A text file's id is its path.
+
+Encodings: input is UTF-8 (a UTF-8 or UTF-16 byte-order mark is honoured).
+Files that are not valid UTF-8 but read as Windows-1251 or KOI8-R/KOI8-U
+Cyrillic are decoded as such (the choice is logged); anything else is refused
+with the file named and the fix (``iconv``) given. Files with NUL bytes are
+refused as binary.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InvalidInputError, MissingDependencyError, SummarizeError, choices
+
+logger = logging.getLogger(__name__)
+
+LEGACY_CYRILLIC = ("cp1251", "koi8_u")
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode a file's bytes: UTF-8, or legacy Cyrillic recognised, or an error.
+
+    >>> decode_bytes("Ціни зросли".encode("cp1251"), "a.txt")
+    'Ціни зросли'
+    >>> decode_bytes("Цены выросли".encode("koi8_r"), "a.txt")
+    'Цены выросли'
+    """
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InvalidInputError(f"{name}: looks like a binary file (it contains NUL bytes); expected UTF-8 text")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InvalidInputError(f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    best, best_score = None, 0.0
+    for encoding in LEGACY_CYRILLIC:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _cyrillic_score(text)
+        if score > best_score:
+            best, best_score = (text, encoding), score
+    if best is not None and best_score > 0.5:
+        logger.info("%s: not UTF-8; decoded as %s", name, best[1])
+        return best[0]
+    raise InvalidInputError(
+        f"{name}: not valid UTF-8 (byte {utf8_error.start}) and not recognisable as "
+        "Windows-1251 or KOI8-R/KOI8-U Cyrillic; convert it first, e.g. "
+        f"iconv -f ENCODING -t UTF-8 {name}"
+    )
+
+
+def _cyrillic_score(text: str) -> float:
+    """Share of letters that are lower-case Cyrillic.
+
+    Real prose is mostly lower case. Decoding with the wrong one of the two
+    Cyrillic code pages swaps the cases (KOI8 puts lower case where
+    Windows-1251 has upper case), which this catches.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 0.0
+    lower_cyrillic = sum(1 for c in letters if "а" <= c <= "я" or c in "іїєґёў")
+    return lower_cyrillic / len(letters)
+
+
+def read_text_file(path: str | os.PathLike, max_bytes: int | None = None) -> str:
+    """Read one document from a file, with the checks and decoding above."""
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise InvalidInputError(f"{name}: no such file")
+    if p.is_dir():
+        raise InvalidInputError(f"{name}: is a directory; give text files, or JSONL with --input-format jsonl")
+    if max_bytes is not None and p.stat().st_size > max_bytes:
+        raise InvalidInputError(
+            f"{name}: {p.stat().st_size:,} bytes is more than one document may have "
+            f"({max_bytes:,}); split it, or give JSONL with one document a line"
+        )
+    try:
+        data = p.read_bytes()
+    except PermissionError:
+        raise InvalidInputError(f"{name}: permission denied") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    return decode_bytes(data, name)
+
+
+@dataclass
+class Record:
+    """One input document, or why its line could not be read.
+
+    ``key`` is the id as a string (the id field, or the line number when the
+    record has no id), which resuming and duplicate checks use.
+    """
+
+    id: Any
+    text: str | None
+    line: int
+    error: str | None = None
+    fields: dict[str, Any] | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.id)
+
+
+def read_jsonl(
+    stream: IO[bytes], name: str, *, text_field: str | None = "text", id_field: str = "id"
+) -> Iterator[Record]:
+    """Yield a :class:`Record` per non-blank line of a JSONL stream (bytes).
+
+    Bad lines become records with ``error`` set instead of stopping the job:
+    malformed JSON, a non-object, a missing or non-string text field, a
+    duplicate id. Blank lines are skipped. With ``text_field=None`` no text is
+    read; callers take what they need from ``fields``. Memory stays bounded: one line at
+    a time, and only the ids are remembered.
+    """
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(stream, start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield Record(f"line {number}", None, number, f"{name} line {number}: not valid UTF-8")
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Record(f"line {number}", None, number, f"{name} line {number}: malformed JSON ({exc.msg})")
+            continue
+        if not isinstance(obj, dict):
+            yield Record(f"line {number}", None, number, f"{name} line {number}: expected a JSON object, got {type(obj).__name__}")
+            continue
+        yield record_from_object(obj, number, name, text_field=text_field, id_field=id_field, seen=seen)
+
+
+def record_from_object(
+    obj: dict[str, Any],
+    number: int,
+    name: str,
+    *,
+    text_field: str | None = "text",
+    id_field: str = "id",
+    seen: dict[str, int] | None = None,
+) -> Record:
+    """The :class:`Record` for one JSON object or table row (the id rule is here).
+
+    ``seen`` maps the ids met so far to their line, for the duplicate check.
+
+    >>> record_from_object({"id": 7, "text": "Ціни зросли."}, 1, "in.jsonl").key
+    '7'
+    >>> record_from_object({"body": "x"}, 3, "in.jsonl").error
+    "in.jsonl line 3: no field 'text' (fields: 'body'); choose the field with --text-field"
+    """
+    rid = obj.get(id_field, number)
+    if isinstance(rid, (dict, list)):
+        return Record(f"line {number}", None, number, f"{name} line {number}: id field {id_field!r} must be a string or number")
+    record = Record(rid, None, number, fields=obj)
+    if seen is not None:
+        if record.key in seen:
+            record.error = f"{name} line {number}: duplicate id {rid!r} (first on line {seen[record.key]})"
+            return record
+        seen[record.key] = number
+    if text_field is None:
+        return record
+    text = obj.get(text_field)
+    if text_field not in obj:
+        record.error = (
+            f"{name} line {number}: no field {text_field!r} (fields: {', '.join(map(repr, obj)) or 'none'}); "
+            "choose the field with --text-field"
+        )
+    elif not isinstance(text, str):
+        record.error = f"{name} line {number}: field {text_field!r} must be a string, got {type(text).__name__}"
+    else:
+        record.text = text
+    return record
+
+
+def read_table(path: str, fmt: str, *, text_field: str = "text", id_field: str = "id", data: bytes | None = None) -> Iterator[Record]:
+    """Yield a :class:`Record` per row of a CSV or Parquet file (rows numbered from 1).
+
+    ``data``: the file's bytes, already read (Ray read tasks pass them).
+    """
+    try:
+        if fmt == "csv":
+            import csv
+            import io
+
+            text = (data if data is not None else Path(path).read_bytes()).decode("utf-8-sig")
+            rows: Iterable[dict[str, Any]] = list(csv.DictReader(io.StringIO(text, newline="")))
+        else:
+            try:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+            except ImportError:
+                raise MissingDependencyError("reading Parquet needs pyarrow: pip install pyarrow") from None
+            rows = pq.read_table(pa.BufferReader(data) if data is not None else path).to_pylist()
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInputError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise InvalidInputError(f"{path}: permission denied") from None
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise InvalidInputError(f"{path}: cannot be read as {fmt.upper()} ({exc})") from None
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=1):
+        yield record_from_object(row, number, path, text_field=text_field, id_field=id_field, seen=seen)
+
+
+INPUT_FORMATS = ("text", "jsonl", "csv", "parquet")
+
+
+def parse_file(data: bytes, name: str, fmt: str, *, text_field: str = "text", id_field: str = "id") -> Iterator[Record]:
+    """The records of one structured file given as bytes (``jsonl``, ``csv`` or ``parquet``)."""
+    if fmt == "jsonl":
+        import io
+
+        return read_jsonl(io.BytesIO(data), name, text_field=text_field, id_field=id_field)
+    return read_table(name, fmt, text_field=text_field, id_field=id_field, data=data)
+
+
+def read_records(
+    paths: Sequence[str],
+    input_format: str,
+    stdin: IO[bytes],
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    max_bytes: int | None = None,
+) -> Iterator[Record]:
+    """Every record of every input, in order: the one reader behind every job.
+
+    Args:
+        paths: files; ``"-"`` (or no path at all) is ``stdin``.
+        input_format: ``"text"`` (a file is one document), ``"jsonl"``,
+            ``"csv"`` or ``"parquet"``.
+        stdin: the stream ``"-"`` reads (bytes).
+        text_field, id_field: where a structured record keeps its text and id.
+        max_bytes: largest text file accepted.
+
+    Raises:
+        InvalidInputError: a structured input file that cannot be opened at
+            all (a text file that cannot be read fails its own record).
+    """
+    paths = list(paths) or ["-"]
+    if input_format not in INPUT_FORMATS:
+        raise InvalidInputError(f"unknown input format {input_format!r}; valid formats are {choices(INPUT_FORMATS)}")
+    if input_format == "jsonl":
+        for path in paths:
+            if path == "-":
+                yield from read_jsonl(stdin, "<stdin>", text_field=text_field, id_field=id_field)
+                continue
+            try:
+                stream = open(path, "rb")
+            except FileNotFoundError:
+                raise InvalidInputError(f"{path}: no such file") from None
+            except IsADirectoryError:
+                raise InvalidInputError(f"{path}: is a directory") from None
+            except PermissionError:
+                raise InvalidInputError(f"{path}: permission denied") from None
+            with stream:
+                yield from read_jsonl(stream, path, text_field=text_field, id_field=id_field)
+        return
+    if input_format in ("csv", "parquet"):
+        for path in paths:
+            if path == "-":
+                raise InvalidInputError(f"--input-format {input_format} reads files, not stdin")
+            yield from read_table(path, input_format, text_field=text_field, id_field=id_field)
+        return
+    for number, path in enumerate(paths, start=1):
+        # A file that cannot be read fails its own record, not the files after it.
+        try:
+            if path == "-":
+                yield Record("<stdin>", decode_bytes(stdin.read(), "<stdin>"), number)
+            else:
+                yield Record(path, read_text_file(path, max_bytes=max_bytes), number)
+        except SummarizeError as exc:
+            yield Record(path, None, number, str(exc))
