@@ -1,6 +1,7 @@
 """The ``summarize-eval`` command: ``score`` and ``run``.
 
-Exit status: 0 ok, 1 internal error, 2 bad usage or input.
+Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some generations
+failed (``run``, unless ``--allow-failures``).
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--batch-size", type=int, default=8)
     r.add_argument("--num-beams", type=int)
     r.add_argument("--max-new-tokens", type=int)
-    r.add_argument("--tokenizer", choices=tuple(TOKENIZERS), default="xlsum")
+    r.add_argument("--tokenizer", choices=tuple(TOKENIZERS), help="ROUGE tokenisation (default: the dataset's published scheme: google for CNN/DailyMail, else xlsum)")
+    r.add_argument("--long-input", choices=("truncate", "chunk"), help="truncate input at the model's length, as the papers did (default), or chunk: evaluate the library's map-reduce")
+    r.add_argument("--allow-failures", action="store_true", help="exit 0 even if some generations failed (they are left out of the scores either way)")
     r.add_argument("--bootstrap", type=int, default=1000)
     r.add_argument("--out", required=True, help="run directory")
     r.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
@@ -143,13 +146,20 @@ def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     scores = run_evaluation(
         dataset=args.dataset, lang=args.lang, target_lang=args.target_lang, model=args.model,
         method=args.method, split=args.split, limit=args.limit, seed=args.seed, device=args.device,
-        backend=args.backend, batch_size=args.batch_size, resume=args.resume, tokenizer=args.tokenizer,
+        backend=args.backend, batch_size=args.batch_size, resume=args.resume, tokenizer=args.tokenizer, long_input=args.long_input,
         n_bootstrap=args.bootstrap, text_field=args.text_field, summary_field=args.summary_field,
         id_field=args.id_field, out_dir=args.out, generation_options=options,
         ray=args.ray, ray_address=args.ray_address, concurrency=args.concurrency, num_gpus=args.num_gpus,
         progress=not args.quiet and stderr.isatty(),
     )
     stdout.write((Path(args.out) / "report.md").read_text(encoding="utf-8"))
+    failed = scores["run"]["failed"]
+    if failed and not args.allow_failures:
+        stderr.write(
+            f"summarize-eval: {failed} of {scores['run']['examples']} generations failed and were left out of the "
+            "scores; rerun with --resume to retry the transient ones, or pass --allow-failures\n"
+        )
+        return 3
     return 0
 
 

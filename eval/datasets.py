@@ -29,6 +29,7 @@ class DatasetSpec:
 
     ``config`` is a format string over ``source`` and ``target`` language
     names (``"{source}"`` for XL-Sum's ``ukrainian``), or a fixed name.
+    ``scoring`` is the ROUGE tokenisation scheme its published numbers used.
     """
 
     hub_id: str
@@ -39,6 +40,7 @@ class DatasetSpec:
     languages: tuple[str, ...]
     cross_lingual: bool = False
     split: str = "test"
+    scoring: str = "xlsum"
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -47,7 +49,8 @@ DATASETS: dict[str, DatasetSpec] = {
         "csebuetnlp/CrossSum", "text", "summary", "source_url", "{source}-{target}", ("en", "uk", "ru"), cross_lingual=True
     ),
     "IlyaGusev/gazeta": DatasetSpec("IlyaGusev/gazeta", "text", "summary", "url", None, ("ru",)),
-    "abisee/cnn_dailymail": DatasetSpec("abisee/cnn_dailymail", "article", "highlights", "id", "3.0.0", ("en",)),
+    # BART's published CNN/DailyMail numbers: rouge-score's tokenizer, Porter stemming, ROUGE-Lsum.
+    "abisee/cnn_dailymail": DatasetSpec("abisee/cnn_dailymail", "article", "highlights", "id", "3.0.0", ("en",), scoring="google"),
 }
 
 LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}

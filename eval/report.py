@@ -20,12 +20,35 @@ def _cell(score: dict[str, Any] | None) -> str:
 def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
     """Write ``report.md``: one row per system, published numbers beside them."""
     meta = scores["run"]
+    protocol = meta.get("protocol") or {}
+    speed = f"{meta['docs_per_second']:.3f} docs/s" + (
+        f" (measured in {meta['speed_from']})" if meta.get("speed_from") else " generated in this run"
+    )
+    failed = (
+        f"**{meta['failed']} failed generations**, left out of every system's scores (ids in scores.json)"
+        if meta["failed"] else "no failed generations"
+    )
     lines = [
         f"# Evaluation: {meta['model']} on {meta['dataset']} ({meta['lang']}→{meta['target_lang']}, {meta['split']})",
         "",
-        f"{meta['examples']} examples; {meta['failed']} failed generations (scored as empty); "
-        f"device {meta['device']} ({meta['device_name']}); {meta['docs_per_second']:.3f} docs/s generated in this run.",
+        f"{meta['examples']} examples, {meta.get('scored', meta['examples'])} scored; {failed}; "
+        f"device {meta['device']} ({meta['device_name']}); {speed}.",
         "",
+    ]
+    if protocol:
+        how = (
+            f"input truncated at {protocol['max_input_tokens']} tokens, as published"
+            if protocol["long_input"] == "truncate"
+            else "long input summarised window by window (map-reduce), not as published"
+        )
+        lines += [
+            f"Protocol: {how} ({protocol['truncated_docs']} documents truncated, {protocol['chunked_docs']} chunked); "
+            f"ROUGE tokenisation `{protocol['scoring']}`"
+            + (f"; settings from {protocol['source']}" if protocol.get("source") else "")
+            + ".",
+            "",
+        ]
+    lines += [
         "ROUGE F1 x100, 95% bootstrap interval in brackets.",
         "",
         "| system | ROUGE-1 | ROUGE-2 | ROUGE-L | ROUGE-Lsum |",
@@ -33,9 +56,13 @@ def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
     ]
     for name, system in scores["systems"].items():
         lines.append(f"| {name} | " + " | ".join(_cell(system.get(t)) for t in SHOWN) + " |")
+    approximate = False
     for pub in scores.get("published", []):
-        fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
-        lines.append(f"| published ({pub['source']}) | {fmt(pub['rouge1'])} | {fmt(pub['rouge2'])} | {fmt(pub['rougeL'])} | – |")
+        mark = "≈" if pub.get("approximate") else ""
+        approximate = approximate or bool(pub.get("approximate"))
+        fmt = lambda v: "–" if v is None else f"{mark}{v:.2f}"  # noqa: E731
+        # Each published number sits under the ROUGE variant it is (BART's "L" is ROUGE-Lsum).
+        lines.append(f"| published ({pub['source']}) | " + " | ".join(fmt(pub.get(t)) for t in SHOWN) + " |")
     first = next(iter(scores["systems"].values()))
     lines += ["", f"Signature: `{first['rouge1']['signature']}`", ""]
     if scores.get("published"):
@@ -44,6 +71,8 @@ def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
             "gives a noisier estimate of the same quantity: compare with the interval.",
             "",
         ]
+        if approximate:
+            lines += ["≈: read off a plot in the paper, not from a table.", ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path

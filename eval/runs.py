@@ -1,14 +1,26 @@
 """A whole evaluation: generate, score, compare with baselines and published numbers.
 
+By default a run follows the published protocol of the model's preset
+(:class:`summarize.presets.Protocol`): its decoding settings, its input
+length with longer input *truncated* as the papers did, and the dataset's
+published scoring scheme (``xlsum`` for XL-Sum and CrossSum; ``google`` for
+CNN/DailyMail, whose published ROUGE-L is ROUGE-Lsum). ``long_input="chunk"``
+evaluates the library's map-reduce instead.
+
 ``run_evaluation`` writes into one directory:
 
-* ``predictions.jsonl``: ``id``, ``prediction``, ``reference``, ``seconds``
-  (or ``error``), appended and flushed batch by batch; ``resume=True``
-  regenerates nothing already there;
-* ``scores.json``: every system's scores with signatures, the model, its
-  revision and generation settings, library versions, the device, wall time
-  and docs/s;
+* ``predictions.jsonl``: ``id``, ``prediction``, ``reference``, ``seconds``,
+  ``truncated``, ``chunked`` (or ``error`` and ``error_kind``), appended and
+  flushed batch by batch; ``resume=True`` regenerates nothing already there
+  but the transient failures;
+* ``scores.json``: every system's scores with signatures, the protocol, the
+  model, its revision and generation settings, library versions, the device,
+  wall time and docs/s, and the failures;
 * ``report.md`` and ``scores.png``.
+
+A failed generation is never scored as an empty summary: every system is
+scored on the examples that have a prediction, and the failures are counted
+in ``scores.json`` and the report.
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ from summarize.records import Record
 from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
-from .datasets import load_examples
+from .datasets import DATASETS, load_examples
 from .metrics.rouge import Rouge
 from .report import write_chart, write_report
 
@@ -43,16 +55,30 @@ def _versions() -> dict[str, str | None]:
     return found
 
 
+def _preset(model: str):
+    return PRESETS.get(model) or next((p for p in PRESETS.values() if p.model_id == model), None)
+
+
 def _published(model: str, dataset: str, lang: str, target: str, split: str) -> list[dict[str, Any]]:
-    preset = PRESETS.get(model) or next((p for p in PRESETS.values() if p.model_id == model), None)
+    preset = _preset(model)
     if preset is None or split != "test":
         return []
     short = dataset.split("/")[-1].lower()
     return [
-        {"source": p.source, "rouge1": p.rouge1, "rouge2": p.rouge2, "rougeL": p.rougeL}
+        {"source": p.source, "rouge1": p.rouge1, "rouge2": p.rouge2, p.rouge_l: p.rougeL, "approximate": p.approximate}
         for p in preset.published
         if p.dataset == short and p.lang == lang and p.target_lang == target
     ]
+
+
+def default_scoring(dataset: str) -> str:
+    """The tokenisation scheme a dataset's published numbers were scored with.
+
+    >>> default_scoring("abisee/cnn_dailymail"), default_scoring("csebuetnlp/xlsum")
+    ('google', 'xlsum')
+    """
+    spec = DATASETS.get(dataset)
+    return spec.scoring if spec else "xlsum"
 
 
 def _local_rows(summarizer, todo, lang, target):
@@ -81,8 +107,11 @@ def _ray_rows(todo, summarizer_options, lang, target, address, concurrency, num_
 def _prediction(row: dict[str, Any], reference: str) -> dict[str, Any]:
     """A predictions.jsonl record from a result row."""
     if row.get("error") is not None:
-        return {"id": row["id"], "error": row["error"], "reference": reference}
-    return {"id": row["id"], "prediction": row["summary"], "reference": reference, "seconds": row["seconds"]}
+        return {"id": row["id"], "error": row["error"], "error_kind": row.get("error_kind"), "reference": reference}
+    return {
+        "id": row["id"], "prediction": row["summary"], "reference": reference, "seconds": row["seconds"],
+        "truncated": row["truncated"], "chunked": row["chunked"],
+    }
 
 
 def run_evaluation(
@@ -100,7 +129,8 @@ def run_evaluation(
     backend: str = "torch",
     batch_size: int = 8,
     resume: bool = False,
-    tokenizer: str = "xlsum",
+    tokenizer: str | None = None,
+    long_input: str | None = None,
     n_bootstrap: int = 1000,
     text_field: str | None = None,
     summary_field: str | None = None,
@@ -117,20 +147,30 @@ def run_evaluation(
     With ``ray=True`` generation runs on Ray Data (``concurrency`` actors,
     ``num_gpus`` each, at ``ray_address`` or on a local Ray); results still
     stream into ``predictions.jsonl`` batch by batch, so ``resume`` works the
-    same. The driver loads the model too, on CPU unless told otherwise, for
-    the run's metadata.
+    same. The driver reads the checkpoint's config, not its weights, for the
+    run's metadata.
+
+    ``tokenizer`` (the ROUGE scheme) defaults to the dataset's published one
+    (:func:`default_scoring`); ``long_input`` to the preset's protocol
+    (``"truncate"``, as the papers did; also for models without a preset).
     """
     target = target_lang or lang
     if split is None and Path(dataset).exists():
         split = "file"  # a local file has no splits; say so in the report
     out = Path(out_dir)
+    preset = _preset(model) if method == "abstractive" else None
+    tokenizer = tokenizer or default_scoring(dataset)
+    long_input = long_input or (preset.protocol.long_input if preset else "truncate")
     rouge = Rouge(lang=target, tokenizer=tokenizer, n_bootstrap=n_bootstrap, seed=seed)
     examples = load_examples(
         dataset, lang=lang, target_lang=target, split=split, limit=limit, seed=seed,
         text_field=text_field, summary_field=summary_field, id_field=id_field,
     )
     out.mkdir(parents=True, exist_ok=True)
-    summarizer_options = dict(model=model, method=method, device=device, backend=backend, batch_size=batch_size, **(generation_options or {}))
+    summarizer_options = dict(
+        model=model, method=method, device=device, backend=backend, batch_size=batch_size, long_input=long_input,
+        **(generation_options or {}),
+    )
     # On Ray the actors load the model; the driver reads only the checkpoint's
     # config and tokenizer, for the run's metadata.
     summarizer = None if ray else Summarizer(**summarizer_options)
@@ -150,7 +190,7 @@ def run_evaluation(
                 if ray
                 else _local_rows(summarizer, todo, lang, target)
             )
-            for rows in blocks:
+            for rows in _quiet_truncation(blocks, long_input):
                 records = [_prediction(row, references[str(row["id"])]) for row in rows]
                 writer.write(records)
                 predictions.update((str(r["id"]), r) for r in records)
@@ -161,15 +201,29 @@ def run_evaluation(
     missing = [e.id for e in examples if e.id not in predictions]
     if missing:
         raise InvalidInputError(f"{len(missing)} examples have no prediction (first: {missing[0]!r}); rerun with --resume")
-    refs = [e.summary for e in examples]
+    failed = [e.id for e in examples if "error" in predictions[e.id]]
+    scored_examples = [e for e in examples if "error" not in predictions[e.id]]
+    if not scored_examples:
+        first = predictions[failed[0]]["error"]
+        raise InvalidInputError(f"every generation failed ({len(failed)}; first: {first}); nothing to score")
+    refs = [e.summary for e in scored_examples]
     ck, settings, backend_info = _model_info(summarizer, summarizer_options)
     system_name = method if method != "abstractive" else Path(ck.name).name
-    systems = {system_name: [predictions[e.id].get("prediction", "") for e in examples]}
+    systems = {system_name: [predictions[e.id]["prediction"] for e in scored_examples]}
     if target == lang:
         # Extractive baselines copy source sentences, so they only make sense
         # when the summary language is the source language.
-        systems.update(baseline_predictions([e.text for e in examples], refs, lang, tokenizer))
+        systems.update(baseline_predictions([e.text for e in scored_examples], refs, lang, tokenizer))
     scored = {name: rouge.score(predictions=preds, references=refs).to_dict() for name, preds in systems.items()}
+    done = [predictions[e.id] for e in scored_examples]
+    protocol = {
+        "long_input": long_input,
+        "max_input_tokens": ck.max_input_tokens if ck else None,
+        "scoring": tokenizer,
+        "source": preset.protocol.source if preset else None,
+        "truncated_docs": sum(bool(p.get("truncated")) for p in done),
+        "chunked_docs": sum(bool(p.get("chunked")) for p in done),
+    }
 
     device_name = "cpu"
     dev, dtype = backend_info
@@ -188,7 +242,10 @@ def run_evaluation(
             "limit": limit,
             "seed": seed,
             "examples": len(examples),
-            "failed": sum(1 for e in examples if "error" in predictions[e.id]),
+            "scored": len(scored_examples),
+            "failed": len(failed),
+            "failed_ids": failed[:20],
+            "protocol": protocol,
             "model": ck.name if ck else method,
             "revision": ck.revision if ck else None,
             "backend": backend if ck else None,
@@ -197,9 +254,7 @@ def run_evaluation(
             "device_name": device_name,
             "dtype": dtype,
             "batch_size": batch_size,
-            "wall_seconds": wall,
-            "generated_this_run": generated,
-            "docs_per_second": generated / wall if generated and wall > 0 else 0.0,
+            **_speed(out, generated, wall),
             "versions": _versions(),
         },
         "systems": scored,
@@ -239,3 +294,31 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     generation = {k: v for k, v in options.items() if k not in ("model", "method", "device", "backend", "batch_size")}
     ck = load_checkpoint(options["model"])
     return ck, resolve_settings(ck, generation), (options["device"], None)
+
+
+def _quiet_truncation(blocks, long_input: str):
+    """Truncation is the protocol, not news: no warning per document (each prediction records it)."""
+    import warnings
+
+    from summarize import TruncationWarning
+
+    with warnings.catch_warnings():
+        if long_input == "truncate":
+            warnings.simplefilter("ignore", TruncationWarning)
+        yield from blocks
+
+
+def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:
+    """Wall time and docs/s of the generation; a resume that generated nothing keeps the earlier run's."""
+    if generated == 0 and (out / "scores.json").is_file():
+        try:
+            earlier = json.loads((out / "scores.json").read_text(encoding="utf-8"))["run"]
+            speed = {k: earlier[k] for k in ("wall_seconds", "docs_per_second")}
+            return {**speed, "generated_this_run": 0, "speed_from": earlier.get("speed_from", "an earlier run")}
+        except (KeyError, ValueError):
+            pass
+    return {
+        "wall_seconds": wall,
+        "generated_this_run": generated,
+        "docs_per_second": generated / wall if generated and wall > 0 else 0.0,
+    }

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
-from .errors import InvalidInputError, SummarizeError, choices
+from .errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError, choices
 from .records import Record, read_records
 
 BLOCK_BATCHES = 4
@@ -32,7 +32,7 @@ OUTPUT_FORMATS = ("text", "json", "jsonl", "parquet")
 
 # The one row schema, for every output: name -> Arrow type (for Parquet).
 RESULT_FIELDS = (
-    ("id", "string"), ("summary", "string"), ("error", "string"),
+    ("id", "string"), ("summary", "string"), ("error", "string"), ("error_kind", "string"),
     ("source_lang", "string"), ("target_lang", "string"), ("lang_detected", "bool_"),
     ("method", "string"), ("model", "string"), ("revision", "string"), ("backend", "string"),
     ("input_tokens", "int64"), ("output_tokens", "int64"), ("chunked", "bool_"),
@@ -51,14 +51,30 @@ def error_message(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, SummarizeError) else f"internal error: {exc!r}"
 
 
+ERROR_KINDS = ("permanent", "transient")
+
+
+def error_kind(exc: BaseException) -> str:
+    """``"permanent"`` for bad input (retrying gives the same error), else ``"transient"``.
+
+    Malformed records, empty texts, unsupported languages and bad options are
+    permanent; out-of-memory and internal errors are transient, and a resumed
+    job retries them.
+
+    >>> error_kind(InvalidInputError("the text is empty")), error_kind(MemoryError())
+    ('permanent', 'transient')
+    """
+    return "permanent" if isinstance(exc, (InvalidInputError, InvalidOptionError, UnsupportedLanguageError)) else "transient"
+
+
 def result_row(record_id: Any, result: Any) -> dict[str, Any]:
-    """One output row for a record: its summary and metadata, or its error.
+    """One output row for a record: its summary and metadata, or its error and its kind.
 
     >>> result_row("a", InvalidInputError("the text is empty"))
-    {'id': 'a', 'error': 'the text is empty'}
+    {'id': 'a', 'error': 'the text is empty', 'error_kind': 'permanent'}
     """
     if isinstance(result, BaseException):
-        return {"id": record_id, "error": error_message(result)}
+        return {"id": record_id, "error": error_message(result), "error_kind": error_kind(result)}
     data = result.to_dict()
     return {"id": record_id, "summary": data.pop("text"), **data}
 

@@ -16,8 +16,10 @@ from typing import Any, Mapping
 class PublishedScore:
     """ROUGE F1 (x100) reported by a checkpoint's authors.
 
-    ``None`` where a number was not published (CrossSum reports ROUGE-2 in
-    plots only).
+    ``None`` where a number was not published. ``rouge_l`` says which ROUGE-L
+    the third number is: ``"rougeL"`` (summary-level LCS) or ``"rougeLsum"``
+    (sentence-split LCS, as BART's CNN/DailyMail numbers are). ``approximate``
+    marks numbers read off a plot rather than a table.
     """
 
     dataset: str
@@ -27,6 +29,32 @@ class PublishedScore:
     rouge2: float | None
     rougeL: float | None
     source: str
+    rouge_l: str = "rougeL"
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """How a checkpoint's published numbers were made, read from its authors' own files.
+
+    Attributes:
+        source: the repository and path the settings were read from.
+        max_input_tokens: input length; longer input was handled by ``long_input``.
+        long_input: ``"truncate"`` (the papers cut input at ``max_input_tokens``).
+        generation: decoding settings in this library's terms. Lengths are new
+            tokens: transformers 4.x counted the decoder start token in
+            ``max_length``, so ``max_length=84`` is 83 new tokens.
+        scoring: the ROUGE tokenisation scheme the numbers were scored with
+            (see ``summarize_eval.tokenizers``).
+        notes: what could not be checked, or differs.
+    """
+
+    source: str
+    max_input_tokens: int
+    long_input: str
+    generation: Mapping[str, Any]
+    scoring: str
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,9 +67,8 @@ class Preset:
         languages: source languages it serves.
         target_languages: summary languages it can write.
         cross_lingual: whether the summary language may differ from the source.
-        max_input_tokens: the input length the checkpoint was trained with.
-        generation: decoding settings it was evaluated with (overriding the
-            checkpoint's own generation_config).
+        protocol: how its published numbers were made; its decoding settings
+            are the preset's (overriding the checkpoint's generation_config).
         description: one line for ``--list-models``.
         published: the authors' scores, for reports.
     """
@@ -51,13 +78,68 @@ class Preset:
     languages: tuple[str, ...]
     target_languages: tuple[str, ...]
     cross_lingual: bool
-    max_input_tokens: int
-    generation: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    protocol: Protocol
     description: str = ""
     published: tuple[PublishedScore, ...] = ()
 
+    @property
+    def generation(self) -> Mapping[str, Any]:
+        """Decoding settings the checkpoint was evaluated with."""
+        return self.protocol.generation
+
+    @property
+    def max_input_tokens(self) -> int:
+        """The input length the checkpoint was evaluated with."""
+        return self.protocol.max_input_tokens
+
 
 _XLSUM_PAPER = "Hasan et al., 2021, XL-Sum (Findings of ACL)"
+_CROSSSUM_PAPER = "Bhattacharjee et al., 2023, CrossSum (ACL), read off a plot"
+
+# XL-Sum: seq2seq/evaluate.sh sets MAX_SOURCE_LENGTH=512,
+# TEST_MAX_TARGET_LENGTH=84, eval_beams=4, length_penalty=0.6,
+# no_repeat_ngram_size=2; pipeline.py truncates the source at 512 tokens.
+XLSUM_PROTOCOL = Protocol(
+    source="csebuetnlp/xl-sum: seq2seq/evaluate.sh",
+    max_input_tokens=512,
+    long_input="truncate",
+    generation=MappingProxyType({"num_beams": 4, "length_penalty": 0.6, "no_repeat_ngram_size": 2, "max_new_tokens": 83}),
+    scoring="xlsum",
+)
+# CrossSum: seq2seq/evaluator.py defaults max_source_length=512,
+# max_target_length=84, beam_size=5, no_repeat_ngram_size=2,
+# length_penalty=0.6, and decodes with --use_langid (the target language's
+# token starts the summary).
+CROSSSUM_PROTOCOL = Protocol(
+    source="csebuetnlp/CrossSum: seq2seq/evaluator.py",
+    max_input_tokens=512,
+    long_input="truncate",
+    generation=MappingProxyType({"num_beams": 5, "length_penalty": 0.6, "no_repeat_ngram_size": 2, "max_new_tokens": 83}),
+    scoring="xlsum",
+)
+# BART CNN/DailyMail: the checkpoint's config (task_specific_params
+# "summarization": num_beams 4, length_penalty 2.0, max_length 142,
+# min_length 56, no_repeat_ngram_size 3, early_stopping); input 1024 tokens.
+BART_CNN_PROTOCOL = Protocol(
+    source="facebook/bart-large-cnn: config.json (task_specific_params.summarization)",
+    max_input_tokens=1024,
+    long_input="truncate",
+    generation=MappingProxyType(
+        {"num_beams": 4, "length_penalty": 2.0, "max_new_tokens": 141, "min_new_tokens": 55, "no_repeat_ngram_size": 3}
+    ),
+    scoring="google",
+    notes="published ROUGE-L is ROUGE-Lsum, with Porter stemming (rouge-score)",
+)
+# Gazeta: the model card's usage truncates input at 600 tokens and decodes
+# with no_repeat_ngram_size=4; beams and lengths are the checkpoint's own.
+GAZETA_PROTOCOL = Protocol(
+    source="IlyaGusev/mbart_ru_sum_gazeta: README.md (usage)",
+    max_input_tokens=600,
+    long_input="truncate",
+    generation=MappingProxyType({"no_repeat_ngram_size": 4}),
+    scoring="xlsum",
+    notes="the paper's scoring script was not checked; beams and lengths come from the checkpoint",
+)
 
 PRESETS: dict[str, Preset] = {
     "xlsum": Preset(
@@ -66,10 +148,7 @@ PRESETS: dict[str, Preset] = {
         languages=("en", "uk", "ru"),
         target_languages=("en", "uk", "ru"),
         cross_lingual=False,
-        max_input_tokens=512,
-        generation=MappingProxyType(
-            {"num_beams": 4, "no_repeat_ngram_size": 2, "max_new_tokens": 84}
-        ),
+        protocol=XLSUM_PROTOCOL,
         description="mT5-base fine-tuned on XL-Sum (45 languages); summary in the source language",
         published=(
             PublishedScore("xlsum", "en", "en", 37.60, 15.15, 29.88, _XLSUM_PAPER),
@@ -83,16 +162,12 @@ PRESETS: dict[str, Preset] = {
         languages=("en", "uk", "ru"),
         target_languages=("en", "uk", "ru"),
         cross_lingual=True,
-        max_input_tokens=512,
-        generation=MappingProxyType(
-            {"num_beams": 4, "no_repeat_ngram_size": 2, "max_new_tokens": 84}
-        ),
+        protocol=CROSSSUM_PROTOCOL,
         description="mT5-base fine-tuned on CrossSum; any of en/uk/ru in, any out",
         published=(
-            # Read off the paper's plots, ROUGE-2 only.
-            PublishedScore("crosssum", "ru", "en", None, 12.0, None, "Bhattacharjee et al., 2023, CrossSum (ACL), approx."),
-            PublishedScore("crosssum", "uk", "en", None, 11.5, None, "Bhattacharjee et al., 2023, CrossSum (ACL), approx."),
-            PublishedScore("crosssum", "en", "ru", None, 9.0, None, "Bhattacharjee et al., 2023, CrossSum (ACL), approx."),
+            PublishedScore("crosssum", "ru", "en", None, 12.0, None, _CROSSSUM_PAPER, approximate=True),
+            PublishedScore("crosssum", "uk", "en", None, 11.5, None, _CROSSSUM_PAPER, approximate=True),
+            PublishedScore("crosssum", "en", "ru", None, 9.0, None, _CROSSSUM_PAPER, approximate=True),
         ),
     ),
     "bart-cnn": Preset(
@@ -101,19 +176,10 @@ PRESETS: dict[str, Preset] = {
         languages=("en",),
         target_languages=("en",),
         cross_lingual=False,
-        max_input_tokens=1024,
-        generation=MappingProxyType(
-            {
-                "num_beams": 4,
-                "length_penalty": 2.0,
-                "max_new_tokens": 141,
-                "min_new_tokens": 55,
-                "no_repeat_ngram_size": 3,
-            }
-        ),
+        protocol=BART_CNN_PROTOCOL,
         description="BART-large fine-tuned on CNN/DailyMail; English only",
         published=(
-            PublishedScore("cnn_dailymail", "en", "en", 44.16, 21.28, 40.90, "Lewis et al., 2020, BART (ACL)"),
+            PublishedScore("cnn_dailymail", "en", "en", 44.16, 21.28, 40.90, "Lewis et al., 2020, BART (ACL)", rouge_l="rougeLsum"),
         ),
     ),
     "gazeta": Preset(
@@ -122,8 +188,7 @@ PRESETS: dict[str, Preset] = {
         languages=("ru",),
         target_languages=("ru",),
         cross_lingual=False,
-        max_input_tokens=600,
-        generation=MappingProxyType({"no_repeat_ngram_size": 4}),
+        protocol=GAZETA_PROTOCOL,
         description="mBART-large fine-tuned on Gazeta; Russian only",
         published=(
             PublishedScore("gazeta", "ru", "ru", 32.4, 14.3, 28.0, "Gusev, 2020, Dataset for Automatic Summarization of Russian News"),

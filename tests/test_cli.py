@@ -102,3 +102,32 @@ def test_an_unreadable_file_fails_alone_and_the_others_are_summarised(tmp_path):
     assert f"==> {good} <==" in out and "Городской совет" in out
     assert "missing.txt: no such file" in err
     assert "1 summarised, 1 failed" in err
+
+
+def test_resume_retries_transient_failures_and_keeps_every_id_once(tiny_model, tmp_path, monkeypatch):
+    from summarize.backends.torch import TorchBackend
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "text": TEXTS["en"][: 40 + 30 * i]}) for i in range(4)) + "\n{bad\n", encoding="utf-8")
+    out_path = tmp_path / "out.jsonl"
+    argv = ["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--batch-size", "1",
+            "--input-format", "jsonl", "--output", str(out_path), "--quiet", str(src)]
+    real = TorchBackend.generate
+
+    def fails_once_on_long_input(self, batch, settings, start):
+        if any(len(ids) > 30 for ids in batch):
+            raise RuntimeError("out of memory (simulated)")
+        return real(self, batch, settings, start)
+
+    monkeypatch.setattr(TorchBackend, "generate", fails_once_on_long_input)
+    assert run(argv)[0] == 3
+    first = [json.loads(line) for line in out_path.read_text().splitlines()]
+    kinds = {str(r["id"]): r.get("error_kind") for r in first}
+    assert kinds["line 5"] == "permanent" and "transient" in kinds.values()
+
+    monkeypatch.setattr(TorchBackend, "generate", real)
+    code, _, _ = run([*argv, "--resume"])
+    rows = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert sorted(str(r["id"]) for r in rows) == ["0", "1", "2", "3", "line 5"]  # each id exactly once
+    assert [r for r in rows if "error" in r] == [r for r in first if r.get("error_kind") == "permanent"]
+    assert code == 0  # this run redid only the transient failures, and they succeeded

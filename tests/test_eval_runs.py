@@ -132,8 +132,11 @@ def test_published_numbers_appear_for_xlsum_test_sets(preset_standins, tmp_path,
     from summarize_eval.runs import _published
 
     assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "test") == [
-        {"source": "Hasan et al., 2021, XL-Sum (Findings of ACL)", "rouge1": 23.99, "rouge2": 10.14, "rougeL": 20.92}
+        {"source": "Hasan et al., 2021, XL-Sum (Findings of ACL)", "rouge1": 23.99, "rouge2": 10.14, "rougeL": 20.92, "approximate": False}
     ]
+    # BART's published third number is ROUGE-Lsum, and is reported as such.
+    (bart,) = _published("bart-cnn", "abisee/cnn_dailymail", "en", "en", "test")
+    assert bart["rougeLsum"] == 40.90 and "rougeL" not in bart
     assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "validation") == []
 
 
@@ -163,3 +166,66 @@ def test_cli_score_json_and_errors(tmp_path):
         err = io.StringIO()
         assert main(["score", *argv], stdout=io.StringIO(), stderr=err) == 2
         assert message in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+@pytest.fixture
+def short_and_long(tmp_path):
+    """Odd rows are longer than the tiny model's 64 tokens, even rows fit."""
+    rows = [dict(r, text=r["text"] if i % 2 else TEXTS["uk"][:60]) for i, r in enumerate(ROWS)]
+    path = tmp_path / "short-and-long.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_runs_truncate_long_input_as_the_papers_did_unless_told_to_chunk(tiny_model, tmp_path, short_and_long):
+    common = dict(dataset=str(short_and_long), lang="uk", model=tiny_model, device="cpu", n_bootstrap=10,
+                  generation_options={"num_beams": 1, "max_new_tokens": 4})
+    published = run_evaluation(**common, out_dir=tmp_path / "truncate")
+    protocol = published["run"]["protocol"]
+    assert protocol["long_input"] == "truncate" and protocol["scoring"] == "xlsum"
+    assert protocol["truncated_docs"] == 3 and protocol["chunked_docs"] == 0
+    rows = [json.loads(line) for line in (tmp_path / "truncate" / "predictions.jsonl").read_text().splitlines()]
+    assert [r["truncated"] for r in rows] == [False, True] * 3
+    assert "input truncated at 64 tokens, as published" in (tmp_path / "truncate" / "report.md").read_text()
+
+    chunked = run_evaluation(**common, out_dir=tmp_path / "chunk", long_input="chunk")
+    assert chunked["run"]["protocol"]["chunked_docs"] == 3 and chunked["run"]["protocol"]["truncated_docs"] == 0
+    assert "map-reduce" in (tmp_path / "chunk" / "report.md").read_text()
+
+
+def test_cnn_dailymail_is_scored_the_way_bart_was_published():
+    from summarize_eval.runs import default_scoring
+
+    assert default_scoring("abisee/cnn_dailymail") == "google"
+    assert default_scoring("csebuetnlp/xlsum") == default_scoring("csebuetnlp/CrossSum") == "xlsum"
+
+
+def test_failed_generations_are_counted_not_scored_and_exit_3(tiny_model, tmp_path, short_and_long, monkeypatch):
+    from summarize.backends.torch import TorchBackend
+
+    real = TorchBackend.generate
+
+    def flaky(self, batch, settings, start):
+        if any(len(ids) > 60 for ids in batch):  # the truncated long rows
+            raise RuntimeError("CUDA out of memory (simulated)")
+        return real(self, batch, settings, start)
+
+    monkeypatch.setattr(TorchBackend, "generate", flaky)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["run", "--dataset", str(short_and_long), "--lang", "uk", "--model", tiny_model, "--device", "cpu",
+            "--num-beams", "1", "--max-new-tokens", "4", "--batch-size", "1", "--bootstrap", "10", "--out", str(tmp_path / "run")]
+    assert main(argv, stdout=out, stderr=err) == 3
+    assert "3 of 6 generations failed" in err.getvalue()
+    scores = json.loads((tmp_path / "run" / "scores.json").read_text())
+    assert scores["run"]["failed"] == 3 and scores["run"]["scored"] == 3
+    assert all(s["rouge1"]["n"] == 3 for s in scores["systems"].values())  # never scored as empty
+    assert "3 failed generations" in out.getvalue()
+    rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    assert {r.get("error_kind") for r in rows if "error" in r} == {"transient"}
+
+    # The failures were transient: a resume retries exactly them.
+    monkeypatch.setattr(TorchBackend, "generate", real)
+    assert main([*argv, "--resume"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in ROWS) and not any("error" in r for r in rows)
+    assert json.loads((tmp_path / "run" / "scores.json").read_text())["run"]["generated_this_run"] == 3

@@ -19,11 +19,63 @@ def test_every_preset_loads_by_hub_id_with_its_settings(preset_standins, name):
         assert getattr(s.settings, key) == value
 
 
-def test_xlsum_settings_are_the_published_ones():
+# The settings as their authors' files state them (the lines quoted from each
+# file named in the preset's protocol), in those files' own terms. The test
+# translates them: transformers 4.x counted the decoder start token in
+# max_length, so max_length N is N - 1 new tokens, min_length M is M - 1.
+SOURCES = {
+    "xlsum": (
+        "csebuetnlp/xl-sum: seq2seq/evaluate.sh",
+        "MAX_SOURCE_LENGTH=512 TEST_MAX_TARGET_LENGTH=84 eval_beams=4 length_penalty=0.6 no_repeat_ngram_size=2",
+    ),
+    "crosssum": (
+        "csebuetnlp/CrossSum: seq2seq/evaluator.py",
+        "max_source_length=512 max_target_length=84 beam_size=5 no_repeat_ngram_size=2 length_penalty=0.6",
+    ),
+    "bart-cnn": (
+        "facebook/bart-large-cnn: config.json (task_specific_params.summarization)",
+        "max_position_embeddings=1024 num_beams=4 length_penalty=2.0 max_length=142 min_length=56 no_repeat_ngram_size=3",
+    ),
+    "gazeta": ("IlyaGusev/mbart_ru_sum_gazeta: README.md (usage)", "max_length=600 no_repeat_ngram_size=4"),
+}
+OUR_NAMES = {
+    "eval_beams": "num_beams", "beam_size": "num_beams", "num_beams": "num_beams",
+    "length_penalty": "length_penalty", "no_repeat_ngram_size": "no_repeat_ngram_size",
+    "TEST_MAX_TARGET_LENGTH": "max_new_tokens", "max_target_length": "max_new_tokens",
+}
+
+
+def _from_source(name):
+    text = SOURCES[name][1]
+    values = dict(item.split("=") for item in text.split())
+    generation, input_length = {}, None
+    for key, value in values.items():
+        if key in ("MAX_SOURCE_LENGTH", "max_source_length", "max_position_embeddings") or (name == "gazeta" and key == "max_length"):
+            input_length = int(value)
+        elif key == "max_length":
+            generation["max_new_tokens"] = int(value) - 1
+        elif key == "min_length":
+            generation["min_new_tokens"] = int(value) - 1
+        elif OUR_NAMES[key] == "max_new_tokens":
+            generation["max_new_tokens"] = int(value) - 1
+        else:
+            generation[OUR_NAMES[key]] = float(value) if "." in value else int(value)
+    return input_length, generation
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_presets_follow_the_published_protocol(name):
+    protocol = PRESETS[name].protocol
+    input_length, generation = _from_source(name)
+    assert protocol.source == SOURCES[name][0]
+    assert protocol.max_input_tokens == input_length
+    assert protocol.long_input == "truncate"
+    assert dict(protocol.generation) == generation
+
+
+def test_xlsum_published_scores():
     xlsum = PRESETS["xlsum"]
     assert xlsum.model_id == "csebuetnlp/mT5_multilingual_XLSum"
-    assert xlsum.max_input_tokens == 512
-    assert dict(xlsum.generation) == {"num_beams": 4, "no_repeat_ngram_size": 2, "max_new_tokens": 84}
     scores = {p.lang: (p.rouge1, p.rouge2, p.rougeL) for p in xlsum.published}
     assert scores == {"en": (37.60, 15.15, 29.88), "ru": (32.22, 13.64, 26.17), "uk": (23.99, 10.14, 20.92)}
 
