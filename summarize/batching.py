@@ -1,8 +1,9 @@
-"""The batch scheduler: generation requests grouped by start token, sorted by length.
+"""The batch scheduler: generation requests sorted by length, cut into batches.
 
-Sorting by length keeps padding (wasted compute) small; requests that start
-with different tokens (cross-lingual targets) go to separate batches, since
-a backend call takes one start token. Results come back in request order,
+Sorting by length keeps padding (wasted compute) small. Each request carries
+its own decoder start token (its target language on cross-lingual
+checkpoints), and backends take one per input, so a batch may mix target
+languages. Results come back in request order,
 each with its share of its batch's time, and a batch that fails gives its
 exception to each of its requests, so one failure never stops the others.
 """
@@ -29,26 +30,22 @@ def generate_batched(
     divided by its size).
 
     >>> class Echo:
-    ...     def generate(self, batch, settings, start):
+    ...     def generate(self, batch, settings, starts):
     ...         return [list(ids[:1]) for ids in batch]
     >>> [out for out, _ in generate_batched(Echo(), [([5, 6], None), ([7], None)], GenerationSettings(), 8)]
     [[5], [7]]
     """
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
-    order = sorted(range(len(requests)), key=lambda i: (str(requests[i][1]), -len(requests[i][0])))
-    batch: list[int] = []
-    for pos, i in enumerate(order):
-        batch.append(i)
-        last = pos == len(order) - 1
-        if last or len(batch) == batch_size or requests[order[pos + 1]][1] != requests[i][1]:
-            start = time.perf_counter()
-            try:
-                outs: list[Any] = backend.generate([requests[j][0] for j in batch], settings, requests[i][1])
-            except Exception as exc:  # noqa: BLE001 - reported per document
-                logger.error("generation failed for a batch of %d: %s", len(batch), exc)
-                outs = [exc] * len(batch)
-            share = (time.perf_counter() - start) / len(batch)
-            for j, out in zip(batch, outs):
-                results[j] = (out, share)
-            batch = []
+    order = sorted(range(len(requests)), key=lambda i: -len(requests[i][0]))
+    for first in range(0, len(order), batch_size):
+        batch = order[first : first + batch_size]
+        start = time.perf_counter()
+        try:
+            outs: list[Any] = backend.generate([requests[j][0] for j in batch], settings, [requests[j][1] for j in batch])
+        except Exception as exc:  # noqa: BLE001 - reported per document
+            logger.error("generation failed for a batch of %d: %s", len(batch), exc)
+            outs = [exc] * len(batch)
+        share = (time.perf_counter() - start) / len(batch)
+        for j, out in zip(batch, outs):
+            results[j] = (out, share)
     return results

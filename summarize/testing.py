@@ -169,6 +169,93 @@ def build_tiny_checkpoint(
     return str(directory)
 
 
+ARCHITECTURES = ("mt5", "bart", "mbart", "pegasus")
+
+
+def build_tiny_bart_family(
+    directory: str | Path,
+    architecture: str,
+    *,
+    d_model: int = 32,
+    layers: int = 2,
+    heads: int = 4,
+    d_ff: int = 64,
+    vocab_size: int = 400,
+    max_input_tokens: int = 64,
+    generation: dict | None = None,
+    seed: int = 0,
+) -> str:
+    """Save a random-weight BART, mBART or Pegasus with a tokenizer trained on the spot.
+
+    Each is built the way its released checkpoints are: BART with a byte-level
+    BPE tokenizer, starting the decoder with ``</s>`` and forcing ``<s>`` first
+    (as ``facebook/bart-large-cnn``); mBART with a SentencePiece tokenizer and
+    language codes (as ``IlyaGusev/mbart_ru_sum_gazeta``); Pegasus with a
+    SentencePiece tokenizer, starting with ``<pad>``.
+
+    Returns:
+        The directory, as a string, ready for ``Summarizer(model=...)``.
+    """
+    import torch
+    import transformers
+    from transformers import GenerationConfig
+
+    if architecture not in ARCHITECTURES[1:]:
+        raise ValueError(f"architecture must be 'bart', 'mbart' or 'pegasus', got {architecture!r}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = [s for sentences in CORPUS.values() for s in sentences]
+    if architecture == "bart":
+        from tokenizers import ByteLevelBPETokenizer
+
+        bpe = ByteLevelBPETokenizer()
+        bpe.train_from_iterator(lines * 4, vocab_size=vocab_size + 200, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+        merges = [tuple(pair) for pair in json.loads(bpe._tokenizer.to_str())["model"]["merges"]]
+        tokenizer = transformers.BartTokenizer(vocab=bpe.get_vocab(), merges=merges)
+    else:
+        import sentencepiece as spm
+
+        model_file = train_sentencepiece(directory / "spm", vocab_size=vocab_size)
+        sp = spm.SentencePieceProcessor(model_file=str(model_file))
+        pieces = [(sp.id_to_piece(i), sp.get_score(i)) for i in range(sp.get_piece_size())]
+        if architecture == "mbart":
+            tokenizer = transformers.MBartTokenizer(vocab=pieces, src_lang="ru_RU", tgt_lang="ru_RU")
+        else:
+            tokenizer = transformers.PegasusTokenizer(vocab=pieces)
+        import shutil
+
+        shutil.rmtree(directory / "spm")
+    tokenizer.model_max_length = max_input_tokens
+    tokenizer.save_pretrained(directory)
+
+    ids = {"pad_token_id": tokenizer.pad_token_id, "eos_token_id": tokenizer.eos_token_id}
+    shape = dict(
+        vocab_size=len(tokenizer), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=d_ff, decoder_ffn_dim=d_ff,
+        max_position_embeddings=max_input_tokens * 2,
+    )
+    if architecture == "bart":
+        start = {"decoder_start_token_id": tokenizer.eos_token_id, "bos_token_id": tokenizer.bos_token_id, "forced_bos_token_id": tokenizer.bos_token_id}
+        config = transformers.BartConfig(**shape, **ids, **start, forced_eos_token_id=None)
+        model_class = transformers.BartForConditionalGeneration
+    elif architecture == "mbart":
+        start = {"decoder_start_token_id": tokenizer.eos_token_id, "bos_token_id": tokenizer.bos_token_id}
+        config = transformers.MBartConfig(**shape, **ids, **start, tokenizer_class="MBartTokenizer", scale_embedding=True, forced_eos_token_id=None)
+        model_class = transformers.MBartForConditionalGeneration
+    else:
+        start = {"decoder_start_token_id": tokenizer.pad_token_id}
+        config, model_class = transformers.PegasusConfig(**shape, **ids, **start, scale_embedding=True), transformers.PegasusForConditionalGeneration
+    torch.manual_seed(seed)
+    model = model_class(config)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if param.dim() > 1 and "embed_positions" not in name:
+                param.normal_(0.0, 0.5)
+    model.generation_config = GenerationConfig(**ids, **start, **(generation or {}))
+    model.save_pretrained(directory)
+    return str(directory)
+
+
 def untie_output_layer(directory: str | Path, *, seed: int = 1, std: float = 0.05) -> None:
     """Give a saved mT5 its own output layer (``lm_head``), as released mT5 checkpoints have.
 

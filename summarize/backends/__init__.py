@@ -32,9 +32,13 @@ class Backend(Protocol):
         self,
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
-        start_token: int | None,
+        start_tokens: Sequence[int | None],
     ) -> list[list[int]]:
-        """Summary token ids (without the start and end tokens) for each input."""
+        """Summary token ids (without the start and end tokens) for each input.
+
+        ``start_tokens`` has one decoder start token per input (``None``: the
+        model's own), so one batch may mix target languages.
+        """
         ...
 
 

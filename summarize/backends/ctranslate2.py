@@ -8,13 +8,16 @@ keyed by model, revision, quantisation and CTranslate2 version, under
 presets are the :class:`~summarize.Summarizer`'s, shared with the torch
 backend; only generation differs.
 
-Cross-lingual checkpoints (CrossSum) start decoding with the target
-language's token where a model normally starts with its decoder start token.
-CTranslate2 takes the start token from the converted model's
-``config.json`` and cannot be told another per call (a target prefix comes
-*after* it), so this backend keeps one small model directory per start token
-(its own ``config.json``, the weights linked) and loads each the first time it
-is needed: a cross-lingual job holds the weights once per language it uses.
+Decoder start: CTranslate2 starts decoding with the converted model's
+``decoder_start_token`` unless that is null, in which case the first token of
+each ``target_prefix`` is the start. Cross-lingual checkpoints (CrossSum)
+start with the target language's token, so their conversion gets a null
+start token and every call passes its start token as the prefix: one loaded
+model serves every target language, and a batch may mix them. mBART
+conversions have a null start token too (CTranslate2's converter expects the
+start as a prefix), and checkpoints that force a first token (BART-large-CNN
+forces ``<s>``) get it as the prefix's next token, as transformers' forced-BOS
+processor does.
 """
 
 from __future__ import annotations
@@ -113,8 +116,12 @@ class CTranslate2Backend:
         self.threads = threads
         self.quantization = quantization_for(self.dtype)
         self.model_dir = self._converted(Path(cache_dir) if cache_dir else default_cache_dir())
-        self._translators: dict[int | None, Any] = {}
-        self._translator(None)
+        config = json.loads((self.model_dir / "config.json").read_text())
+        self._start_in_model = config.get("decoder_start_token") is not None
+        self.translator = ct2.Translator(
+            str(self.model_dir), device=self.device, device_index=self.device_index,
+            compute_type=self.dtype, intra_threads=self.threads,
+        )
 
     # -- conversion and cache ------------------------------------------------
 
@@ -128,15 +135,19 @@ class CTranslate2Backend:
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         logger.info("converting %s to CTranslate2 (%s) into %s", ck.name, self.quantization or "float32", target)
-        from ctranslate2.converters import TransformersConverter
-
         # Convert into a temporary sibling and rename: a half-written
         # conversion (a killed process) is never mistaken for a finished one.
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
         try:
-            TransformersConverter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
+            _converter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
                 str(tmp / "model"), quantization=self.quantization, force=True
             )
+            if ck.lang_tokens:
+                # The start token is the target language's, passed per call as the prefix.
+                config_path = tmp / "model" / "config.json"
+                config = json.loads(config_path.read_text())
+                config["decoder_start_token"] = None
+                config_path.write_text(json.dumps(config, indent=2))
             _write_manifest(ck, tmp / "model")
             os.replace(tmp / "model", target)
         except OSError as exc:
@@ -147,55 +158,57 @@ class CTranslate2Backend:
             shutil.rmtree(tmp, ignore_errors=True)
         return target
 
-    def _variant_dir(self, start_token: int) -> Path:
-        """A model directory whose decoder starts with ``start_token``."""
-        token = self.tokenizer.convert_ids_to_tokens(start_token)
-        variant = self.model_dir.with_name(f"{self.model_dir.name}.start-{start_token}")
-        if (variant / "config.json").is_file():
-            return variant
-        tmp = Path(tempfile.mkdtemp(prefix=variant.name + ".", dir=variant.parent))
-        for item in self.model_dir.iterdir():
-            if item.name != "config.json":
-                os.symlink(item.resolve(), tmp / item.name)
-        config = json.loads((self.model_dir / "config.json").read_text())
-        config["decoder_start_token"] = token
-        (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        try:
-            os.replace(tmp, variant)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)  # another process made it first
-        return variant
-
-    def _translator(self, start_token: int | None):
-        if start_token not in self._translators:
-            ct2 = _import()
-            path = self.model_dir if start_token is None else self._variant_dir(start_token)
-            self._translators[start_token] = ct2.Translator(
-                str(path), device=self.device, device_index=self.device_index,
-                compute_type=self.dtype, intra_threads=self.threads,
-            )
-        return self._translators[start_token]
-
     # -- generation ----------------------------------------------------------
 
     def generate(
         self,
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
-        start_token: int | None,
+        start_tokens: Sequence[int | None],
     ) -> list[list[int]]:
         """Generate for one batch; returns token ids without the start and end tokens."""
-        translator = self._translator(start_token)
         source = [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
-        results = translator.translate_batch(
-            source,
-            max_batch_size=len(source),
-            **ct2_options(settings),
-        )
+        prefixes: list[list[str]] = [[] for _ in source]
+        ck = self.checkpoint
+        for prefix, start in zip(prefixes, start_tokens):
+            if not self._start_in_model:
+                prefix.append(self.tokenizer.convert_ids_to_tokens(ck.decoder_start_token_id if start is None else start))
+            elif start is not None and start != ck.decoder_start_token_id:
+                raise InvalidOptionError(f"model {ck.name!r} cannot start decoding with token {start}: its conversion fixes the start token")
+            if ck.forced_bos_token_id is not None:
+                prefix.append(self.tokenizer.convert_ids_to_tokens(ck.forced_bos_token_id))
+        options = ct2_options(settings)
+        if any(prefixes):
+            # With a null start token the prefix's first token is the start: it is
+            # neither counted in the lengths nor returned, as in transformers.
+            options["target_prefix"] = prefixes
+        results = self.translator.translate_batch(source, max_batch_size=len(source), **options)
         return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
 
 
 MANIFEST = "summarize.json"
+
+# Layer-norm placement of the BART family, which CTranslate2's converter reads
+# from config attributes that transformers 5 no longer has:
+# model_type -> (normalize_before, normalize_embedding).
+_NORM_LAYOUT = {"bart": (False, True), "mbart": (True, True), "pegasus": (True, False)}
+
+
+def _converter(source: str, revision: str | None):
+    """CTranslate2's transformers converter, given the config attributes it expects."""
+    from ctranslate2.converters import TransformersConverter
+
+    class Converter(TransformersConverter):
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            model = super().load_model(model_class, model_name_or_path, **kwargs)
+            layout = _NORM_LAYOUT.get(model.config.model_type)
+            if layout is not None:
+                for name, value in zip(("normalize_before", "normalize_embedding"), layout):
+                    if not hasattr(model.config, name):
+                        setattr(model.config, name, value)
+            return model
+
+    return Converter(source, revision=revision)
 
 
 def quantization_for(compute_type: str) -> str | None:
@@ -232,6 +245,7 @@ def _write_manifest(ck: Checkpoint, directory: Path) -> None:
         "preset": ck.preset.name if ck.preset else None, "model_type": ck.model_type,
         "max_input_tokens": ck.max_input_tokens, "prefix": ck.prefix, "lang_tokens": ck.lang_tokens,
         "generation_defaults": ck.generation_defaults,
+        "decoder_start_token_id": ck.decoder_start_token_id, "forced_bos_token_id": ck.forced_bos_token_id,
         "special": {"pad": tok.pad_token_id, "eos": tok.eos_token_id, "unk": tok.unk_token_id},
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
@@ -271,6 +285,8 @@ def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache
         prefix=manifest["prefix"],
         lang_tokens=manifest["lang_tokens"],
         generation_defaults=manifest["generation_defaults"],
+        decoder_start_token_id=manifest.get("decoder_start_token_id"),
+        forced_bos_token_id=manifest.get("forced_bos_token_id"),
     )
 
 

@@ -103,28 +103,31 @@ class TorchBackend:
         self.model.generation_config.max_length = None
         self.model.generation_config.min_length = None
         self._base_config = copy.deepcopy(self.model.generation_config)
+        self.decoder_start = checkpoint.decoder_start_token_id
+        if self.decoder_start is None:
+            self.decoder_start = self.model.generation_config.decoder_start_token_id
 
     def generate(
         self,
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
-        start_token: int | None,
+        start_tokens: Sequence[int | None],
     ) -> list[list[int]]:
         """Generate for one batch; on CUDA out-of-memory, retry in halves."""
         try:
-            return self._generate(batch, settings, start_token)
+            return self._generate(batch, settings, start_tokens)
         except torch.OutOfMemoryError:
             if len(batch) == 1:
                 raise
             torch.cuda.empty_cache()
             half = len(batch) // 2
             logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
-            return self.generate(batch[:half], settings, start_token) + self.generate(
-                batch[half:], settings, start_token
+            return self.generate(batch[:half], settings, start_tokens[:half]) + self.generate(
+                batch[half:], settings, start_tokens[half:]
             )
 
     def _generate(
-        self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_token: int | None
+        self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_tokens: Sequence[int | None]
     ) -> list[list[int]]:
         longest = max(len(ids) for ids in batch)
         input_ids = torch.full((len(batch), longest), self.pad_token_id, dtype=torch.long)
@@ -134,8 +137,11 @@ class TorchBackend:
             attention_mask[row, : len(ids)] = 1
         config = copy.deepcopy(self._base_config)
         config.update(**_generate_kwargs(settings))
-        if start_token is not None:
-            config.decoder_start_token_id = start_token
+        # Each row starts with its own token (its target language on
+        # cross-lingual checkpoints), so one batch may mix languages.
+        # transformers takes one start token per row as a list.
+        starts = [self.decoder_start if s is None else s for s in start_tokens]
+        config.decoder_start_token_id = starts[0] if len(set(starts)) == 1 else starts
         with torch.inference_mode():
             out = self.model.generate(
                 input_ids=input_ids.to(self.device),

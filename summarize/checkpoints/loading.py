@@ -44,6 +44,9 @@ class Checkpoint:
             token id that starts a summary in that language.
         generation_defaults: decoding settings the checkpoint's own
             generation_config sets.
+        decoder_start_token_id: the token the decoder starts with.
+        forced_bos_token_id: a token forced as the first generated one
+            (BART-large-CNN forces ``<s>``), or ``None``.
     """
 
     source: str
@@ -56,6 +59,8 @@ class Checkpoint:
     prefix: str
     lang_tokens: dict[str, int]
     generation_defaults: dict[str, Any]
+    decoder_start_token_id: int | None = None
+    forced_bos_token_id: int | None = None
 
     @property
     def name(self) -> str:
@@ -168,7 +173,18 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
         prefix=prefix,
         lang_tokens=lang_tokens,
         generation_defaults=settings_from_checkpoint(generation_config),
+        decoder_start_token_id=_token_setting("decoder_start_token_id", generation_config, config),
+        forced_bos_token_id=_token_setting("forced_bos_token_id", generation_config, config),
     )
+
+
+def _token_setting(name: str, generation_config: Any, config: Any) -> int | None:
+    """A token id from the generation config (where transformers 5 reads it), else the model config."""
+    for source in (generation_config, config):
+        value = getattr(source, name, None) if source is not None else None
+        if isinstance(value, int):
+            return value
+    return None
 
 
 def _lang_tokens(params: dict, tokenizer: Any, source: str) -> dict[str, int]:
