@@ -17,6 +17,7 @@ from .errors import (
     SummarizeError,
     UnsupportedLanguageError,
 )
+from .faithfulness import FaithfulnessReport, check_faithfulness
 from .generation import GenerationSettings
 from .languages import detect_language, split_sentences
 from .presets import PRESETS, Preset
@@ -27,6 +28,7 @@ from .summary import Summary
 __all__ = [
     "PRESETS",
     "GenerationSettings",
+    "FaithfulnessReport",
     "InvalidInputError",
     "InvalidOptionError",
     "MissingDependencyError",
@@ -38,6 +40,7 @@ __all__ = [
     "TruncationWarning",
     "UnsupportedLanguageError",
     "__version__",
+    "check_faithfulness",
     "detect_language",
     "split_sentences",
     "summarize",

@@ -18,7 +18,7 @@ from .generation import GenerationSettings
 
 logger = logging.getLogger(__name__)
 
-Request = tuple[list[int], "int | None"]  # (input ids, start token)
+Request = tuple[list[int], "int | None", int]  # (input ids, start token, hypotheses wanted)
 
 
 def generate_batched(
@@ -27,21 +27,34 @@ def generate_batched(
     """``(output ids or exception, seconds)`` for every request, in request order.
 
     ``seconds`` is the request's share of its batch's time (the batch's time
-    divided by its size).
+    divided by its size). A request that wants ``n > 1`` hypotheses gets a
+    list of them (best first); requests wanting different numbers go to
+    different batches.
 
     >>> class Echo:
     ...     def generate(self, batch, settings, starts):
     ...         return [list(ids[:1]) for ids in batch]
-    >>> [out for out, _ in generate_batched(Echo(), [([5, 6], None), ([7], None)], GenerationSettings(), 8)]
+    >>> [out for out, _ in generate_batched(Echo(), [([5, 6], None, 1), ([7], None, 1)], GenerationSettings(), 8)]
     [[5], [7]]
     """
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
-    order = sorted(range(len(requests)), key=lambda i: -len(requests[i][0]))
-    for first in range(0, len(order), batch_size):
-        batch = order[first : first + batch_size]
+    order = sorted(range(len(requests)), key=lambda i: (requests[i][2], -len(requests[i][0])))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < batch_size and requests[batches[-1][0]][2] == requests[i][2]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    for batch in batches:
+        n_best = requests[batch[0]][2]
         start = time.perf_counter()
         try:
-            outs: list[Any] = backend.generate([requests[j][0] for j in batch], settings, [requests[j][1] for j in batch])
+            starts = [requests[j][1] for j in batch]
+            outs: list[Any] = (
+                backend.generate([requests[j][0] for j in batch], settings, starts, n_best)
+                if n_best > 1
+                else backend.generate([requests[j][0] for j in batch], settings, starts)
+            )
         except Exception as exc:  # noqa: BLE001 - reported per document
             logger.error("generation failed for a batch of %d: %s", len(batch), exc)
             outs = [exc] * len(batch)

@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-new-tokens", type=int, help="shortest summary in tokens (default: the preset's)")
     p.add_argument("--no-repeat-ngram-size", type=int, help="forbid repeated n-grams of this size (default: the preset's)")
     p.add_argument("--length-penalty", type=float, help="beam length penalty (default: the preset's)")
+    p.add_argument("--faithfulness", choices=("check", "rerank", "off"), default="check", help="check each summary's numbers, dates and names against its document (default); rerank: return the beam hypothesis with the fewest unsupported facts; off")
     p.add_argument("--long-input", choices=LONG_INPUT_MODES, default="chunk", help="chunk (map-reduce) or truncate (default: chunk)")
     p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), help="output format (default: text; jsonl for JSONL/CSV/Parquet input; parquet shards with --ray); parquet writes shards into --output DIR")
     p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
@@ -104,7 +105,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
     summarizer: dict[str, Any] = dict(
         model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
         batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
-        revision=args.revision, compute_type=args.compute_type, **_generation_options(args),
+        revision=args.revision, compute_type=args.compute_type, faithfulness=args.faithfulness, **_generation_options(args),
     )
     return Job(
         inputs=tuple(args.inputs),

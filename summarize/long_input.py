@@ -49,7 +49,7 @@ class LongInputJob:
     error: BaseException | None = field(default=None, repr=False)
 
 
-Generate = Callable[[list[tuple[list[int], "int | None"]]], list[tuple[Any, float]]]
+Generate = Callable[[list[tuple[list[int], "int | None", int]]], list[tuple[Any, float]]]
 
 
 @dataclass
@@ -67,6 +67,8 @@ class MapReduce:
         decode: output ids -> text.
         start_token: language code -> the decoder's start token (``None``:
             the model's own).
+        n_best: hypotheses wanted for each document's final summary (its
+            ``output`` is then a list of them, best first); windows get one.
     """
 
     mode: str
@@ -77,6 +79,7 @@ class MapReduce:
     count_tokens: CountTokens
     decode: Callable[[list[int]], str]
     start_token: Callable[[str], "int | None"]
+    n_best: int = 1
 
     def run(self, docs: Sequence[Any], generate: Generate) -> list[LongInputJob]:
         """Summarise every document to one output; each job holds its ``output`` or ``error``."""
@@ -93,10 +96,10 @@ class MapReduce:
                 # Windows are summarised in the source language; only the last level writes the target's.
                 final = len(job.segments) == 1
                 start = self.start_token(job.doc.target if final else job.doc.source)
-                requests.extend((job, seg, start) for seg in job.segments)
-            outputs = generate([(seg, start) for _, seg, start in requests])
+                requests.extend((job, seg, start, self.n_best if final else 1) for seg in job.segments)
+            outputs = generate([(seg, start, n) for _, seg, start, n in requests])
             by_job: dict[int, list[Any]] = {}
-            for (job, _, _), (out, seconds) in zip(requests, outputs):
+            for (job, _, _, _), (out, seconds) in zip(requests, outputs):
                 job.seconds += seconds
                 by_job.setdefault(id(job), []).append(out)
             next_active = []

@@ -37,6 +37,7 @@ RESULT_FIELDS = (
     ("method", "string"), ("model", "string"), ("revision", "string"), ("backend", "string"),
     ("input_tokens", "int64"), ("output_tokens", "int64"), ("chunked", "bool_"),
     ("truncated", "bool_"), ("chunks", "int64"), ("seconds", "float64"),
+    ("faithfulness", "float64"), ("unsupported_facts", "list<string>"), ("reranked", "bool_"), ("first_choice", "string"),
 )
 
 
@@ -75,15 +76,17 @@ def result_row(record_id: Any, result: Any) -> dict[str, Any]:
     """
     if isinstance(result, BaseException):
         return {"id": record_id, "error": error_message(result), "error_kind": error_kind(result)}
-    data = result.to_dict()
-    return {"id": record_id, "summary": data.pop("text"), **data}
+    return {"id": record_id, **result.to_dict()}
 
 
 def result_table(rows: Sequence[dict[str, Any]]):
     """Rows as an Arrow table with the full schema (absent fields are null, ids are strings)."""
     import pyarrow as pa
 
-    schema = pa.schema([(name, getattr(pa, kind)()) for name, kind in RESULT_FIELDS])
+    def arrow_type(kind: str):
+        return pa.list_(pa.string()) if kind == "list<string>" else getattr(pa, kind)()
+
+    schema = pa.schema([(name, arrow_type(kind)) for name, kind in RESULT_FIELDS])
     columns: dict[str, list[Any]] = {name: [] for name, _ in RESULT_FIELDS}
     for row in rows:
         for name in columns:

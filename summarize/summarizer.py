@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 METHOD_NAMES = ("abstractive", *METHODS)
 ERROR_MODES = ("raise", "return")
+FAITHFULNESS_MODES = ("check", "rerank", "off")
 # About 500 pages of text. Longer "documents" are nearly always a file read
 # whole by mistake (an archive, a dump); refusing them early keeps memory bounded.
 MAX_INPUT_CHARS = 1_000_000
@@ -54,7 +55,7 @@ def check_options(options: dict[str, Any]) -> None:
     """
     from .backends import BACKENDS
 
-    known = {"model", "method", "device", "dtype", "backend", "batch_size", "long_input", "max_depth", "sentences",
+    known = {"model", "method", "device", "dtype", "backend", "batch_size", "long_input", "max_depth", "sentences", "faithfulness",
              "revision", "max_input_chars", "compute_type", "cache_dir"}
     for name, value, accepted in (
         ("method", options.get("method", "abstractive"), METHOD_NAMES),
@@ -88,6 +89,11 @@ class Summarizer:
         compute_type: precision of the ``"ctranslate2"`` backend (``"auto"``:
             int8 on CPU).
         cache_dir: where the ``"ctranslate2"`` backend keeps converted models.
+        faithfulness: ``"check"`` (default: every abstractive summary's
+            numbers, dates and names are checked against its document, see
+            :func:`summarize.check_faithfulness`), ``"rerank"`` (also: of the
+            beam's hypotheses, return the one with the fewest unsupported
+            facts, ties going to the model's order) or ``"off"``.
         **generation_options: default decoding settings, see
             :class:`~summarize.generation.GenerationSettings`.
 
@@ -113,6 +119,7 @@ class Summarizer:
         max_input_chars: int = MAX_INPUT_CHARS,
         compute_type: str = "auto",
         cache_dir: str | None = None,
+        faithfulness: str = "check",
         **generation_options: Any,
     ):
         if method not in METHOD_NAMES:
@@ -129,7 +136,12 @@ class Summarizer:
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
+        if faithfulness not in FAITHFULNESS_MODES:
+            raise InvalidOptionError(
+                f"unknown faithfulness {faithfulness!r}; valid values are {choices(FAITHFULNESS_MODES)}"
+            )
         user_options = validate_options(generation_options)
+        self.faithfulness = faithfulness
         self.method = method
         self.batch_size = batch_size
         self.long_input = long_input
@@ -306,16 +318,44 @@ class Summarizer:
             count_tokens=self._count_tokens,
             decode=lambda ids: tok.decode(ids, skip_special_tokens=True),
             start_token=self.checkpoint.lang_tokens.get,
+            n_best=settings.num_beams if self.faithfulness == "rerank" and settings.num_beams > 1 else 1,
         )
         jobs = map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
         return [self._result(job) for job in jobs]
+
+    @staticmethod
+    def _check(doc: _Doc, text: str, check: Any) -> Any:
+        try:
+            return check(doc.text, text, source_lang=doc.source, summary_lang=doc.target)
+        except InvalidInputError:
+            # A text in another script than its declared language (the model
+            # wrote in another script, or lang= was wrong): check what it is.
+            try:
+                return check(doc.text, text)
+            except SummarizeError as exc:
+                logger.debug("text %d: no faithfulness check: %s", doc.index, exc)
+                return None
 
     def _result(self, job: LongInputJob) -> Summary | BaseException:
         if job.error is not None:
             return job.error
         tok = self.checkpoint.tokenizer
+        candidates = job.output if job.output and isinstance(job.output[0], list) else [job.output]
+        texts = [tok.decode(c, skip_special_tokens=True).strip() for c in candidates]
+        chosen, report = 0, None
+        if self.faithfulness != "off":
+            from .faithfulness import check_faithfulness
+
+            reports = [self._check(job.doc, t, check_faithfulness) for t in texts]
+            # Fewest unsupported facts; ties go to the model's own order.
+            chosen = min(range(len(texts)), key=lambda i: (len(reports[i].unsupported), i))
+            report = reports[chosen]
+        rerank = self.faithfulness == "rerank"
         return Summary(
-            text=tok.decode(job.output, skip_special_tokens=True).strip(),
+            text=texts[chosen],
+            faithfulness=report,
+            reranked=rerank and chosen != 0,
+            first_choice=texts[0] if rerank else None,
             source_lang=job.doc.source,
             target_lang=job.doc.target,
             lang_detected=job.doc.detected,
@@ -324,7 +364,7 @@ class Summarizer:
             revision=self.checkpoint.revision,
             backend=self.backend.name,
             input_tokens=job.input_tokens,
-            output_tokens=len(job.output),
+            output_tokens=len(candidates[chosen]),
             chunked=job.chunked,
             truncated=job.truncated,
             chunks=job.chunks,

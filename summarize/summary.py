@@ -29,6 +29,14 @@ class Summary:
         seconds: compute time spent on this document: its share of the
             time of each batch it was generated in (a batch's time divided
             by the documents in it), summed over its windows and levels.
+        faithfulness: the numbers, dates and names of the summary checked
+            against the document (:class:`~summarize.faithfulness.FaithfulnessReport`);
+            ``None`` with ``faithfulness="off"`` and for extractive methods,
+            whose sentences are the document's own.
+        reranked: with ``faithfulness="rerank"``, whether a candidate other
+            than the model's first choice was returned (it had fewer
+            unsupported facts).
+        first_choice: with ``faithfulness="rerank"``, the model's own first choice.
     """
 
     text: str
@@ -45,10 +53,23 @@ class Summary:
     truncated: bool = False
     chunks: int = 1
     seconds: float = 0.0
+    faithfulness: Any = None
+    reranked: bool = False
+    first_choice: str | None = None
 
     def __str__(self) -> str:
         return self.text
 
     def to_dict(self) -> dict[str, Any]:
-        """All fields as a JSON-ready dict."""
-        return dataclasses.asdict(self)
+        """All fields as a JSON-ready dict, named as in every output format.
+
+        The text is ``summary``; the faithfulness report becomes its score
+        (``faithfulness``) and the facts the document does not support
+        (``unsupported_facts``, each ``"kind: text"``).
+        """
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["summary"] = data.pop("text")
+        report = data.pop("faithfulness")
+        data["faithfulness"] = report.to_dict()["score"] if report is not None else None
+        data["unsupported_facts"] = report.to_dict()["unsupported"] if report is not None else None
+        return {"summary": data.pop("summary"), **data}

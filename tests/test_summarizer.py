@@ -189,11 +189,11 @@ def test_out_of_memory_halves_the_batch_and_keeps_every_document(tiny_model, mon
     real = s.backend._generate
     sizes = []
 
-    def small_memory(batch, settings, start):
+    def small_memory(batch, settings, start, n_best=1):
         sizes.append(len(batch))
         if len(batch) > 2:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real(batch, settings, start)
+        return real(batch, settings, start, n_best)
 
     monkeypatch.setattr(s.backend, "_generate", small_memory)
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: None)
@@ -207,10 +207,10 @@ def test_out_of_memory_on_one_document_fails_that_document_only(tiny_model, monk
     s = Summarizer(tiny_model, device="cpu", batch_size=1, num_beams=1, max_new_tokens=5)
     real = s.backend._generate
 
-    def fails_on_long(batch, settings, start):
+    def fails_on_long(batch, settings, start, n_best=1):
         if len(batch[0]) > 30:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real(batch, settings, start)
+        return real(batch, settings, start, n_best)
 
     monkeypatch.setattr(s.backend, "_generate", fails_on_long)
     results = s.summarize([TEXTS["en"][:30], TEXTS["en"][:200]], errors="return")

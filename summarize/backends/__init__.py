@@ -33,11 +33,13 @@ class Backend(Protocol):
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         start_tokens: Sequence[int | None],
-    ) -> list[list[int]]:
+        n_best: int = 1,
+    ) -> list[Any]:
         """Summary token ids (without the start and end tokens) for each input.
 
         ``start_tokens`` has one decoder start token per input (``None``: the
-        model's own), so one batch may mix target languages.
+        model's own), so one batch may mix target languages. With ``n_best >
+        1``, each input gets a list of its ``n_best`` best hypotheses instead.
         """
         ...
 

@@ -165,8 +165,13 @@ class CTranslate2Backend:
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         start_tokens: Sequence[int | None],
-    ) -> list[list[int]]:
-        """Generate for one batch; returns token ids without the start and end tokens."""
+        n_best: int = 1,
+    ) -> list[Any]:
+        """Generate for one batch; returns token ids without the start and end tokens.
+
+        With ``n_best > 1`` each input gets a list of its best ``n_best``
+        hypotheses, best first.
+        """
         source = [self.tokenizer.convert_ids_to_tokens(list(ids)) for ids in batch]
         prefixes: list[list[str]] = [[] for _ in source]
         ck = self.checkpoint
@@ -182,7 +187,11 @@ class CTranslate2Backend:
             # With a null start token the prefix's first token is the start: it is
             # neither counted in the lengths nor returned, as in transformers.
             options["target_prefix"] = prefixes
+        if n_best > 1:
+            options["num_hypotheses"] = n_best
         results = self.translator.translate_batch(source, max_batch_size=len(source), **options)
+        if n_best > 1:
+            return [[self.tokenizer.convert_tokens_to_ids(h) for h in r.hypotheses] for r in results]
         return [self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]) for r in results]
 
 

@@ -112,23 +112,28 @@ class TorchBackend:
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         start_tokens: Sequence[int | None],
-    ) -> list[list[int]]:
-        """Generate for one batch; on CUDA out-of-memory, retry in halves."""
+        n_best: int = 1,
+    ) -> list[Any]:
+        """Generate for one batch; on CUDA out-of-memory, retry in halves.
+
+        With ``n_best > 1`` each input gets a list of its best ``n_best``
+        hypotheses (beam search's finished beams), best first.
+        """
         try:
-            return self._generate(batch, settings, start_tokens)
+            return self._generate(batch, settings, start_tokens, n_best)
         except torch.OutOfMemoryError:
             if len(batch) == 1:
                 raise
             torch.cuda.empty_cache()
             half = len(batch) // 2
             logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
-            return self.generate(batch[:half], settings, start_tokens[:half]) + self.generate(
-                batch[half:], settings, start_tokens[half:]
+            return self.generate(batch[:half], settings, start_tokens[:half], n_best) + self.generate(
+                batch[half:], settings, start_tokens[half:], n_best
             )
 
     def _generate(
-        self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_tokens: Sequence[int | None]
-    ) -> list[list[int]]:
+        self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_tokens: Sequence[int | None], n_best: int = 1
+    ) -> list[Any]:
         longest = max(len(ids) for ids in batch)
         input_ids = torch.full((len(batch), longest), self.pad_token_id, dtype=torch.long)
         attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
@@ -137,6 +142,8 @@ class TorchBackend:
             attention_mask[row, : len(ids)] = 1
         config = copy.deepcopy(self._base_config)
         config.update(**_generate_kwargs(settings))
+        if n_best > 1:
+            config.num_return_sequences = n_best
         # Each row starts with its own token (its target language on
         # cross-lingual checkpoints), so one batch may mix languages.
         # transformers takes one start token per row as a list.
@@ -152,6 +159,8 @@ class TorchBackend:
         results = []
         for row in out[:, 1:].tolist():
             results.append(row[: row.index(self.eos_token_id)] if self.eos_token_id in row else row)
+        if n_best > 1:
+            return [results[i : i + n_best] for i in range(0, len(results), n_best)]
         return results
 
 

@@ -1,0 +1,103 @@
+"""The fact checker: labelled cases in the three languages and across them, bad input, and its use."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from summarize import FaithfulnessReport, InvalidInputError, Summarizer, check_faithfulness
+
+from .conftest import TEXTS
+
+CASES = json.loads((Path(__file__).parent / "data" / "faithfulness_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_labelled_case_flags_exactly_the_planted_errors(case):
+    report = check_faithfulness(case["source"], case["summary"])
+    assert sorted(f.text for f in report.unsupported) == sorted(case["flagged"])
+
+
+def test_the_cases_cover_every_language_pair_and_fact_kind():
+    pairs = set()
+    kinds = set()
+    for case in CASES:
+        report = check_faithfulness(case["source"], case["summary"])
+        pairs.add((report.source_lang, report.summary_lang))
+        kinds.update(f.kind for f in report.unsupported)
+    assert pairs == {(a, b) for a in ("en", "uk", "ru") for b in ("en", "uk", "ru")} - {("ru", "ru")} | {("ru", "ru")}
+    assert kinds == {"number", "date", "name"}
+
+
+def test_report_names_each_fact_its_kind_and_the_source_that_supports_it():
+    source = "Уряд Дениса Шмигаля виділив 2,7 млн гривень Чернігову 24 лютого."
+    report = check_faithfulness(source, "Denys Shmyhal's government gave Chernihiv 2.7bn hryvnias on 24 February.")
+    assert isinstance(report, FaithfulnessReport)
+    facts = {f.text: f for f in report.facts}
+    assert facts["Chernihiv"].kind == "name" and facts["Chernihiv"].supported and facts["Chernihiv"].evidence == "Чернігову"
+    assert facts["24 February"].kind == "date" and facts["24 February"].evidence == "24 лютого"
+    assert [(f.kind, f.text) for f in report.unsupported] == [("number", "2.7bn")]
+    assert report.score == 3 / 4
+    assert report.to_dict() == {"score": 0.75, "unsupported": ["number: 2.7bn"]}
+    assert report.source_lang == "uk" and report.summary_lang == "en"
+
+
+@pytest.mark.parametrize("summary", ["", "   ", "No facts here at all.", "Усе добре."])
+def test_a_summary_without_facts_scores_one(summary):
+    report = check_faithfulness(TEXTS["en"], summary)
+    assert report.facts == () and report.score == 1.0
+
+
+@pytest.mark.parametrize(
+    "source, summary, kwargs, message",
+    [
+        ("", "Prices rose.", {}, "the source is empty"),
+        ("   ", "Prices rose.", {}, "the source is empty"),
+        (None, "Prices rose.", {}, "source must be a str, got NoneType"),
+        ("Prices rose.", 5, {}, "summary must be a str, got int"),
+        (TEXTS["uk"], TEXTS["en"], {"summary_lang": "uk"}, "declared 'uk' but is written in latin script"),
+        (TEXTS["uk"], "Prices rose.", {"source_lang": "de"}, "source_lang must be 'auto' or"),
+    ],
+)
+def test_bad_input_is_a_clear_error(source, summary, kwargs, message):
+    with pytest.raises(Exception, match=message) as err:
+        check_faithfulness(source, summary, **kwargs)
+    assert isinstance(err.value, (InvalidInputError, ValueError))
+
+
+def test_very_long_texts_are_checked_whole():
+    source = " ".join([TEXTS["uk"]] * 400)  # about 90,000 characters
+    summary = "Ціни на енергоносії у жовтні зросли на 13,5 відсотка, а в Одесі на 20 відсотків."
+    report = check_faithfulness(source, summary)
+    assert [f.text for f in report.unsupported] == ["Одесі", "20 відсотків"]
+
+
+def test_every_abstractive_summary_carries_its_report(tiny_model):
+    s = Summarizer(tiny_model, device="cpu", num_beams=1, max_new_tokens=8)
+    result = s.summarize(TEXTS["uk"])
+    assert isinstance(result.faithfulness, FaithfulnessReport)
+    assert result.to_dict()["faithfulness"] == round(result.faithfulness.score, 4)
+    assert Summarizer(tiny_model, device="cpu", num_beams=1, max_new_tokens=8, faithfulness="off").summarize(TEXTS["uk"]).faithfulness is None
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_rerank_returns_the_hypothesis_with_fewest_unsupported_facts(tiny_model, backend, tmp_path):
+    if backend == "ctranslate2":
+        pytest.importorskip("ctranslate2")
+    extra = {"cache_dir": str(tmp_path), "compute_type": "float32"} if backend == "ctranslate2" else {}
+    options = dict(device="cpu", num_beams=4, max_new_tokens=10, backend=backend, **extra)
+    texts = [TEXTS[lang][:n] for lang in ("en", "uk", "ru") for n in (90, 230)]
+    plain = Summarizer(tiny_model, **options).summarize(texts)
+    reranked = Summarizer(tiny_model, faithfulness="rerank", **options).summarize(texts)
+    for p, r in zip(plain, reranked):
+        assert r.first_choice == p.text  # the model's own first choice is kept and named
+        assert len(r.faithfulness.unsupported) <= len(p.faithfulness.unsupported)
+        assert r.reranked == (r.text != p.text)
+    assert all(not p.reranked and p.first_choice is None for p in plain)
+
+
+def test_invalid_mode_names_the_valid_ones(tiny_model):
+    from summarize import InvalidOptionError
+
+    with pytest.raises(InvalidOptionError, match="unknown faithfulness 'strict'; valid values are 'check', 'rerank' or 'off'"):
+        Summarizer(tiny_model, faithfulness="strict")
