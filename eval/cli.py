@@ -1,4 +1,4 @@
-"""The ``summarize-eval`` command: ``score`` and ``run``.
+"""The ``summarize-eval`` command: ``score``, ``faithfulness`` and ``run``.
 
 Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some generations
 failed (``run``, unless ``--allow-failures``).
@@ -25,6 +25,7 @@ from .tokenizers import TOKENIZERS
 
 PREDICTION_FIELDS = ("prediction", "summary", "text")
 REFERENCE_FIELDS = ("reference", "summary", "text")
+SOURCE_FIELDS = ("text", "article", "source", "document")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default: 1000)")
     s.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
     s.add_argument("--format", choices=("json", "text"), default="text")
+
+    f = sub.add_parser("faithfulness", help="check summaries' numbers, dates and names against their sources")
+    f.add_argument("--sources", required=True, help="text file (one article a line) or JSONL (field text, article or source)")
+    f.add_argument("--predictions", required=True, help="text file (one summary a line) or JSONL")
+    f.add_argument("--source-lang", default="auto", choices=("auto", *LANGUAGES))
+    f.add_argument("--summary-lang", default="auto", choices=("auto", *LANGUAGES))
+    f.add_argument("--id-field", default="id", help="JSONL: field matching summaries to sources (default: id)")
+    f.add_argument("--format", choices=("json", "text"), default="text")
 
     r = sub.add_parser("run", help="generate with a model, score it and the baselines, write a report")
     r.add_argument("--dataset", required=True, help="hub dataset id (csebuetnlp/xlsum, csebuetnlp/CrossSum, IlyaGusev/gazeta, abisee/cnn_dailymail) or a local .jsonl/.csv/.parquet file")
@@ -97,19 +106,18 @@ def _read_summaries(path: str, fields: Sequence[str], id_field: str) -> tuple[li
             raise InvalidInputError(f"{path}: empty file")
         return texts, ids
     text = read_text_file(path)
-    if not text.strip():
-        raise InvalidInputError(f"{path}: empty file")
+    if not text:
+        raise InvalidInputError(f"{path}: empty file")  # one empty line is one empty summary, not this
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return [line.rstrip("\r") for line in lines], None
 
 
-def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
-    pred_fields = (args.field,) if args.field else PREDICTION_FIELDS
-    ref_fields = (args.field,) if args.field else REFERENCE_FIELDS
-    preds, pred_ids = _read_summaries(args.predictions, pred_fields, args.id_field)
-    refs, ref_ids = _read_summaries(args.references, ref_fields, args.id_field)
+def _paired(pred_path: str, ref_path: str, pred_fields, ref_fields, id_field: str) -> tuple[list[str], list[str]]:
+    """Two files' texts, matched by id (JSONL) or by line (text)."""
+    preds, pred_ids = _read_summaries(pred_path, pred_fields, id_field)
+    refs, ref_ids = _read_summaries(ref_path, ref_fields, id_field)
     if (pred_ids is None) != (ref_ids is None):
         raise InvalidInputError("give both files as JSONL (matched by id) or both as text (matched by line)")
     if pred_ids is not None and ref_ids is not None:
@@ -122,6 +130,28 @@ def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
                 f"{len(extra)} prediction id(s) have no reference"
             )
         preds = [by_id[i] for i in ref_ids]
+    return preds, refs
+
+
+def cmd_faithfulness(args: argparse.Namespace, stdout: IO[str]) -> int:
+    from .metrics.faithfulness import score_faithfulness
+
+    summaries, sources = _paired(args.predictions, args.sources, PREDICTION_FIELDS, SOURCE_FIELDS, args.id_field)
+    result = score_faithfulness(sources=sources, summaries=summaries, source_lang=args.source_lang, summary_lang=args.summary_lang)
+    if args.format == "json":
+        stdout.write(json.dumps(result.to_dict(with_examples=True), ensure_ascii=False, indent=2) + "\n")
+    else:
+        stdout.write(f"{result}\n")
+        for number, facts in enumerate(result.unsupported, start=1):
+            if facts:
+                stdout.write(f"{number}: {'; '.join(facts)}\n")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
+    pred_fields = (args.field,) if args.field else PREDICTION_FIELDS
+    ref_fields = (args.field,) if args.field else REFERENCE_FIELDS
+    preds, refs = _paired(args.predictions, args.references, pred_fields, ref_fields, args.id_field)
     rouge = Rouge(lang=args.lang, tokenizer=args.tokenizer, n_bootstrap=args.bootstrap, seed=args.seed)
     result = rouge.score(predictions=preds, references=refs)
     if args.format == "json":
@@ -175,6 +205,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
     try:
         if args.command == "score":
             return cmd_score(args, stdout)
+        if args.command == "faithfulness":
+            return cmd_faithfulness(args, stdout)
         return cmd_run(args, stdout, stderr)
     except SummarizeError as exc:
         if args.debug:

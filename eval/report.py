@@ -63,6 +63,18 @@ def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
         fmt = lambda v: "–" if v is None else f"{mark}{v:.2f}"  # noqa: E731
         # Each published number sits under the ROUGE variant it is (BART's "L" is ROUGE-Lsum).
         lines.append(f"| published ({pub['source']}) | " + " | ".join(fmt(pub.get(t)) for t in SHOWN) + " |")
+    if scores.get("faithfulness"):
+        lines += [
+            "",
+            "Faithfulness: numbers, dates and names of each summary checked against its article "
+            "(`summarize.check_faithfulness`), the reference summaries included.",
+            "",
+            "| system | mean share of supported facts | summaries with an unsupported fact | unsupported by kind |",
+            "|---|---|---|---|",
+        ]
+        for name, f in scores["faithfulness"].items():
+            kinds = ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()) or "–"
+            lines.append(f"| {name} | {f['mean_score']:.2f} | {f['flagged']:.2f}% | {kinds} |")
     first = next(iter(scores["systems"].values()))
     lines += ["", f"Signature: `{first['rouge1']['signature']}`", ""]
     if scores.get("published"):
@@ -90,7 +102,9 @@ def write_chart(out_dir: Path, scores: dict[str, Any]) -> Path | None:
         return None
     systems = list(scores["systems"])
     types = ("rouge1", "rouge2", "rougeL")
-    fig, ax = plt.subplots(figsize=(1.6 + 1.2 * len(systems), 3.6))
+    faithfulness = scores.get("faithfulness") or {}
+    fig, axes = plt.subplots(1, 2 if faithfulness else 1, figsize=((1.6 + 1.2 * len(systems)) * (2 if faithfulness else 1), 3.6), squeeze=False)
+    ax = axes[0][0]
     width = 0.8 / len(types)
     for k, t in enumerate(types):
         values = [scores["systems"][s][t]["f1"] for s in systems]
@@ -103,6 +117,13 @@ def write_chart(out_dir: Path, scores: dict[str, Any]) -> Path | None:
     ax.set_ylabel("F1 x100")
     ax.set_title(f"{scores['run']['dataset']} ({scores['run']['target_lang']})")
     ax.legend()
+    if faithfulness:
+        names = list(faithfulness)
+        side = axes[0][1]
+        side.bar(range(len(names)), [faithfulness[n]["flagged"] for n in names], color="tab:red")
+        side.set_xticks(range(len(names)), names, rotation=20)
+        side.set_ylabel("% with an unsupported fact")
+        side.set_title("faithfulness (lower is better)")
     fig.tight_layout()
     path = out_dir / "scores.png"
     fig.savefig(path, dpi=120)

@@ -41,6 +41,7 @@ from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
 from .datasets import DATASETS, load_examples
+from .metrics.faithfulness import score_faithfulness
 from .metrics.rouge import Rouge
 from .report import write_chart, write_report
 
@@ -111,6 +112,7 @@ def _prediction(row: dict[str, Any], reference: str) -> dict[str, Any]:
     return {
         "id": row["id"], "prediction": row["summary"], "reference": reference, "seconds": row["seconds"],
         "truncated": row["truncated"], "chunked": row["chunked"],
+        "faithfulness": row.get("faithfulness"), "unsupported_facts": row.get("unsupported_facts"),
     }
 
 
@@ -215,6 +217,12 @@ def run_evaluation(
         # when the summary language is the source language.
         systems.update(baseline_predictions([e.text for e in scored_examples], refs, lang, tokenizer))
     scored = {name: rouge.score(predictions=preds, references=refs).to_dict() for name, preds in systems.items()}
+    # Every system's facts against the articles, the references' too.
+    articles = [e.text for e in scored_examples]
+    faithfulness = {
+        name: score_faithfulness(sources=articles, summaries=preds, source_lang=lang, summary_lang=target).to_dict()
+        for name, preds in {**systems, "reference": refs}.items()
+    }
     done = [predictions[e.id] for e in scored_examples]
     protocol = {
         "long_input": long_input,
@@ -258,6 +266,7 @@ def run_evaluation(
             "versions": _versions(),
         },
         "systems": scored,
+        "faithfulness": faithfulness,
         "published": _published(model, dataset, lang, target, split or "test"),
     }
     (out / "scores.json").write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -291,7 +300,9 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     from summarize.checkpoints import load_checkpoint
     from summarize.generation import resolve_settings
 
-    generation = {k: v for k, v in options.items() if k not in ("model", "method", "device", "backend", "batch_size")}
+    from summarize.summarizer import SUMMARIZER_OPTIONS
+
+    generation = {k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS}
     ck = load_checkpoint(options["model"])
     return ck, resolve_settings(ck, generation), (options["device"], None)
 

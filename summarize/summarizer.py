@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 METHOD_NAMES = ("abstractive", *METHODS)
 ERROR_MODES = ("raise", "return")
 FAITHFULNESS_MODES = ("check", "rerank", "off")
+# Summarizer's keyword arguments other than generation options.
+SUMMARIZER_OPTIONS = frozenset(
+    "model method device dtype backend batch_size long_input max_depth sentences faithfulness "
+    "revision max_input_chars compute_type cache_dir".split()
+)
 # About 500 pages of text. Longer "documents" are nearly always a file read
 # whole by mistake (an archive, a dump); refusing them early keeps memory bounded.
 MAX_INPUT_CHARS = 1_000_000
@@ -55,8 +60,6 @@ def check_options(options: dict[str, Any]) -> None:
     """
     from .backends import BACKENDS
 
-    known = {"model", "method", "device", "dtype", "backend", "batch_size", "long_input", "max_depth", "sentences", "faithfulness",
-             "revision", "max_input_chars", "compute_type", "cache_dir"}
     for name, value, accepted in (
         ("method", options.get("method", "abstractive"), METHOD_NAMES),
         ("backend", options.get("backend", "torch"), tuple(BACKENDS)),
@@ -64,7 +67,7 @@ def check_options(options: dict[str, Any]) -> None:
     ):
         if value not in accepted:
             raise InvalidOptionError(f"unknown {name} {value!r}; valid {name.replace('_', ' ')}s are {choices(accepted)}")
-    validate_options({k: v for k, v in options.items() if k not in known})
+    validate_options({k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS})
 
 
 class Summarizer:

@@ -40,3 +40,11 @@ def test_ray_benchmark_smoke(tmp_path):
     report = json.loads((tmp_path / "out" / "ray-tiny.json").read_text())
     assert [r["system"].split(",")[0] for r in report["rows"]] == ["single", "ray", "ray"]
     assert all(r["docs_per_s"] > 0 for r in report["rows"])
+
+
+def test_faithfulness_benchmark_runs(tmp_path):
+    bench = load(BENCH.parent / "faithfulness_bench.py", "faithfulness_bench")
+    assert bench.main(["--runs", "1", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "faithfulness.json").read_text())
+    assert report["speed"]["pairs"] == 9 and report["speed"]["ms_per_pair"] > 0
+    assert report["labelled"]["recall"] == 1.0  # no missed wrong number, date or name on the labelled cases

@@ -229,3 +229,44 @@ def test_failed_generations_are_counted_not_scored_and_exit_3(tiny_model, tmp_pa
     rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in ROWS) and not any("error" in r for r in rows)
     assert json.loads((tmp_path / "run" / "scores.json").read_text())["run"]["generated_this_run"] == 3
+
+
+def test_every_system_and_the_references_get_a_faithfulness_score(tiny_model, tmp_path, short_and_long):
+    scores = run_evaluation(dataset=str(short_and_long), lang="uk", model=tiny_model, device="cpu", n_bootstrap=10,
+                            out_dir=tmp_path / "run", generation_options={"num_beams": 1, "max_new_tokens": 4})
+    faith = scores["faithfulness"]
+    assert set(faith) == set(scores["systems"]) | {"reference"}
+    # The references ("Рада ухвалила бюджет N.") assert a number N the articles never mention.
+    assert faith["reference"]["flagged"] == 100.0 and faith["reference"]["by_kind"]["number"] == 6
+    # Lead copies the article: nothing it asserts is unsupported.
+    assert faith["lead-1"]["flagged"] == 0.0 and faith["lead-1"]["mean_score"] == 100.0
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "| reference | " in report and "unsupported fact" in report
+    row = json.loads((tmp_path / "run" / "predictions.jsonl").read_text().splitlines()[0])
+    assert "faithfulness" in row and "unsupported_facts" in row
+
+
+def test_cli_faithfulness_scores_files(tmp_path):
+    sources = tmp_path / "sources.txt"
+    sources.write_text("Ціни зросли на 5% у Києві.\nУ Львові відкрили школу.\n", encoding="utf-8")
+    preds = tmp_path / "preds.txt"
+    preds.write_text("Prices rose 7% in Kyiv.\nA school opened in Lviv.\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["faithfulness", "--sources", str(sources), "--predictions", str(preds), "--format", "json"], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    payload = json.loads(out.getvalue())
+    assert payload["flagged"] == 50.0 and payload["unsupported"] == [["number: 7%"], []]
+    short = tmp_path / "short.txt"
+    short.write_text("Prices rose 7% in Kyiv.\n", encoding="utf-8")
+    assert main(["faithfulness", "--sources", str(sources), "--predictions", str(short)], stdout=io.StringIO(), stderr=err) == 2
+    assert "mismatch in the number of sources (2) and summaries (1)" in err.getvalue()
+
+
+def test_a_predictions_file_with_one_empty_line_is_one_empty_prediction(tmp_path):
+    preds = tmp_path / "p.txt"
+    preds.write_text("\n", encoding="utf-8")
+    refs = tmp_path / "r.txt"
+    refs.write_text("Ціни зросли\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["score", "--predictions", str(preds), "--references", str(refs), "--lang", "uk", "--format", "json"], stdout=out, stderr=io.StringIO()) == 0
+    assert json.loads(out.getvalue())["rouge1"]["f1"] == 0.0

@@ -81,7 +81,7 @@ def is_name_word(word: str, lang: str) -> bool:
 @lru_cache(maxsize=262144)
 def is_adjective(word: str, lang: str) -> bool:
     """Whether a lower-case Ukrainian or Russian word is most likely an adjective or participle."""
-    return lang in ("uk", "ru") and morph(lang).parse(word)[0].tag.POS in ("ADJF", "PRTF")
+    return lang in ("uk", "ru") and any(p.tag.POS in ("ADJF", "PRTF") for p in morph(lang).parse(word)[:3])
 
 
 _MERGES = (("th", "t"), ("dzh", "j"), ("q", "k"), ("kh", "h"), ("h", "g"), ("y", "i"), ("j", "i"), ("w", "v"), ("ck", "k"), ("x", "ks"), ("ts", "c"), ("ie", "e"), ("ye", "e"))
@@ -134,6 +134,15 @@ _EXTRA_PLACES = (
     ("Lviv", "Львів", "Львов"),
     ("Dnipro", "Дніпро", "Днепр"),
     ("Crimea", "Крим", "Крым"),
+    ("Istanbul", "Стамбул", "Стамбул"),
+    ("Bosporus", "Босфор", "Босфор"),
+    ("Black Sea", "Чорне море", "Черное море"),
+    ("Sea of Azov", "Азовське море", "Азовское море"),
+    ("Chornomorsk", "Чорноморськ", "Черноморск"),
+    ("Pivdennyi", "Південний", "Южный"),
+    ("Mykolaiv", "Миколаїв", "Николаев"),
+    ("Zaporizhzhia", "Запоріжжя", "Запорожье"),
+    ("Donbas", "Донбас", "Донбасс"),
     ("Europe", "Європа", "Европа"),
     ("European Union", "Європейський Союз", "Европейский союз"),
     ("EU", "ЄС", "ЕС"),
@@ -164,8 +173,11 @@ def places() -> dict[str, str]:
             if name:
                 table.setdefault(_place_key(name), country.alpha_2)
     for row in _EXTRA_PLACES:
-        for name in row:
-            table.setdefault(_place_key(name), _place_key(row[0]))
+        keys = [_place_key(name) for name in row]
+        # One id for every name of a place, the country's where pycountry has it.
+        place = next((table[k] for k in keys if k in table), keys[0])
+        for key in keys:
+            table[key] = place
     return table
 
 

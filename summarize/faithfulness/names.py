@@ -184,6 +184,8 @@ class SourceNames:
 
     def _word(self, word: str, lang: str) -> str | None:
         word = _bare(word)
+        if word.lower() in self.words:
+            return self.words[word.lower()].group()
         if "-" in word:
             # Qatar-mediated: the capitalised parts are the name.
             parts = [p for p in word.split("-") if p[:1].isupper()]
