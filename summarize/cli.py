@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -20,6 +23,7 @@ from .backends import BACKENDS
 from .errors import SummarizeError
 from .languages import LANGUAGES
 from .long_input import LONG_INPUT_MODES
+from .outputs import check_output_path
 from .pipeline import Job, error_message, run_job
 from .presets import DEFAULT_PRESET, PRESETS
 from .records import INPUT_FORMATS
@@ -49,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
     p.add_argument("--compute-type", default="auto", help="ctranslate2 backend precision: auto (int8 on CPU), int8, int8_bfloat16, float32... (default: auto)")
     p.add_argument("--batch-size", type=int, default=8, help="documents generated together (default: 8)")
+    p.add_argument("--max-input-chars", type=int, default=MAX_INPUT_CHARS, help=f"longest document accepted, in characters (default: {MAX_INPUT_CHARS:,})")
     p.add_argument("--num-beams", type=int, help="beam width (default: the preset's)")
     p.add_argument("--max-new-tokens", type=int, help="longest summary in tokens (default: the preset's)")
     p.add_argument("--min-new-tokens", type=int, help="shortest summary in tokens (default: the preset's)")
@@ -105,7 +110,8 @@ def job_from_args(args: argparse.Namespace) -> Job:
     summarizer: dict[str, Any] = dict(
         model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
         batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
-        revision=args.revision, compute_type=args.compute_type, faithfulness=args.faithfulness, **_generation_options(args),
+        revision=args.revision, compute_type=args.compute_type, faithfulness=args.faithfulness,
+        max_input_chars=args.max_input_chars, **_generation_options(args),
     )
     return Job(
         inputs=tuple(args.inputs),
@@ -119,7 +125,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         options={"lang": args.lang, "target_lang": args.target_lang},
         executor="ray" if args.ray else "local",
         ray={"address": args.ray_address, "concurrency": args.concurrency, "num_gpus": args.num_gpus, "num_cpus": args.cpus_per_actor},
-        max_bytes=MAX_INPUT_CHARS * 4,
+        max_bytes=max(args.max_input_chars, 1) * 4,
     )
 
 
@@ -136,6 +142,8 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         list_models(stdout)
         return EXIT_OK
     job = job_from_args(args)
+    if job.output and job.output_format in ("text", "json"):
+        check_output_path(job.output)  # before anything is loaded
     if job.executor == "ray":
         result = run_job(job)
         if not args.quiet:
@@ -154,7 +162,9 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
                     if single_text:
                         raise summary
                     if not args.quiet:
-                        stderr.write(f"summarize: {record.id}: {error_message(summary)}\n")
+                        # A record that could not be read says where it is already.
+                        where = "" if record.error else f"{record.id}: "
+                        stderr.write(f"summarize: {where}{cli_wording(error_message(summary))}\n")
             bar.update(len(block))
 
         result = run_job(job, stdin, on_block=on_block)
@@ -166,7 +176,10 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
 
 
 def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool) -> None:
-    out: IO[str] = open(args.output, "w", encoding="utf-8") if args.output else stdout
+    try:
+        out: IO[str] = open(args.output, "w", encoding="utf-8") if args.output else stdout
+    except OSError as exc:
+        raise SummarizeError(f"--output {args.output!r} cannot be written ({exc.strerror or exc})") from None
     try:
         if fmt == "text":
             for r in records:
@@ -186,8 +199,77 @@ def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, std
             out.close()
 
 
+def cli_wording(message: str) -> str:
+    """A library message in the command's terms: ``method='lead'`` becomes ``--method lead``.
+
+    >>> cli_wording("use method='lead' or target_lang='en', or raise max_input_chars=1,000")
+    'use --method lead or --target-lang en, or raise --max-input-chars 1,000'
+    """
+    message = re.sub(r"\b([a-z_]+)='([^']*)'/'([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]} or {m[3]}", message)
+    message = re.sub(r"\b([a-z_]+)='([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+    return re.sub(r"\b(max_input_chars)=([\d,]+)", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+
+
+class _Quiet:
+    """The command's output on stderr: one ``summarize:`` line per event, nothing else.
+
+    Libraries' progress bars and advice are switched off (environment
+    variables they read at import, set only if the user has not set them),
+    their loggers kept to errors, and Python warnings (a truncated text) become
+    one line each; ``--quiet`` keeps errors only.
+    """
+
+    NOISY = ("transformers", "huggingface_hub", "datasets", "httpx", "httpcore", "urllib3", "filelock", "pymorphy3", "ray")
+
+    def __init__(self, args: argparse.Namespace, stderr: IO[str]):
+        self.args, self.stderr = args, stderr
+
+    def __enter__(self) -> _Quiet:
+        for name, value in (
+            ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"), ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"),
+            ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"), ("TOKENIZERS_PARALLELISM", "false"),
+        ):
+            os.environ.setdefault(name, value)
+        level = logging.DEBUG if self.args.debug else logging.ERROR if self.args.quiet else logging.INFO
+        handler = logging.StreamHandler(self.stderr)
+        handler.setFormatter(_Formatter())
+        self.logger = logging.getLogger("summarize")
+        self.saved = (self.logger.handlers[:], self.logger.level, self.logger.propagate, warnings.showwarning)
+        self.logger.handlers, self.logger.propagate = [handler], False
+        self.logger.setLevel(level)
+        for name in self.NOISY:
+            logging.getLogger(name).setLevel(logging.DEBUG if self.args.debug else logging.ERROR)
+        if "transformers" in sys.modules:
+            sys.modules["transformers"].logging.set_verbosity_error()
+        self.catch = warnings.catch_warnings()
+        self.catch.__enter__()
+        from .long_input import TruncationWarning
+
+        warnings.simplefilter("always", TruncationWarning)  # one line per text, every time
+        warnings.showwarning = self._warning
+        return self
+
+    def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        if not self.args.quiet:
+            self.stderr.write(f"summarize: warning: {cli_wording(str(message))}\n")
+
+    def __exit__(self, *exc: object) -> None:
+        self.catch.__exit__(*exc)
+        self.logger.handlers, level, self.logger.propagate, warnings.showwarning = self.saved
+        self.logger.setLevel(level)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"summarize: {prefix}{cli_wording(record.getMessage())}"
+
+
 def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (tests call this in-process)."""
+    """Run the CLI; returns the exit status (tests call this in-process).
+
+    ``--debug`` adds tracebacks and debug logs; it never changes the status.
+    """
     stdin = stdin if stdin is not None else sys.stdin.buffer
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
@@ -196,29 +278,28 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, s
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    logging.basicConfig(
-        stream=stderr,
-        level=logging.DEBUG if args.debug else logging.WARNING if args.quiet else logging.INFO,
-        format="summarize: %(levelname)s: %(message)s",
-    )
-    # The hub client logs every retry of an unreachable host; the final error says it all.
-    for noisy in ("httpx", "httpcore", "urllib3", "filelock", "huggingface_hub"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    try:
-        return run(args, stdin, stdout, stderr)
-    except SummarizeError as exc:
-        if args.debug:
-            raise
-        stderr.write(f"summarize: error: {exc}\n")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        stderr.write("summarize: interrupted; rerun with --resume to continue\n")
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the one place internal errors are turned into a line
-        if args.debug:
-            raise
-        stderr.write(f"summarize: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)\n")
-        return EXIT_INTERNAL
+    with _Quiet(args, stderr):
+        try:
+            return run(args, stdin, stdout, stderr)
+        except SummarizeError as exc:
+            _traceback(args, stderr)
+            stderr.write(f"summarize: error: {cli_wording(str(exc))}\n")
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            stderr.write("summarize: interrupted; rerun with --resume to continue\n")
+            return 130
+        except Exception as exc:  # noqa: BLE001 - the one place internal errors are turned into a line
+            _traceback(args, stderr)
+            hint = "" if args.debug else " (rerun with --debug for the traceback)"
+            stderr.write(f"summarize: internal error: {type(exc).__name__}: {exc}{hint}\n")
+            return EXIT_INTERNAL
+
+
+def _traceback(args: argparse.Namespace, stderr: IO[str]) -> None:
+    if args.debug:
+        import traceback
+
+        traceback.print_exc(file=stderr)
 
 
 if __name__ == "__main__":

@@ -248,7 +248,11 @@ class ShardWriter:
         self.close()
 
 
-def _check_parent(path: Path) -> None:
-    parent = path.expanduser().absolute().parent
+def check_output_path(path: str | os.PathLike) -> None:
+    """Refuse an output whose directory does not exist, before any work is done."""
+    parent = Path(path).expanduser().absolute().parent
     if not parent.is_dir():
         raise InvalidInputError(f"output {str(path)!r}: directory {str(parent)!r} does not exist; create it first")
+
+
+_check_parent = check_output_path

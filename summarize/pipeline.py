@@ -209,15 +209,58 @@ def open_output(job: Job):
     return ResultWriter(job.output, resume=job.resume, id_field="id")
 
 
+class DeferredSummarizer:
+    """A :class:`~summarize.Summarizer` built when a text first needs its model.
+
+    Until then each text's languages are checked against the model's preset
+    (the language policy, :func:`summarize.presets.check_languages`): a job
+    that asks ``bart-cnn`` for Ukrainian fails at once, with the presets that
+    can, instead of first downloading a model it cannot use.
+    """
+
+    def __init__(self, options: dict[str, Any]):
+        from .summarizer import check_options
+
+        check_options(options)
+        self.options = options
+        self.batch_size = options.get("batch_size", 8)
+        self._summarizer: Any = None
+
+    def summarize(self, texts: list[str], *, lang: str = "auto", target_lang: str | None = None, **options: Any) -> list[Any]:
+        if self._summarizer is None and self.options.get("method", "abstractive") == "abstractive":
+            refused = [self._refusal(t, lang, target_lang) for t in texts]
+            if all(refused):
+                return refused
+        if self._summarizer is None:
+            from .summarizer import Summarizer
+
+            self._summarizer = Summarizer(**self.options)
+        return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
+
+    def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
+        from .checkpoints import resolve_model
+        from .errors import SummarizeError
+        from .languages import detect_language
+        from .presets import check_languages
+
+        try:
+            preset, source = resolve_model(self.options.get("model", "xlsum"))
+            if preset is None:
+                return None  # its languages are known only from the checkpoint
+            text_lang = detect_language(text) if lang == "auto" else lang
+            check_languages(text_lang, target_lang or text_lang, model=preset.name, preset=preset)
+        except SummarizeError as exc:
+            return exc
+        return None
+
+
 def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:
     import io
-
-    from .summarizer import Summarizer
 
     writer = open_output(job)
     done = writer.done if writer else set()
     result = JobResult(output=job.output)
-    summarizer = Summarizer(**job.summarizer)
+    summarizer = DeferredSummarizer(job.summarizer)
 
     def todo() -> Iterator[Record]:
         records = read_records(

@@ -153,7 +153,7 @@ def read_jsonl(
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Record(f"line {number}", None, number, f"{name} line {number}: malformed JSON ({exc.msg})")
+            yield Record(f"line {number}", None, number, f"{name} line {number}: malformed JSON ({exc})")
             continue
         if not isinstance(obj, dict):
             yield Record(f"line {number}", None, number, f"{name} line {number}: expected a JSON object, got {type(obj).__name__}")
@@ -298,9 +298,10 @@ def read_records(
     for number, path in enumerate(paths, start=1):
         # A file that cannot be read fails its own record, not the files after it.
         try:
-            if path == "-":
-                yield Record("<stdin>", decode_bytes(stdin.read(), "<stdin>"), number)
-            else:
-                yield Record(path, read_text_file(path, max_bytes=max_bytes), number)
+            name = "<stdin>" if path == "-" else path
+            text = decode_bytes(stdin.read(), name) if path == "-" else read_text_file(path, max_bytes=max_bytes)
+            if not text.strip():
+                raise InvalidInputError(f"{name}: the text is empty or only white space: nothing to summarise")
+            yield Record(name, text, number)
         except SummarizeError as exc:
             yield Record(path, None, number, str(exc))

@@ -67,6 +67,10 @@ def check_options(options: dict[str, Any]) -> None:
     ):
         if value not in accepted:
             raise InvalidOptionError(f"unknown {name} {value!r}; valid {name.replace('_', ' ')}s are {choices(accepted)}")
+    for name in ("batch_size", "max_depth", "sentences", "max_input_chars"):
+        value = options.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
     validate_options({k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS})
 
 

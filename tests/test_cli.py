@@ -89,9 +89,56 @@ def test_list_models_and_version(capsys):
     assert __version__ in capsys.readouterr().out
 
 
-def test_debug_shows_the_traceback():
-    with pytest.raises(Exception, match="empty"):
-        main(["--method", "lead", "--debug"], stdin=io.BytesIO(b""), stdout=io.StringIO(), stderr=io.StringIO())
+def test_debug_adds_the_traceback_and_keeps_the_exit_status():
+    code, _, err = run(["--method", "lead", "--debug"])
+    assert code == 2
+    assert "Traceback" in err and err.splitlines()[-1].startswith("summarize: error: <stdin>: the text is empty")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--method", "lead", "--output", "/no/such/dir/out.txt"], "directory '/no/such/dir' does not exist"),
+        (["--method", "lead", "--input-format", "jsonl", "--output", "/no/such/dir/out.jsonl"], "directory '/no/such/dir' does not exist"),
+        (["--model", "bart-cnn"], "does not serve ukrainian"),
+        (["--model", "xlsum", "--target-lang", "en"], "use a cross-lingual model: crosssum"),
+    ],
+)
+def test_usage_errors_exit_2_before_anything_is_loaded(argv, message):
+    # bart-cnn and xlsum are not in the (offline) cache: a load would fail differently.
+    code, _, err = run(argv, TEXTS["uk"].encode())
+    assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_messages_name_cli_flags_not_keywords():
+    code, _, err = run(["--model", "bart-cnn"], TEXTS["uk"].encode())
+    assert "--method lead or textrank" in err and "method=" not in err
+    big = ("Ціни зросли. " * 90_000).encode()
+    code, _, err = run(["--method", "lead", "--max-input-chars", "1000"], big)
+    assert code == 2 and "--max-input-chars" in err
+
+
+def test_empty_file_is_named(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    code, _, err = run(["--method", "lead", str(empty)])
+    assert code == 2 and f"{empty}: the text is empty" in err
+
+
+def test_malformed_jsonl_message_says_where_once_and_whole(tmp_path):
+    src = tmp_path / "bad.jsonl"
+    src.write_text('{"id": 1, "text": "Ціни зросли."}\n{broken\n', encoding="utf-8")
+    code, _, err = run(["--method", "lead", "--input-format", "jsonl", str(src)])
+    line = next(l for l in err.splitlines() if "malformed" in l)
+    assert line == f"summarize: {src} line 2: malformed JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
+
+
+def test_quiet_leaves_stderr_empty_on_success(tiny_model, tmp_path):
+    long_text = " ".join([TEXTS["uk"]] * 3)
+    code, out, err = run(["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--long-input", "truncate", "--quiet"], long_text.encode())
+    assert code == 0 and out and err == ""
+    code, out, err = run(["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--long-input", "truncate"], long_text.encode())
+    assert err.startswith("summarize: warning: text 0:") and err.count("\n") == 1 and "Warning" not in err
 
 
 def test_an_unreadable_file_fails_alone_and_the_others_are_summarised(tmp_path):

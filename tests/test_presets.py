@@ -130,7 +130,7 @@ def test_offline_model_error_names_the_model_and_the_ways_out():
     message = str(err.value)
     assert "'someone/not-cached-anywhere' is not available" in message
     assert "local checkpoint directory" in message
-    assert "method='lead' or 'textrank'" in message
+    assert "method='lead'/'textrank'" in message and "HF_HUB_OFFLINE=1" in message
 
 
 @pytest.mark.parametrize("bad", ["./no/such/dir", "/no/such/dir", "a/b/c", ""])

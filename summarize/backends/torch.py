@@ -90,6 +90,7 @@ class TorchBackend:
                 checkpoint.source,
                 revision=checkpoint.revision,
                 dtype=DTYPES[self.dtype],
+                local_files_only=checkpoint.local_files_only,
             )
         except OSError as exc:
             raise ModelNotAvailableError(

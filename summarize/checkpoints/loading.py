@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class Checkpoint:
         decoder_start_token_id: the token the decoder starts with.
         forced_bos_token_id: a token forced as the first generated one
             (BART-large-CNN forces ``<s>``), or ``None``.
+        local_files_only: read the weights from the cache only (offline).
     """
 
     source: str
@@ -61,6 +63,7 @@ class Checkpoint:
     generation_defaults: dict[str, Any]
     decoder_start_token_id: int | None = None
     forced_bos_token_id: int | None = None
+    local_files_only: bool = False
 
     @property
     def name(self) -> str:
@@ -102,10 +105,45 @@ def _not_available(source: str, reason: str) -> ModelNotAvailableError:
     return ModelNotAvailableError(
         f"model {source!r} is not available: {reason}. Download it once on a machine "
         "with network access (the Hugging Face cache keeps it; set HF_HOME to choose "
-        "where), pass a local checkpoint directory (model='/path/to/checkpoint', "
-        "--model in the CLI), or use an extractive method (method='lead' or "
-        "'textrank'), which needs no model"
+        "where, and HF_HUB_OFFLINE=1 to use only the cache), pass a local checkpoint "
+        "directory (model='/path/to/checkpoint'), or use an extractive method "
+        "(method='lead'/'textrank'), which needs no model"
     )
+
+
+HUB_CHECK_SECONDS = 3.0
+
+
+@lru_cache(maxsize=1)
+def hub_reachable() -> bool:
+    """One quick connection to the hub (a few seconds at most), instead of minutes of retries."""
+    import socket
+    from urllib.parse import urlparse
+
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        with socket.create_connection((endpoint.hostname or "huggingface.co", endpoint.port or 443), timeout=HUB_CHECK_SECONDS):
+            return True
+    except OSError:
+        return False
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _hub_access(source: str, revision: str | None) -> bool:
+    """Whether to read ``source`` from the cache only: raises at once if it is neither cached nor reachable."""
+    if _offline():
+        return True
+    if hub_reachable():
+        return False
+    from huggingface_hub import try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(source, "config.json", revision=revision), str):
+        logger.info("the Hugging Face hub cannot be reached; using the cached %s", source)
+        return True
+    raise _not_available(source, "it is not in the local cache and the Hugging Face hub cannot be reached")
 
 
 def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
@@ -131,10 +169,11 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
             "directory, and does not look like a hub id ('organisation/name')"
         )
 
+    local_only = False if local.is_dir() else _hub_access(source, revision)
     from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
     try:
-        config = AutoConfig.from_pretrained(source, revision=revision)
+        config = AutoConfig.from_pretrained(source, revision=revision, local_files_only=local_only)
     except OSError as exc:
         raise _not_available(source, _first_line(exc)) from exc
     except (ValueError, KeyError) as exc:
@@ -148,13 +187,13 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
             f"model; summarisation needs one of these types: {', '.join(SEQ2SEQ_TYPES)}"
         )
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
+        tokenizer = AutoTokenizer.from_pretrained(source, revision=revision, local_files_only=local_only)
     except (OSError, ValueError, ImportError) as exc:
         raise ModelNotAvailableError(
             f"the tokenizer of model {source!r} could not be loaded: {_first_line(exc)}"
         ) from exc
     try:
-        generation_config = GenerationConfig.from_pretrained(source, revision=revision)
+        generation_config = GenerationConfig.from_pretrained(source, revision=revision, local_files_only=local_only)
     except OSError:
         generation_config = None
 
@@ -175,6 +214,7 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
         generation_defaults=settings_from_checkpoint(generation_config),
         decoder_start_token_id=_token_setting("decoder_start_token_id", generation_config, config),
         forced_bos_token_id=_token_setting("forced_bos_token_id", generation_config, config),
+        local_files_only=local_only,
     )
 
 
