@@ -143,6 +143,7 @@ def run_evaluation(
     ray_address: str | None = None,
     concurrency: int = 1,
     num_gpus: float = 0,
+    check_language: bool = True,
 ) -> dict[str, Any]:
     """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds.
 
@@ -155,6 +156,8 @@ def run_evaluation(
     ``tokenizer`` (the ROUGE scheme) defaults to the dataset's published one
     (:func:`default_scoring`); ``long_input`` to the preset's protocol
     (``"truncate"``, as the papers did; also for models without a preset).
+    ``check_language`` refuses a dataset whose articles or references are
+    not in ``lang`` / ``target_lang`` (stemming and baselines depend on it).
     """
     target = target_lang or lang
     if split is None and Path(dataset).exists():
@@ -168,6 +171,8 @@ def run_evaluation(
         dataset, lang=lang, target_lang=target, split=split, limit=limit, seed=seed,
         text_field=text_field, summary_field=summary_field, id_field=id_field,
     )
+    if check_language:
+        _check_languages(dataset, examples, lang, target)
     out.mkdir(parents=True, exist_ok=True)
     summarizer_options = dict(
         model=model, method=method, device=device, backend=backend, batch_size=batch_size, long_input=long_input,
@@ -333,3 +338,28 @@ def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:
         "generated_this_run": generated,
         "docs_per_second": generated / wall if generated and wall > 0 else 0.0,
     }
+
+
+def _check_languages(dataset: str, examples: list, lang: str, target: str, sample: int = 20) -> None:
+    """Refuse data whose articles or references are mostly in another language than declared."""
+    from collections import Counter
+
+    from summarize.errors import SummarizeError
+    from summarize.languages import detect_language
+
+    for role, texts, declared, flag in (
+        ("articles", [e.text for e in examples[:sample]], lang, "--lang"),
+        ("references", [e.summary for e in examples[:sample]], target, "--target-lang" if target != lang else "--lang"),
+    ):
+        found: Counter[str] = Counter()
+        for text in texts:
+            try:
+                found[detect_language(text)] += 1
+            except SummarizeError:
+                found["other"] += 1
+        best, count = found.most_common(1)[0]
+        if best != declared and count / len(texts) >= 0.6:
+            raise InvalidInputError(
+                f"the {role} of {dataset!r} look {best!r} ({count} of {len(texts)} sampled), not {declared!r}: "
+                f"pass {flag} for their language, or --no-language-check to evaluate anyway"
+            )

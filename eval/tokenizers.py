@@ -23,8 +23,8 @@ score signatures. ``TOKENIZERS`` maps the name to the class.
     This library's scheme: NFC, lower case, ``ё`` read as ``е``; words are runs
     of letters and digits with apostrophes (``' ’ ʼ``, unified) kept inside
     them, so ``п'ять`` stays one word; Snowball stems for English and Russian
-    and the library's light stemmer for Ukrainian (Ukrainian words are
-    stemmed too).
+    and pymorphy3's dictionary forms for Ukrainian (Ukrainian words are
+    matched across their inflections too).
 """
 
 from __future__ import annotations
@@ -122,10 +122,10 @@ _UNICODE_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
 
 class UnicodeTokenizer:
-    """This library's scheme: whole Ukrainian words, Ukrainian stemmed too.
+    """This library's scheme: whole Ukrainian words, Ukrainian in dictionary form too.
 
     >>> UnicodeTokenizer("uk").tokenize("П’ять об'єктів пошкоджено")
-    ["п'ят", "об'єкт", 'пошкоджен']
+    ["п'ять", "об'єкт", 'пошкодити']
     >>> UnicodeTokenizer("ru").tokenize("Её ещё нет")
     ['е', 'ещ', 'нет']
     """

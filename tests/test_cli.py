@@ -178,3 +178,14 @@ def test_resume_retries_transient_failures_and_keeps_every_id_once(tiny_model, t
     assert sorted(str(r["id"]) for r in rows) == ["0", "1", "2", "3", "line 5"]  # each id exactly once
     assert [r for r in rows if "error" in r] == [r for r in first if r.get("error_kind") == "permanent"]
     assert code == 0  # this run redid only the transient failures, and they succeeded
+
+
+def test_the_readme_example_prints_what_the_readme_says():
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "summarize --method lead --sentences 1 examples/en_grain_corridor.txt" in readme
+    code, out, err = run(["--method", "lead", "--sentences", "1", str(root / "examples" / "en_grain_corridor.txt")])
+    assert code == 0 and err == ""
+    assert f"```text\n{out}```" in readme

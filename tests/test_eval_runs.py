@@ -270,3 +270,20 @@ def test_a_predictions_file_with_one_empty_line_is_one_empty_prediction(tmp_path
     out = io.StringIO()
     assert main(["score", "--predictions", str(preds), "--references", str(refs), "--lang", "uk", "--format", "json"], stdout=out, stderr=io.StringIO()) == 0
     assert json.loads(out.getvalue())["rouge1"]["f1"] == 0.0
+
+
+def test_a_language_that_is_not_the_datas_is_refused(tmp_path, jsonl_dataset):
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["run", "--dataset", str(jsonl_dataset), "--lang", "en", "--method", "lead", "--bootstrap", "10", "--out", str(tmp_path / "r")]
+    assert main(argv, stdout=out, stderr=err) == 2
+    assert "look 'uk'" in err.getvalue() and "--no-language-check" in err.getvalue()
+    assert main([*argv, "--no-language-check"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+
+
+def test_a_resume_with_nothing_left_keeps_the_measured_speed(tmp_path, jsonl_dataset):
+    common = dict(dataset=str(jsonl_dataset), lang="uk", model="lead", method="lead", n_bootstrap=10, out_dir=tmp_path / "r")
+    first = run_evaluation(**common)
+    again = run_evaluation(**common, resume=True)
+    assert again["run"]["generated_this_run"] == 0
+    assert again["run"]["docs_per_second"] == first["run"]["docs_per_second"] > 0
+    assert "measured in an earlier run" in (tmp_path / "r" / "report.md").read_text()

@@ -99,7 +99,12 @@ def _language(text: str, declared: str, role: str, fallback: str | None) -> str:
     except UnsupportedLanguageError:
         if fallback is None:
             raise
-        return fallback  # a summary of digits only ("5 000"): its language does not matter
+        # A summary of digits only ("5 000"), or names only: its script decides.
+        cyrillic = len(re.findall(r"[а-яіїєґё]", text, re.IGNORECASE))
+        latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
+        if latin > cyrillic:
+            return "en"
+        return fallback if cyrillic == 0 or fallback in ("uk", "ru") else "uk"
 
 
 def check_faithfulness(source: str, summary: str, *, source_lang: str = "auto", summary_lang: str = "auto") -> FaithfulnessReport:
