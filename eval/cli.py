@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--max-new-tokens", type=int)
     r.add_argument("--tokenizer", choices=tuple(TOKENIZERS), help="ROUGE tokenisation (default: the dataset's published scheme: google for CNN/DailyMail, else xlsum)")
     r.add_argument("--long-input", choices=("truncate", "chunk"), help="truncate input at the model's length, as the papers did (default), or chunk: evaluate the library's map-reduce")
+    r.add_argument("--compare-fast", action="store_true", help="also generate with the library's default fast path (CTranslate2, restricted vocabulary) and report the ROUGE difference")
     r.add_argument("--no-language-check", action="store_true", help="evaluate even if the articles or references look like another language than --lang/--target-lang")
     r.add_argument("--allow-failures", action="store_true", help="exit 0 even if some generations failed (they are left out of the scores either way)")
     r.add_argument("--bootstrap", type=int, default=1000)
@@ -181,7 +182,7 @@ def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         n_bootstrap=args.bootstrap, text_field=args.text_field, summary_field=args.summary_field,
         id_field=args.id_field, out_dir=args.out, generation_options=options,
         ray=args.ray, ray_address=args.ray_address, concurrency=args.concurrency, num_gpus=args.num_gpus,
-        check_language=not args.no_language_check,
+        check_language=not args.no_language_check, compare_fast=args.compare_fast,
         progress=not args.quiet and stderr.isatty(),
     )
     stdout.write((Path(args.out) / "report.md").read_text(encoding="utf-8"))

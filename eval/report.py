@@ -75,6 +75,14 @@ def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
         for name, f in scores["faithfulness"].items():
             kinds = ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()) or "–"
             lines.append(f"| {name} | {f['mean_score']:.2f} | {f['flagged']:.2f}% | {kinds} |")
+    fast = scores.get("compare_fast")
+    if fast:
+        lines += [
+            "",
+            f"Fast path (backend {fast['backend']}, vocabulary {fast['vocabulary']}) on the same examples, "
+            "difference from the run above (F1 x100): "
+            + ", ".join(f"{t} {d:+.2f}" for t, d in fast["difference"].items()) + ".",
+        ]
     first = next(iter(scores["systems"].values()))
     lines += ["", f"Signature: `{first['rouge1']['signature']}`", ""]
     if scores.get("published"):

@@ -144,6 +144,8 @@ def run_evaluation(
     concurrency: int = 1,
     num_gpus: float = 0,
     check_language: bool = True,
+    vocabulary: str | int = "full",
+    compare_fast: bool = False,
 ) -> dict[str, Any]:
     """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds.
 
@@ -158,6 +160,10 @@ def run_evaluation(
     (``"truncate"``, as the papers did; also for models without a preset).
     ``check_language`` refuses a dataset whose articles or references are
     not in ``lang`` / ``target_lang`` (stemming and baselines depend on it).
+    ``vocabulary`` is ``"full"`` by default, as published; ``compare_fast``
+    also generates with the library's default fast path (``backend="auto"``,
+    ``vocabulary="auto"``) on the same examples and reports the ROUGE
+    difference.
     """
     target = target_lang or lang
     if split is None and Path(dataset).exists():
@@ -176,7 +182,7 @@ def run_evaluation(
     out.mkdir(parents=True, exist_ok=True)
     summarizer_options = dict(
         model=model, method=method, device=device, backend=backend, batch_size=batch_size, long_input=long_input,
-        **(generation_options or {}),
+        **({"vocabulary": vocabulary} if method == "abstractive" else {}), **(generation_options or {}),
     )
     # On Ray the actors load the model; the driver reads only the checkpoint's
     # config and tokenizer, for the run's metadata.
@@ -266,6 +272,7 @@ def run_evaluation(
             "device": dev,
             "device_name": device_name,
             "dtype": dtype,
+            "vocabulary": getattr(summarizer.backend, "vocabulary_used", None) if summarizer and summarizer.backend else vocabulary,
             "batch_size": batch_size,
             **_speed(out, generated, wall),
             "versions": _versions(),
@@ -274,6 +281,8 @@ def run_evaluation(
         "faithfulness": faithfulness,
         "published": _published(model, dataset, lang, target, split or "test"),
     }
+    if compare_fast and method == "abstractive":
+        scores["compare_fast"] = _compare_fast(summarizer_options, scored_examples, lang, target, rouge, scored[system_name], out)
     (out / "scores.json").write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     write_report(out, scores)
     write_chart(out, scores)
@@ -363,3 +372,25 @@ def _check_languages(dataset: str, examples: list, lang: str, target: str, sampl
                 f"the {role} of {dataset!r} look {best!r} ({count} of {len(texts)} sampled), not {declared!r}: "
                 f"pass {flag} for their language, or --no-language-check to evaluate anyway"
             )
+
+
+def _compare_fast(options: dict[str, Any], examples: list, lang: str, target: str, rouge: Rouge, reference_scores: dict, out: Path) -> dict[str, Any]:
+    """The same examples through the library's default fast path: its ROUGE, and the difference."""
+    fast_options = {**options, "backend": "auto", "vocabulary": "auto"}
+    fast = Summarizer(**fast_options)
+    records = [Record(e.id, e.text, i) for i, e in enumerate(examples, start=1)]
+    predictions: dict[str, str] = {}
+    with ResultWriter(out / "predictions-fast.jsonl", resume=True) as writer:
+        for block in summarize_records(fast, [r for r in records if r.key not in writer.done], lang=lang, target_lang=target):
+            rows = block_rows(block)
+            writer.write(rows)
+    for line in (out / "predictions-fast.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        predictions[str(row["id"])] = row.get("summary") or ""
+    scored = rouge.score(predictions=[predictions[e.id] for e in examples], references=[e.summary for e in examples]).to_dict()
+    return {
+        "backend": fast.backend.name,
+        "vocabulary": fast.backend.vocabulary_used,
+        "systems": {"fast": scored},
+        "difference": {t: round(scored[t]["f1"] - reference_scores[t]["f1"], 4) for t in scored if t in reference_scores},
+    }

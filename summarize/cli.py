@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revision", help="hub revision of the model (branch, tag or commit)")
     p.add_argument("--method", choices=METHOD_NAMES, default="abstractive", help="abstractive (a model) or an extractive method")
     p.add_argument("--sentences", type=int, default=3, help="sentences in an extractive summary (default: 3)")
-    p.add_argument("--backend", choices=tuple(BACKENDS), default="torch", help="generation backend (default: torch)")
+    p.add_argument("--backend", choices=("auto", *BACKENDS), default="auto", help="generation backend: auto (CTranslate2 where installed, else torch), torch or ctranslate2 (default: auto)")
+    p.add_argument("--vocabulary", default="auto", help="output vocabulary: auto (restricted to the served scripts for mT5-size vocabularies), full, or the number of script pieces to keep (default: auto)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
     p.add_argument("--compute-type", default="auto", help="ctranslate2 backend precision: auto (int8 on CPU), int8, int8_bfloat16, float32... (default: auto)")
@@ -90,6 +91,10 @@ def _generation_options(args: argparse.Namespace) -> dict[str, Any]:
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 
+def _vocabulary(value: str) -> str | int:
+    return int(value) if value.isdigit() else value
+
+
 def job_from_args(args: argparse.Namespace) -> Job:
     """The job the command line describes (checked here, before anything is loaded)."""
     fmt = args.format or ("parquet" if args.ray else "jsonl" if args.input_format != "text" else "text")
@@ -111,7 +116,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
         batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
         revision=args.revision, compute_type=args.compute_type, faithfulness=args.faithfulness,
-        max_input_chars=args.max_input_chars, **_generation_options(args),
+        max_input_chars=args.max_input_chars, vocabulary=_vocabulary(args.vocabulary), **_generation_options(args),
     )
     return Job(
         inputs=tuple(args.inputs),

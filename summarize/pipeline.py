@@ -37,7 +37,7 @@ RESULT_FIELDS = (
     ("method", "string"), ("model", "string"), ("revision", "string"), ("backend", "string"),
     ("input_tokens", "int64"), ("output_tokens", "int64"), ("chunked", "bool_"),
     ("truncated", "bool_"), ("chunks", "int64"), ("seconds", "float64"),
-    ("faithfulness", "float64"), ("unsupported_facts", "list<string>"), ("reranked", "bool_"), ("first_choice", "string"),
+    ("faithfulness", "float64"), ("unsupported_facts", "list<string>"), ("reranked", "bool_"), ("first_choice", "string"), ("vocabulary", "string"),
 )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
 
-from .errors import InvalidInputError, InvalidOptionError, SummarizeError, choices
+from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices
 from .extractive import METHODS
 from .generation import GenerationSettings, resolve_settings, validate_options
 from .languages import LANGUAGES, detect_language, get_language, split_sentences
@@ -31,7 +31,7 @@ ERROR_MODES = ("raise", "return")
 FAITHFULNESS_MODES = ("check", "rerank", "off")
 # Summarizer's keyword arguments other than generation options.
 SUMMARIZER_OPTIONS = frozenset(
-    "model method device dtype backend batch_size long_input max_depth sentences faithfulness "
+    "model method device dtype backend batch_size long_input max_depth sentences faithfulness vocabulary "
     "revision max_input_chars compute_type cache_dir".split()
 )
 # About 500 pages of text. Longer "documents" are nearly always a file read
@@ -62,7 +62,7 @@ def check_options(options: dict[str, Any]) -> None:
 
     for name, value, accepted in (
         ("method", options.get("method", "abstractive"), METHOD_NAMES),
-        ("backend", options.get("backend", "torch"), tuple(BACKENDS)),
+        ("backend", options.get("backend", "auto"), ("auto", *BACKENDS)),
         ("long_input", options.get("long_input", "chunk"), LONG_INPUT_MODES),
     ):
         if value not in accepted:
@@ -86,7 +86,9 @@ class Summarizer:
             ``"cuda:N"`` or ``"mps"``.
         dtype: ``"auto"`` (bf16 on CUDA where supported, else fp32),
             ``"float32"``, ``"bfloat16"``, ``"float16"`` (refused for T5/mT5).
-        backend: generation backend, see :data:`summarize.backends.BACKENDS`.
+        backend: ``"auto"`` (default: CTranslate2 where it is installed and
+            no torch-only option is given, else torch), ``"torch"`` or
+            ``"ctranslate2"``; see :data:`summarize.backends.BACKENDS`.
         batch_size: documents (or windows) generated together.
         long_input: ``"chunk"`` (map-reduce over windows) or ``"truncate"``.
         max_depth: most summarise-the-summaries levels for long input.
@@ -101,6 +103,11 @@ class Summarizer:
             :func:`summarize.check_faithfulness`), ``"rerank"`` (also: of the
             beam's hypotheses, return the one with the fewest unsupported
             facts, ties going to the model's order) or ``"off"``.
+        vocabulary: ``"auto"`` (default: the output vocabulary restricted to
+            the served languages' scripts and the batch's source pieces for
+            checkpoints of 100,000 pieces or more, mT5's 250,112; see
+            :mod:`summarize.vocabulary`), ``"full"``, or the number of script
+            pieces to keep.
         **generation_options: default decoding settings, see
             :class:`~summarize.generation.GenerationSettings`.
 
@@ -117,7 +124,7 @@ class Summarizer:
         method: str = "abstractive",
         device: str = "auto",
         dtype: str = "auto",
-        backend: str = "torch",
+        backend: str = "auto",
         batch_size: int = 8,
         long_input: str = "chunk",
         max_depth: int = 3,
@@ -127,6 +134,7 @@ class Summarizer:
         compute_type: str = "auto",
         cache_dir: str | None = None,
         faithfulness: str = "check",
+        vocabulary: str | int = "auto",
         **generation_options: Any,
     ):
         if method not in METHOD_NAMES:
@@ -161,10 +169,15 @@ class Summarizer:
         if method != "abstractive":
             return
 
-        from .backends import create_backend
+        from .backends import create_backend, resolve_backend
         from .checkpoints import load_checkpoint
 
-        backend_options: dict[str, Any] = {"device": device, "dtype": dtype}
+        requested = backend
+        backend = resolve_backend(backend, device=device, dtype=dtype)
+        from . import vocabulary as vocab
+
+        vocab.resolve(vocabulary, 0)  # checks the value
+        backend_options: dict[str, Any] = {"device": device, "dtype": dtype, "vocabulary": vocabulary}
         if backend == "ctranslate2":
             backend_options.update(compute_type=compute_type, cache_dir=cache_dir)
         elif compute_type != "auto" or cache_dir is not None:
@@ -178,7 +191,18 @@ class Summarizer:
 
             self.checkpoint = cached_checkpoint(model, revision, compute_type, cache_dir)
         self.checkpoint = self.checkpoint or load_checkpoint(model, revision=revision)
-        self.backend = create_backend(backend, self.checkpoint, **backend_options)
+        try:
+            self.backend = create_backend(backend, self.checkpoint, **backend_options)
+        except ModelNotAvailableError as exc:
+            if requested != "auto" or backend == "torch":
+                raise
+            # The fast path is a default, not a requirement: a checkpoint
+            # CTranslate2 cannot convert runs on torch.
+            logger.warning("%s; using the torch backend", exc)
+            if self.checkpoint.config is None:
+                self.checkpoint = load_checkpoint(model, revision=revision)
+            backend_options = {"device": device, "dtype": dtype, "vocabulary": vocabulary}
+            self.backend = create_backend("torch", self.checkpoint, **backend_options)
         self.settings = resolve_settings(self.checkpoint, user_options)
         tok = self.checkpoint.tokenizer
         special = len(tok("", add_special_tokens=True, verbose=False).input_ids)
@@ -372,6 +396,7 @@ class Summarizer:
             backend=self.backend.name,
             input_tokens=job.input_tokens,
             output_tokens=len(candidates[chosen]),
+            vocabulary=getattr(self.backend, "vocabulary_used", "full"),
             chunked=job.chunked,
             truncated=job.truncated,
             chunks=job.chunks,

@@ -37,6 +37,8 @@ class Summary:
             than the model's first choice was returned (it had fewer
             unsupported facts).
         first_choice: with ``faithfulness="rerank"``, the model's own first choice.
+        vocabulary: the output vocabulary generation scored: ``"full"``, or
+            ``"top-K+source"`` (restricted, see :mod:`summarize.vocabulary`).
     """
 
     text: str
@@ -56,6 +58,7 @@ class Summary:
     faithfulness: Any = None
     reranked: bool = False
     first_choice: str | None = None
+    vocabulary: str | None = None
 
     def __str__(self) -> str:
         return self.text

@@ -19,6 +19,8 @@ os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# CTranslate2 conversions (the default backend) go to a temporary cache, not ~/.cache.
+os.environ["SUMMARIZE_CACHE"] = os.path.join(_HF_HOME, "summarize")
 
 import pytest  # noqa: E402
 

@@ -157,7 +157,7 @@ def test_resume_retries_transient_failures_and_keeps_every_id_once(tiny_model, t
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(json.dumps({"id": i, "text": TEXTS["en"][: 40 + 30 * i]}) for i in range(4)) + "\n{bad\n", encoding="utf-8")
     out_path = tmp_path / "out.jsonl"
-    argv = ["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--batch-size", "1",
+    argv = ["--model", tiny_model, "--backend", "torch", "--num-beams", "1", "--max-new-tokens", "3", "--batch-size", "1",
             "--input-format", "jsonl", "--output", str(out_path), "--quiet", str(src)]
     real = TorchBackend.generate
 

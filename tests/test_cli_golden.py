@@ -49,6 +49,8 @@ CASES = {
 
 
 def _normalise(text, tmp, model):
+    # Whether this case converts the model for CTranslate2 depends on the cache, not on the CLI.
+    text = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(("summarize: convert",)))
     text = text.replace(str(tmp), "<tmp>").replace(model, "<model>")
     return re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
 

@@ -21,7 +21,7 @@ def cache(tmp_path_factory):
 
 @pytest.mark.parametrize("options", [{"max_new_tokens": 10}, {"max_new_tokens": 12, "min_new_tokens": 9, "no_repeat_ngram_size": 2}])
 def test_greedy_output_equals_the_torch_backend(tiny_model, cache, options):
-    torch_s = Summarizer(tiny_model, device="cpu", num_beams=1, batch_size=4, **options)
+    torch_s = Summarizer(tiny_model, backend="torch", device="cpu", num_beams=1, batch_size=4, **options)
     ct2_s = Summarizer(tiny_model, backend="ctranslate2", device="cpu", compute_type="float32", cache_dir=cache, num_beams=1, batch_size=4, **options)
     expected = torch_s.summarize(TEXTS_VARIED)
     got = ct2_s.summarize(TEXTS_VARIED)
@@ -33,7 +33,7 @@ def test_greedy_output_equals_the_torch_backend(tiny_model, cache, options):
 
 def test_cross_lingual_start_token_matches_the_torch_backend(tiny_crosslingual, cache):
     options = dict(device="cpu", num_beams=1, max_new_tokens=8)
-    torch_s = Summarizer(tiny_crosslingual, **options)
+    torch_s = Summarizer(tiny_crosslingual, backend="torch", **options)
     ct2_s = Summarizer(tiny_crosslingual, backend="ctranslate2", compute_type="float32", cache_dir=cache, **options)
     for target in ("en", "uk", "ru"):
         assert ct2_s.summarize(TEXTS["ru"], target_lang=target).text == torch_s.summarize(TEXTS["ru"], target_lang=target).text
@@ -42,9 +42,9 @@ def test_cross_lingual_start_token_matches_the_torch_backend(tiny_crosslingual, 
 def test_conversion_is_cached_and_reused(tiny_model, tmp_path, caplog):
     import logging
 
-    caplog.set_level(logging.INFO, logger="summarize.backends.ctranslate2")
+    caplog.set_level(logging.DEBUG, logger="summarize.backends.ctranslate2")
     first = Summarizer(tiny_model, backend="ctranslate2", device="cpu", cache_dir=str(tmp_path))
-    assert "converting" in caplog.text
+    assert "converting" in caplog.text and "once" in caplog.text and "converted" in caplog.text
     caplog.clear()
     second = Summarizer(tiny_model, backend="ctranslate2", device="cpu", cache_dir=str(tmp_path))
     assert "converting" not in caplog.text and "using converted model" in caplog.text
@@ -69,7 +69,7 @@ def test_invalid_options(tiny_model, cache, kwargs, message):
 
 def test_compute_type_is_for_ctranslate2_only(tiny_model):
     with pytest.raises(InvalidOptionError, match="apply to backend='ctranslate2', not 'torch'"):
-        Summarizer(tiny_model, compute_type="int8")
+        Summarizer(tiny_model, backend="torch", compute_type="int8")
 
 
 def test_missing_extra_names_the_install_command(tiny_model, monkeypatch):
@@ -119,7 +119,7 @@ def test_every_preset_architecture_gives_equal_greedy_output_on_both_backends(ba
     options = dict(device="cpu", num_beams=1, max_new_tokens=8, batch_size=4)
     texts = [TEXTS[lang][:n] for lang in ("en", "ru") for n in (60, 200)]
     lang = "ru" if arch == "mbart" else "auto"
-    expected = Summarizer(bart_family[arch], **options).summarize(texts, lang=lang)
+    expected = Summarizer(bart_family[arch], backend="torch", **options).summarize(texts, lang=lang)
     got = Summarizer(bart_family[arch], backend="ctranslate2", compute_type="float32", cache_dir=cache, **options).summarize(texts, lang=lang)
     assert [(r.text, r.output_tokens) for r in got] == [(r.text, r.output_tokens) for r in expected]
     assert all(r.output_tokens == 8 for r in got)
@@ -127,7 +127,7 @@ def test_every_preset_architecture_gives_equal_greedy_output_on_both_backends(ba
 
 def test_cross_lingual_model_is_converted_and_loaded_once_for_every_target(tiny_crosslingual, cache):
     options = dict(device="cpu", num_beams=1, max_new_tokens=6)
-    torch_s = Summarizer(tiny_crosslingual, **options)
+    torch_s = Summarizer(tiny_crosslingual, backend="torch", **options)
     ct2_s = Summarizer(tiny_crosslingual, backend="ctranslate2", compute_type="float32", cache_dir=cache, **options)
     assert json.loads((ct2_s.backend.model_dir / "config.json").read_text())["decoder_start_token"] is None
     texts = [TEXTS["ru"][:80], TEXTS["uk"][:90], TEXTS["en"][:70]]
@@ -163,9 +163,9 @@ def ends_early(tmp_path_factory):
 def test_min_new_tokens_holds_on_both_backends_for_a_model_that_ends_early(ends_early, cache):
     texts = [TEXTS[lang][:n] for lang in ("en", "uk", "ru") for n in (80, 200)]
     options = dict(device="cpu", num_beams=1, max_new_tokens=12)
-    free = Summarizer(ends_early, **options).summarize(texts)
+    free = Summarizer(ends_early, backend="torch", **options).summarize(texts)
     assert max(r.output_tokens for r in free) < 5  # the check below can fail
-    torch_s = Summarizer(ends_early, min_new_tokens=5, **options)
+    torch_s = Summarizer(ends_early, backend="torch", min_new_tokens=5, **options)
     ct2_s = Summarizer(ends_early, backend="ctranslate2", compute_type="float32", cache_dir=cache, min_new_tokens=5, **options)
     expected, got = torch_s.summarize(texts), ct2_s.summarize(texts)
     assert all(r.output_tokens >= 5 for r in expected)

@@ -25,7 +25,9 @@ def test_one_string_gives_one_summary_with_metadata(summarizer, tiny_model):
     assert isinstance(result, Summary)
     assert str(result) == result.text
     assert result.source_lang == "uk" and result.target_lang == "uk" and result.lang_detected
-    assert result.model == tiny_model and result.backend == "torch" and result.method == "abstractive"
+    # The default backend is the fast path: CTranslate2, installed with the package.
+    assert result.model == tiny_model and result.backend == "ctranslate2" and result.method == "abstractive"
+    assert result.vocabulary == "full"  # 400 pieces: too few to restrict
     assert 0 < result.input_tokens <= 64 and not result.chunked and not result.truncated
     assert 0 < result.output_tokens <= 12
     assert result.seconds > 0
@@ -183,7 +185,7 @@ def test_t5_checkpoint_gets_the_prefix_its_config_asks_for(tmp_path):
 def test_out_of_memory_halves_the_batch_and_keeps_every_document(tiny_model, monkeypatch):
     import torch
 
-    s = Summarizer(tiny_model, device="cpu", batch_size=8, num_beams=1, max_new_tokens=5)
+    s = Summarizer(tiny_model, backend="torch", device="cpu", batch_size=8, num_beams=1, max_new_tokens=5)
     texts = [TEXTS[lang][:n] for lang in ("en", "uk", "ru") for n in (50, 80)]
     expected = [r.text for r in s.summarize(texts)]
     real = s.backend._generate
@@ -204,7 +206,7 @@ def test_out_of_memory_halves_the_batch_and_keeps_every_document(tiny_model, mon
 def test_out_of_memory_on_one_document_fails_that_document_only(tiny_model, monkeypatch):
     import torch
 
-    s = Summarizer(tiny_model, device="cpu", batch_size=1, num_beams=1, max_new_tokens=5)
+    s = Summarizer(tiny_model, backend="torch", device="cpu", batch_size=1, num_beams=1, max_new_tokens=5)
     real = s.backend._generate
 
     def fails_on_long(batch, settings, start, n_best=1):

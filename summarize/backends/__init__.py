@@ -44,6 +44,25 @@ class Backend(Protocol):
         ...
 
 
+def resolve_backend(name: str, *, device: str = "auto", dtype: str = "auto") -> str:
+    """``"auto"``: CTranslate2 where it is installed and can serve the request, else torch.
+
+    CTranslate2 runs on CPU and CUDA and sets its own precision, so an explicit
+    ``dtype`` or an ``mps`` device means torch.
+    """
+    if name != "auto":
+        if name not in BACKENDS:
+            raise InvalidOptionError(f"unknown backend {name!r}; valid backends are {choices(['auto', *BACKENDS])}")
+        return name
+    if dtype != "auto" or str(device).startswith("mps"):
+        return "torch"
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        return "torch"
+    return "ctranslate2"
+
+
 def create_backend(name: str, checkpoint: Any, **options: Any) -> Backend:
     """Build the backend called ``name`` for a loaded checkpoint."""
     if name not in BACKENDS:

@@ -28,6 +28,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -90,6 +91,9 @@ class CTranslate2Backend:
             int8_float16 for others on CUDA) or any CTranslate2 compute type.
         cache_dir: where converted models are kept.
         threads: CPU threads per generation (0: CTranslate2's default).
+        vocabulary: ``"full"``, ``"auto"`` or a number of pieces: see
+            :mod:`summarize.vocabulary`; a restriction is a vocabulary map
+            (``vmap.txt``) beside the conversion, used with ``use_vmap``.
     """
 
     name = "ctranslate2"
@@ -102,6 +106,7 @@ class CTranslate2Backend:
         compute_type: str = "auto",
         cache_dir: str | os.PathLike | None = None,
         threads: int = 0,
+        vocabulary: str | int = "full",
     ):
         ct2 = _import()
         if dtype != "auto":
@@ -118,10 +123,41 @@ class CTranslate2Backend:
         self.model_dir = self._converted(Path(cache_dir) if cache_dir else default_cache_dir())
         config = json.loads((self.model_dir / "config.json").read_text())
         self._start_in_model = config.get("decoder_start_token") is not None
+        self.vocabulary = self._vocabulary(vocabulary)
+        path = self.model_dir if self.vocabulary is None else self._vmap_dir(self.vocabulary)
         self.translator = ct2.Translator(
-            str(self.model_dir), device=self.device, device_index=self.device_index,
+            str(path), device=self.device, device_index=self.device_index,
             compute_type=self.dtype, intra_threads=self.threads,
         )
+
+    @property
+    def vocabulary_used(self) -> str:
+        """``"full"``, or the restriction: ``"top-K+source"``."""
+        return "full" if self.vocabulary is None else f"top-{self.vocabulary.k}+source"
+
+    def _vocabulary(self, vocabulary: str | int):
+        from .. import vocabulary as vocab
+
+        size = len(json.loads((self.model_dir / "shared_vocabulary.json").read_text())) if (self.model_dir / "shared_vocabulary.json").is_file() else len(self.tokenizer)
+        k = vocab.resolve(vocabulary, size)
+        return None if k is None else vocab.candidates(self.tokenizer, k, size)
+
+    def _vmap_dir(self, fixed) -> Path:
+        """The conversion with a vocabulary map for ``fixed``: a sibling directory, the weights linked."""
+        from .. import vocabulary as vocab
+
+        target = self.model_dir.with_name(f"{self.model_dir.name}.vmap-{fixed.k}")
+        if (target / "vmap.txt").is_file():
+            return target
+        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+        for item in self.model_dir.iterdir():
+            os.symlink(item.resolve(), tmp / item.name)
+        vocab.write_vmap(tmp / "vmap.txt", self.tokenizer, fixed)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another process made it first
+        return target
 
     # -- conversion and cache ------------------------------------------------
 
@@ -129,12 +165,15 @@ class CTranslate2Backend:
         ck = self.checkpoint
         target = conversion_dir(cache_dir, ck.name, ck.revision, ck.source, self.quantization)
         if (target / "model.bin").is_file():
-            logger.info("using converted model %s", target)
+            logger.debug("using converted model %s", target)
             if not (target / MANIFEST).is_file():
                 _write_manifest(ck, target)
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
-        logger.info("converting %s to CTranslate2 (%s) into %s", ck.name, self.quantization or "float32", target)
+        logger.info(
+            "converting %s to CTranslate2 (%s), once: later runs reuse %s", ck.name, self.quantization or "float32", target
+        )
+        started = time.perf_counter()
         # Convert into a temporary sibling and rename: a half-written
         # conversion (a killed process) is never mistaken for a finished one.
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
@@ -150,6 +189,7 @@ class CTranslate2Backend:
                 config_path.write_text(json.dumps(config, indent=2))
             _write_manifest(ck, tmp / "model")
             os.replace(tmp / "model", target)
+            logger.info("converted %s in %.1f s", ck.name, time.perf_counter() - started)
         except OSError as exc:
             if (target / "model.bin").is_file():  # another process finished first
                 return target
@@ -189,6 +229,8 @@ class CTranslate2Backend:
             options["target_prefix"] = prefixes
         if n_best > 1:
             options["num_hypotheses"] = n_best
+        if self.vocabulary is not None:
+            options["use_vmap"] = True
         results = self.translator.translate_batch(source, max_batch_size=len(source), **options)
         if n_best > 1:
             return [[self.tokenizer.convert_tokens_to_ids(h) for h in r.hypotheses] for r in results]

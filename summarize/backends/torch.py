@@ -76,7 +76,7 @@ class TorchBackend:
 
     name = "torch"
 
-    def __init__(self, checkpoint: Checkpoint, device: str = "auto", dtype: str = "auto", **unused: Any):
+    def __init__(self, checkpoint: Checkpoint, device: str = "auto", dtype: str = "auto", vocabulary: str | int = "full", **unused: Any):
         if unused:
             raise InvalidOptionError(
                 f"option(s) {', '.join(map(repr, unused))} do not apply to the torch backend"
@@ -104,6 +104,7 @@ class TorchBackend:
         self.model.generation_config.max_length = None
         self.model.generation_config.min_length = None
         self._base_config = copy.deepcopy(self.model.generation_config)
+        self.vocabulary = _restriction(checkpoint, self.model, vocabulary)
         self.decoder_start = checkpoint.decoder_start_token_id
         if self.decoder_start is None:
             self.decoder_start = self.model.generation_config.decoder_start_token_id
@@ -132,6 +133,14 @@ class TorchBackend:
                 batch[half:], settings, start_tokens[half:], n_best
             )
 
+    def _restricted(self, batch, starts, config):
+        return _Restricted(self, batch, starts, config)
+
+    @property
+    def vocabulary_used(self) -> str:
+        """``"full"``, or the restriction: ``"top-K+source"``."""
+        return "full" if self.vocabulary is None else f"top-{self.vocabulary.k}+source"
+
     def _generate(
         self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_tokens: Sequence[int | None], n_best: int = 1
     ) -> list[Any]:
@@ -149,8 +158,12 @@ class TorchBackend:
         # cross-lingual checkpoints), so one batch may mix languages.
         # transformers takes one start token per row as a list.
         starts = [self.decoder_start if s is None else s for s in start_tokens]
-        config.decoder_start_token_id = starts[0] if len(set(starts)) == 1 else starts
-        with torch.inference_mode():
+        eos = self.eos_token_id
+        with torch.inference_mode(), self._restricted(batch, starts, config) as to_token:
+            if to_token is not None:
+                starts = [to_token.index[s] for s in starts]
+                eos = to_token.index[self.eos_token_id]
+            config.decoder_start_token_id = starts[0] if len(set(starts)) == 1 else starts
             out = self.model.generate(
                 input_ids=input_ids.to(self.device),
                 attention_mask=attention_mask.to(self.device),
@@ -159,10 +172,80 @@ class TorchBackend:
         # Column 0 is the decoder start token; what follows eos is padding.
         results = []
         for row in out[:, 1:].tolist():
-            results.append(row[: row.index(self.eos_token_id)] if self.eos_token_id in row else row)
+            row = row[: row.index(eos)] if eos in row else row
+            results.append(row if to_token is None else [to_token.ids[i] for i in row])
         if n_best > 1:
             return [results[i : i + n_best] for i in range(0, len(results), n_best)]
         return results
+
+
+class _CandidateSpace:
+    """Token ids <-> positions in a batch's candidate list."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+        self.index = {token: i for i, token in enumerate(ids)}
+
+
+def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
+    """The fixed candidates when the output vocabulary is restricted, else None."""
+    from .. import vocabulary as vocab
+
+    k = vocab.resolve(vocabulary, model.config.vocab_size)
+    if k is None:
+        return None
+    if checkpoint.model_type not in NO_FP16_TYPES:
+        # Only T5-family models have vocabularies this large among the presets;
+        # BART-family decoders scale their embeddings, which a plain slice would lose.
+        logger.debug("vocabulary restriction is implemented for T5-family models; %s uses the full vocabulary", checkpoint.model_type)
+        return None
+    return vocab.candidates(checkpoint.tokenizer, k, model.config.vocab_size)
+
+
+class _Restricted:
+    """Within the block, the model scores only the batch's candidates.
+
+    The output layer and the decoder's input embedding are swapped for their
+    candidate rows, so generation runs in candidate positions; every id the
+    generation config names (end, pad, forced tokens) is translated, so
+    logits processors (no-repeat n-grams, minimum length) work unchanged.
+    """
+
+    def __init__(self, backend: TorchBackend, batch, starts, config):
+        self.backend, self.batch, self.starts, self.config = backend, batch, starts, config
+
+    def __enter__(self):
+        fixed = self.backend.vocabulary
+        if fixed is None:
+            return None
+        model, config = self.backend.model, self.config
+        named = [self.backend.eos_token_id, config.eos_token_id, config.pad_token_id, getattr(config, "forced_bos_token_id", None), *self.starts]
+        flat = [i for v in named if v is not None for i in (v if isinstance(v, list) else [v])]
+        space = _CandidateSpace(fixed.for_batch(self.batch, extra=flat))
+        rows = torch.tensor(space.ids, device=self.backend.device)
+        head = model.get_output_embeddings()
+        decoder = model.get_decoder()
+        embedding = decoder.get_input_embeddings()
+        self.saved = (head, embedding)
+        sub_head = torch.nn.Linear(head.in_features, len(space.ids), bias=False, device=self.backend.device, dtype=head.weight.dtype)
+        sub_head.weight = torch.nn.Parameter(head.weight[rows], requires_grad=False)
+        sub_embedding = torch.nn.Embedding(len(space.ids), embedding.embedding_dim, device=self.backend.device, dtype=embedding.weight.dtype)
+        sub_embedding.weight = torch.nn.Parameter(embedding.weight[rows], requires_grad=False)
+        model.set_output_embeddings(sub_head)
+        decoder.set_input_embeddings(sub_embedding)
+        for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id"):
+            value = getattr(config, name, None)
+            if isinstance(value, list):
+                setattr(config, name, [space.index[v] for v in value])
+            elif isinstance(value, int):
+                setattr(config, name, space.index[value])
+        return space
+
+    def __exit__(self, *exc: object) -> None:
+        if self.backend.vocabulary is not None:
+            head, embedding = self.saved
+            self.backend.model.set_output_embeddings(head)
+            self.backend.model.get_decoder().set_input_embeddings(embedding)
 
 
 def _generate_kwargs(settings: GenerationSettings) -> dict[str, Any]:

@@ -1,0 +1,72 @@
+"""Output vocabulary restriction, on both backends: exact where it can be, and reported."""
+
+import pytest
+
+from summarize import InvalidOptionError, Summarizer
+from summarize.vocabulary import DEFAULT_K, candidates, resolve
+
+from .conftest import TEXTS
+
+pytest.importorskip("ctranslate2", reason="ctranslate2 is not installed")
+
+TEXTS_VARIED = [TEXTS[lang][:n] for lang in ("en", "uk", "ru") for n in (60, 140, 230)]
+
+
+def test_auto_restricts_only_large_vocabularies():
+    assert resolve("auto", 250_112) == DEFAULT_K
+    assert resolve("auto", 32_128) is None and resolve("full", 250_112) is None
+    with pytest.raises(InvalidOptionError, match="vocabulary must be 'auto', 'full' or a number"):
+        resolve("small", 250_112)
+
+
+def test_candidates_are_specials_digits_punctuation_script_pieces_and_the_source(tiny_model):
+    s = Summarizer(tiny_model, backend="torch", vocabulary=50)
+    tok = s.checkpoint.tokenizer
+    fixed = s.backend.vocabulary
+    pieces = tok.convert_ids_to_tokens(sorted(fixed.fixed))
+    assert tok.eos_token_id in fixed.fixed and tok.pad_token_id in fixed.fixed
+    assert any(p.strip("▁").isdigit() for p in pieces)
+    ids = s._encode(TEXTS["uk"])
+    assert set(ids) <= set(fixed.for_batch([ids]))
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_greedy_output_equals_the_full_vocabulary_when_its_tokens_are_candidates(tiny_model, backend, tmp_path):
+    extra = {"compute_type": "float32", "cache_dir": str(tmp_path)} if backend == "ctranslate2" else {}
+    options = dict(device="cpu", num_beams=1, max_new_tokens=10, backend=backend, batch_size=1, **extra)
+    full = Summarizer(tiny_model, vocabulary="full", **options)
+    restricted = Summarizer(tiny_model, vocabulary=300, **options)
+    compared = 0
+    for text in TEXTS_VARIED:
+        ids = full._encode(text)
+        expected = full.backend.generate([ids], full.settings, [None])[0]
+        allowed = set(restricted.backend.vocabulary.for_batch([ids]))
+        got = restricted.backend.generate([ids], restricted.settings, [None])[0]
+        assert set(got) <= allowed  # never a token outside the candidates
+        if set(expected) <= allowed:
+            assert got == expected
+            compared += 1
+    assert compared >= 3  # the exactness check ran
+    assert restricted.summarize(TEXTS["en"]).vocabulary == "top-300+source"
+
+
+def test_both_backends_restrict_the_same_way_with_every_logits_processor(tiny_model, tmp_path):
+    options = dict(device="cpu", num_beams=1, max_new_tokens=12, min_new_tokens=6, no_repeat_ngram_size=2, batch_size=4, vocabulary=40)
+    torch_s = Summarizer(tiny_model, backend="torch", **options)
+    ct2_s = Summarizer(tiny_model, backend="ctranslate2", compute_type="float32", cache_dir=str(tmp_path), **options)
+    expected, got = torch_s.summarize(TEXTS_VARIED), ct2_s.summarize(TEXTS_VARIED)
+    assert [(r.text, r.output_tokens) for r in got] == [(r.text, r.output_tokens) for r in expected]
+    assert all(r.output_tokens >= 6 for r in expected)
+
+
+def test_restricted_beam_search_runs_on_both_backends(tiny_crosslingual, tmp_path):
+    # Beam search renormalises over the candidates: outputs are valid, not necessarily the full model's.
+    for backend, extra in (("torch", {}), ("ctranslate2", {"compute_type": "float32", "cache_dir": str(tmp_path)})):
+        s = Summarizer(tiny_crosslingual, backend=backend, num_beams=3, max_new_tokens=8, vocabulary=30, **extra)
+        results = s.summarize([TEXTS["uk"], TEXTS["ru"]], target_lang="en")
+        assert all(r.vocabulary == "top-30+source" and r.output_tokens > 0 for r in results)
+
+
+def test_the_fixed_set_is_computed_once_per_tokenizer(tiny_model):
+    s = Summarizer(tiny_model, backend="torch", vocabulary=50)
+    assert candidates(s.checkpoint.tokenizer, 50, 400) is candidates(s.checkpoint.tokenizer, 50, 400)
