@@ -49,7 +49,9 @@ SHAPES = {
     "base": dict(d_model=768, d_ff=2048, layers=12, heads=12, vocab=250_112),
 }
 MT5_TOKENIZER_SIZE = 250_100  # mT5's tokenizer; the model's vocabulary is padded to 250,112
-SYSTEMS = ("baseline", "torch", "ctranslate2", "ct2-direct")
+SYSTEMS = ("baseline", "torch", "ctranslate2", "ct2-direct", "default", "torch-vocab", "ct2-vocab")
+# The K sweep: CTranslate2 restricted to K script pieces (plus specials and the source).
+SWEEP = ("ct2-vocab-8000", "ct2-vocab-16000", "ct2-vocab-64000")
 
 
 # -- checkpoints ---------------------------------------------------------------
@@ -119,7 +121,7 @@ def make_documents(n: int, words: int, vocab_words: int, seed: int = 0) -> list[
 def worker(spec: dict) -> dict:
     """Load one system, warm up, time ``runs`` passes; return timings and peak memory."""
     system, path, docs = spec["system"], spec["path"], spec["docs"]
-    if system in ("baseline", "torch"):
+    if system in ("baseline", "torch", "torch-vocab"):
         # Only where torch runs: importing it alone holds ~200 MB.
         import torch
 
@@ -143,11 +145,19 @@ def worker(spec: dict) -> dict:
                 produced += out.shape[1] - 1
             return produced
 
-    elif system in ("torch", "ctranslate2"):
+    elif system in ("torch", "ctranslate2", "default", "torch-vocab") or system.startswith("ct2-vocab"):
         from summarize import Summarizer
 
-        extra = {"cache_dir": spec["cache_dir"]} if system == "ctranslate2" else {}
-        s = Summarizer(path, backend=system, device="cpu", batch_size=batch, **extra, **options)
+        # torch / ctranslate2: the full vocabulary; *-vocab: the default
+        # restriction (or ct2-vocab-K); default: every library default.
+        backend = {"torch": "torch", "torch-vocab": "torch", "default": "auto"}.get(system, "ctranslate2")
+        vocabulary = "full" if system in ("torch", "ctranslate2") else "auto"
+        if system.startswith("ct2-vocab-"):
+            vocabulary = int(system.rsplit("-", 1)[1])
+        extra = {"cache_dir": spec["cache_dir"]} if backend != "torch" else {}
+        if backend != "torch" and system != "ctranslate2":
+            import ctranslate2  # noqa: F401  (torch is not imported on this path)
+        s = Summarizer(path, backend=backend, device="cpu", batch_size=batch, vocabulary=vocabulary, faithfulness="off", **extra, **options)
 
         def run(texts):
             return sum(r.output_tokens for r in s.summarize(texts, lang="en"))
@@ -271,6 +281,8 @@ def markdown(report: dict) -> str:
         )
     if report.get("overhead") is not None:
         lines += ["", f"Library overhead over CTranslate2 called directly: {report['overhead'] * 100:+.1f}% (time per document)."]
+    if report.get("default_vs_ct2_direct") is not None:
+        lines += ["", f"Default path against CTranslate2 called directly without restriction: {report['default_vs_ct2_direct']:.2f}x."]
     if report.get("length_scaling"):
         lines += ["", "Library, ctranslate2 backend, by document length (chunked map-reduce):", "",
                   "| length | input tokens | s/doc | windows |", "|---|---|---|---|"]
@@ -314,7 +326,8 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--new-tokens", type=int, default=64)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ", ".join(SYSTEMS))
+    p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ", ".join(SYSTEMS + SWEEP))
+    p.add_argument("--sweep", action="store_true", help="also the K sweep: " + ", ".join(SWEEP))
     p.add_argument("--scaling", action="store_true", help="also time length (1x/4x/16x) and batch-size scaling")
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "summarize-bench"), help="where checkpoints and conversions are kept")
     p.add_argument("--out", default="benchmarks/results")
@@ -327,11 +340,11 @@ def main(argv=None) -> int:
         return 0
     if args.smoke:
         args.shape, args.docs, args.runs, args.new_tokens, args.batch_size = "tiny", 2, 1, 4, 2
-    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()] + (list(SWEEP) if args.sweep else [])
     try:
         import ctranslate2  # noqa: F401
     except ImportError:
-        systems = [s for s in systems if s not in ("ctranslate2", "ct2-direct")]
+        systems = [s for s in systems if s not in ("ctranslate2", "ct2-direct", "default") and not s.startswith("ct2-vocab")]
         print("ctranslate2 is not installed: its rows are skipped (pip install 'summarize[fast]')", file=sys.stderr)
 
     cache = Path(args.cache)
@@ -345,7 +358,7 @@ def main(argv=None) -> int:
     docs = make_documents(args.docs, words, vocab_words)
     spec = dict(path=path, docs=docs, beams=args.beams, new_tokens=args.new_tokens, batch_size=args.batch_size,
                 runs=args.runs, threads=args.threads, cache_dir=str(cache / "ct2"))
-    if any(s in systems for s in ("ctranslate2", "ct2-direct")):
+    if any(s in ("ctranslate2", "ct2-direct", "default") or s.startswith("ct2-vocab") for s in systems):
         # Convert (and cache) in a process of its own: conversion loads the
         # fp32 model, and its peak must not be counted as a system's.
         run_worker({**spec, "system": "convert"}, in_process=args.smoke)
@@ -364,6 +377,9 @@ def main(argv=None) -> int:
         lib = statistics.median(results["ctranslate2"]["seconds"])
         direct = statistics.median(results["ct2-direct"]["seconds"])
         report["overhead"] = lib / direct - 1
+    if "default" in results and "ct2-direct" in results:
+        # The default path against CTranslate2 called directly, unrestricted.
+        report["default_vs_ct2_direct"] = statistics.median(results["ct2-direct"]["seconds"]) / statistics.median(results["default"]["seconds"])
     if args.scaling and "ctranslate2" in systems:
         factors = (1, 4) if args.smoke else (1, 4, 16)
         report["length_scaling"], report["batch_scaling"] = scaling(
