@@ -50,6 +50,8 @@ SHAPES = {
 }
 MT5_TOKENIZER_SIZE = 250_100  # mT5's tokenizer; the model's vocabulary is padded to 250,112
 SYSTEMS = ("baseline", "torch", "ctranslate2", "ct2-direct", "default", "torch-vocab", "ct2-vocab")
+# --device cuda: torch bf16 with and without restriction, CTranslate2 int8_bfloat16 and bfloat16.
+GPU_SYSTEMS = ("gpu-torch-bf16", "gpu-torch-bf16-vocab", "gpu-ct2-int8_bfloat16", "gpu-ct2-bfloat16")
 # The K sweep: CTranslate2 restricted to K script pieces (plus specials and the source).
 SWEEP = ("ct2-vocab-8000", "ct2-vocab-16000", "ct2-vocab-64000")
 
@@ -121,7 +123,7 @@ def make_documents(n: int, words: int, vocab_words: int, seed: int = 0) -> list[
 def worker(spec: dict) -> dict:
     """Load one system, warm up, time ``runs`` passes; return timings and peak memory."""
     system, path, docs = spec["system"], spec["path"], spec["docs"]
-    if system in ("baseline", "torch", "torch-vocab"):
+    if system in ("baseline", "torch", "torch-vocab") or system.startswith("gpu-torch"):
         # Only where torch runs: importing it alone holds ~200 MB.
         import torch
 
@@ -133,13 +135,14 @@ def worker(spec: dict) -> dict:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=torch.float32).eval()
+        device = spec.get("device", "cpu")
+        model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=torch.float32).eval().to(device)
         model.generation_config.max_length = None
 
         def run(texts):
             produced = 0
             for text in texts:
-                ids = tok(text, return_tensors="pt", truncation=True, max_length=512)
+                ids = tok(text, return_tensors="pt", truncation=True, max_length=512).to(device)
                 with torch.no_grad():
                     out = model.generate(**ids, **options)
                 produced += out.shape[1] - 1
@@ -158,6 +161,24 @@ def worker(spec: dict) -> dict:
         if backend != "torch" and system != "ctranslate2":
             import ctranslate2  # noqa: F401  (torch is not imported on this path)
         s = Summarizer(path, backend=backend, device="cpu", batch_size=batch, vocabulary=vocabulary, faithfulness="off", **extra, **options)
+
+        def run(texts):
+            return sum(r.output_tokens for r in s.summarize(texts, lang="en"))
+
+    elif system.startswith("gpu-"):
+        from summarize import Summarizer
+
+        # On a GPU: the named precision. In smoke mode on CPU (to test the
+        # code path) precisions the CPU lacks become float32.
+        device = spec.get("device", "cuda")
+        if system.startswith("gpu-torch"):
+            dtype = "bfloat16" if device.startswith("cuda") else "float32"
+            s = Summarizer(path, backend="torch", device=device, dtype=dtype, batch_size=batch, faithfulness="off",
+                           vocabulary="auto" if system.endswith("-vocab") else "full", **options)
+        else:
+            compute = system.removeprefix("gpu-ct2-") if device.startswith("cuda") else "float32"
+            s = Summarizer(path, backend="ctranslate2", device=device, compute_type=compute, cache_dir=spec["cache_dir"],
+                           batch_size=batch, faithfulness="off", vocabulary="full", **options)
 
         def run(texts):
             return sum(r.output_tokens for r in s.summarize(texts, lang="en"))
@@ -328,6 +349,7 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ", ".join(SYSTEMS + SWEEP))
     p.add_argument("--sweep", action="store_true", help="also the K sweep: " + ", ".join(SWEEP))
+    p.add_argument("--device", default="cpu", help="cpu (the default systems) or cuda (the GPU systems, batch 32 unless --batch-size): " + ", ".join(GPU_SYSTEMS))
     p.add_argument("--scaling", action="store_true", help="also time length (1x/4x/16x) and batch-size scaling")
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "summarize-bench"), help="where checkpoints and conversions are kept")
     p.add_argument("--out", default="benchmarks/results")
@@ -338,9 +360,14 @@ def main(argv=None) -> int:
     if args.worker:
         print(json.dumps(worker(json.loads(sys.stdin.read()))))
         return 0
+    gpu = args.device.startswith("cuda")
+    if gpu and "--batch-size" not in (argv or sys.argv):
+        args.batch_size = 32
     if args.smoke:
         args.shape, args.docs, args.runs, args.new_tokens, args.batch_size = "tiny", 2, 1, 4, 2
     systems = [s.strip() for s in args.systems.split(",") if s.strip()] + (list(SWEEP) if args.sweep else [])
+    if gpu:
+        systems = ["baseline", *GPU_SYSTEMS]
     try:
         import ctranslate2  # noqa: F401
     except ImportError:
@@ -357,7 +384,8 @@ def main(argv=None) -> int:
     words = max(n for n in range(1, 512) if n + n // 20 + 1 <= 512)
     docs = make_documents(args.docs, words, vocab_words)
     spec = dict(path=path, docs=docs, beams=args.beams, new_tokens=args.new_tokens, batch_size=args.batch_size,
-                runs=args.runs, threads=args.threads, cache_dir=str(cache / "ct2"))
+                runs=args.runs, threads=args.threads, cache_dir=str(cache / "ct2"),
+                device="cuda" if gpu and not args.smoke else "cpu")
     if any(s in ("ctranslate2", "ct2-direct", "default") or s.startswith("ct2-vocab") for s in systems):
         # Convert (and cache) in a process of its own: conversion loads the
         # fp32 model, and its peak must not be counted as a system's.
@@ -388,7 +416,7 @@ def main(argv=None) -> int:
         )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{args.shape}-beam{args.beams}"
+    stem = f"{args.shape}-beam{args.beams}" + ("-cuda" if gpu else "")
     (out / f"{stem}.json").write_text(json.dumps(report, indent=2))
     (out / f"{stem}.md").write_text(markdown(report))
     print(markdown(report))

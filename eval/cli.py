@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -204,23 +203,24 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         args = build_parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    logging.basicConfig(stream=stderr, level=logging.WARNING, format="summarize-eval: %(levelname)s: %(message)s")
-    try:
-        if args.command == "score":
-            return cmd_score(args, stdout)
-        if args.command == "faithfulness":
-            return cmd_faithfulness(args, stdout)
-        return cmd_run(args, stdout, stderr)
-    except SummarizeError as exc:
-        if args.debug:
-            raise
-        stderr.write(f"summarize-eval: error: {exc}\n")
-        return 2
-    except Exception as exc:  # noqa: BLE001
-        if args.debug:
-            raise
-        stderr.write(f"summarize-eval: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
-        return 1
+    from summarize.cli import QuietOutput, print_traceback
+
+    # One "summarize-eval:" line per event; no progress bars or library advice.
+    with QuietOutput(args, stderr, prefix="summarize-eval"):
+        try:
+            if args.command == "score":
+                return cmd_score(args, stdout)
+            if args.command == "faithfulness":
+                return cmd_faithfulness(args, stdout)
+            return cmd_run(args, stdout, stderr)
+        except SummarizeError as exc:
+            print_traceback(args, stderr)
+            stderr.write(f"summarize-eval: error: {exc}\n")
+            return 2
+        except Exception as exc:  # noqa: BLE001
+            print_traceback(args, stderr)
+            stderr.write(f"summarize-eval: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+            return 1
 
 
 if __name__ == "__main__":

@@ -215,7 +215,7 @@ def cli_wording(message: str) -> str:
     return re.sub(r"\b(max_input_chars)=([\d,]+)", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
 
 
-class _Quiet:
+class QuietOutput:
     """The command's output on stderr: one ``summarize:`` line per event, nothing else.
 
     Libraries' progress bars and advice are switched off (environment
@@ -226,18 +226,19 @@ class _Quiet:
 
     NOISY = ("transformers", "huggingface_hub", "datasets", "httpx", "httpcore", "urllib3", "filelock", "pymorphy3", "ray")
 
-    def __init__(self, args: argparse.Namespace, stderr: IO[str]):
-        self.args, self.stderr = args, stderr
+    def __init__(self, args: argparse.Namespace, stderr: IO[str], prefix: str = "summarize"):
+        self.args, self.stderr, self.prefix = args, stderr, prefix
+        self.quiet = bool(getattr(args, "quiet", False))
 
-    def __enter__(self) -> _Quiet:
+    def __enter__(self) -> QuietOutput:
         for name, value in (
             ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"), ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"),
             ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"), ("TOKENIZERS_PARALLELISM", "false"),
         ):
             os.environ.setdefault(name, value)
-        level = logging.DEBUG if self.args.debug else logging.ERROR if self.args.quiet else logging.INFO
+        level = logging.DEBUG if self.args.debug else logging.ERROR if self.quiet else logging.INFO
         handler = logging.StreamHandler(self.stderr)
-        handler.setFormatter(_Formatter())
+        handler.setFormatter(_Formatter(self.prefix))
         self.logger = logging.getLogger("summarize")
         self.saved = (self.logger.handlers[:], self.logger.level, self.logger.propagate, warnings.showwarning)
         self.logger.handlers, self.logger.propagate = [handler], False
@@ -255,8 +256,8 @@ class _Quiet:
         return self
 
     def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
-        if not self.args.quiet:
-            self.stderr.write(f"summarize: warning: {cli_wording(str(message))}\n")
+        if not self.quiet:
+            self.stderr.write(f"{self.prefix}: warning: {cli_wording(str(message))}\n")
 
     def __exit__(self, *exc: object) -> None:
         self.catch.__exit__(*exc)
@@ -265,9 +266,13 @@ class _Quiet:
 
 
 class _Formatter(logging.Formatter):
+    def __init__(self, prefix: str = "summarize"):
+        super().__init__()
+        self.prefix = prefix
+
     def format(self, record: logging.LogRecord) -> str:
-        prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
-        return f"summarize: {prefix}{cli_wording(record.getMessage())}"
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"{self.prefix}: {level}{cli_wording(record.getMessage())}"
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
@@ -283,24 +288,24 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, s
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    with _Quiet(args, stderr):
+    with QuietOutput(args, stderr):
         try:
             return run(args, stdin, stdout, stderr)
         except SummarizeError as exc:
-            _traceback(args, stderr)
+            print_traceback(args, stderr)
             stderr.write(f"summarize: error: {cli_wording(str(exc))}\n")
             return EXIT_USAGE
         except KeyboardInterrupt:
             stderr.write("summarize: interrupted; rerun with --resume to continue\n")
             return 130
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are turned into a line
-            _traceback(args, stderr)
+            print_traceback(args, stderr)
             hint = "" if args.debug else " (rerun with --debug for the traceback)"
             stderr.write(f"summarize: internal error: {type(exc).__name__}: {exc}{hint}\n")
             return EXIT_INTERNAL
 
 
-def _traceback(args: argparse.Namespace, stderr: IO[str]) -> None:
+def print_traceback(args: argparse.Namespace, stderr: IO[str]) -> None:
     if args.debug:
         import traceback
 

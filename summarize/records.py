@@ -222,12 +222,8 @@ def read_table(path: str, fmt: str, *, text_field: str = "text", id_field: str =
             except ImportError:
                 raise MissingDependencyError("reading Parquet needs pyarrow: pip install pyarrow") from None
             rows = pq.read_table(pa.BufferReader(data) if data is not None else path).to_pylist()
-    except FileNotFoundError:
-        raise InvalidInputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidInputError(f"{path}: is a directory") from None
-    except PermissionError:
-        raise InvalidInputError(f"{path}: permission denied") from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise _file_error(path, exc) from None
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise InvalidInputError(f"{path}: cannot be read as {fmt.upper()} ({exc})") from None
     seen: dict[str, int] = {}
@@ -236,6 +232,17 @@ def read_table(path: str, fmt: str, *, text_field: str = "text", id_field: str =
 
 
 INPUT_FORMATS = ("text", "jsonl", "csv", "parquet")
+
+
+def _file_error(path: str, exc: OSError) -> InvalidInputError:
+    """A file that cannot be opened, said in one line."""
+    if isinstance(exc, FileNotFoundError):
+        return InvalidInputError(f"{path}: no such file")
+    if isinstance(exc, IsADirectoryError):
+        return InvalidInputError(f"{path}: is a directory")
+    if isinstance(exc, PermissionError):
+        return InvalidInputError(f"{path}: permission denied")
+    return InvalidInputError(f"{path}: cannot be read ({exc.strerror or exc})")
 
 
 def parse_file(data: bytes, name: str, fmt: str, *, text_field: str = "text", id_field: str = "id") -> Iterator[Record]:
@@ -280,12 +287,8 @@ def read_records(
                 continue
             try:
                 stream = open(path, "rb")
-            except FileNotFoundError:
-                raise InvalidInputError(f"{path}: no such file") from None
-            except IsADirectoryError:
-                raise InvalidInputError(f"{path}: is a directory") from None
-            except PermissionError:
-                raise InvalidInputError(f"{path}: permission denied") from None
+            except OSError as exc:
+                raise _file_error(path, exc) from None
             with stream:
                 yield from read_jsonl(stream, path, text_field=text_field, id_field=id_field)
         return

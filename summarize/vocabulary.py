@@ -133,7 +133,10 @@ def _special_ids(tokenizer: Any) -> set[int]:
         if isinstance(value, int):
             ids.add(value)
     ids.update(getattr(tokenizer, "all_special_ids", None) or [])
-    added = getattr(tokenizer, "added_tokens_decoder", None) or {}
+    added = getattr(tokenizer, "added_tokens_decoder", None)
+    if added is None:  # a tokenizers.Tokenizer without transformers (a cached conversion)
+        backend = getattr(tokenizer, "_tokenizer", None)
+        added = backend.get_added_tokens_decoder() if hasattr(backend, "get_added_tokens_decoder") else {}
     ids.update(int(i) for i in added)
     return ids
 

@@ -48,3 +48,11 @@ def test_faithfulness_benchmark_runs(tmp_path):
     report = json.loads((tmp_path / "faithfulness.json").read_text())
     assert report["speed"]["pairs"] == 9 and report["speed"]["ms_per_pair"] > 0
     assert report["labelled"]["recall"] == 1.0  # no missed wrong number, date or name on the labelled cases
+
+
+def test_gpu_benchmark_code_path_runs_in_smoke_mode_on_cpu(tmp_path):
+    bench = load(BENCH, "bench_gpu")
+    assert bench.main(["--smoke", "--device", "cuda", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]) == 0
+    report = json.loads((tmp_path / "out" / "tiny-beam4-cuda.json").read_text())
+    assert [r["system"] for r in report["systems"]] == ["baseline", *bench.GPU_SYSTEMS]
+    assert all(r["docs_per_s"] > 0 for r in report["systems"])
