@@ -73,7 +73,7 @@ def detect_language(text: str) -> str:
     if script not in ("latin", "cyrillic"):
         raise UnsupportedLanguageError(
             f"the text is in {_SCRIPT_NAMES.get(script, script)} script; supported languages are English, "
-            "Ukrainian and Russian ('en', 'uk', 'ru'); pass lang= explicitly to override"
+            "Ukrainian and Russian ('en', 'uk', 'ru'); pass the language to override this, e.g. lang='en'"
         )
     if script == "cyrillic":
         _refuse_other_alphabets(text, counts[script])
@@ -92,7 +92,7 @@ def detect_language(text: str) -> str:
         guess = found.name.title() if found is not None else "a language other than English, Ukrainian or Russian"
         raise UnsupportedLanguageError(
             f"the text looks like {guess}; supported languages are English, Ukrainian "
-            "and Russian ('en', 'uk', 'ru'); pass lang= explicitly to override"
+            "and Russian ('en', 'uk', 'ru'); pass the language to override this, e.g. lang='en'"
         )
     return code
 
@@ -120,7 +120,7 @@ def _detector(script: str, short: bool):
     except ImportError:
         raise MissingDependencyError(
             "language identification needs lingua-language-detector: pip install lingua-language-detector "
-            "(or pass lang= explicitly)"
+            "(or pass the language, e.g. lang='en')"
         ) from None
     builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _CANDIDATES[script]))
     return builder.build() if short else builder.with_low_accuracy_mode().build()
@@ -153,5 +153,5 @@ def _refuse_other_alphabets(text: str, n_letters: int) -> None:
         if count >= 2 or count / n_letters > 0.01:
             raise UnsupportedLanguageError(
                 f"the text looks like {name}, not English, Ukrainian or Russian "
-                "('en', 'uk', 'ru'); pass lang= explicitly to override"
+                "('en', 'uk', 'ru'); pass the language to override this, e.g. lang='en'"
             )
