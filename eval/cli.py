@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from summarize import __version__
 from summarize.errors import InvalidInputError, SummarizeError
@@ -19,7 +19,7 @@ from summarize.records import read_jsonl, read_text_file
 from summarize.languages import LANGUAGES
 from summarize.summarizer import METHOD_NAMES
 
-from .metrics.rouge import ROUGE_TYPES, Rouge
+from .metrics.rouge import Rouge
 from .tokenizers import TOKENIZERS
 
 PREDICTION_FIELDS = ("prediction", "summary", "text")

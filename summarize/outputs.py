@@ -179,7 +179,7 @@ class ResultWriter:
                     "or remove it to start again"
                 )
             self.done = scan_jsonl(self.path, id_field)
-        _check_parent(self.path)
+        check_output_path(self.path)
         try:
             self._file = open(self.path, "ab")
         except OSError as exc:
@@ -226,7 +226,7 @@ class ShardWriter:
                 f"output {str(self.directory)!r} already holds shards; pass --resume to continue, "
                 "or give an empty directory"
             )
-        _check_parent(self.directory)
+        check_output_path(self.directory)
         self.directory.mkdir(exist_ok=True)
         self.done = scan_shards(self.directory, fmt) if resume else set()
         self._next = 1 + max((int(p.stem.rsplit("-", 1)[-1]) for p in existing if p.stem.rsplit("-", 1)[-1].isdigit()), default=0)
@@ -253,6 +253,3 @@ def check_output_path(path: str | os.PathLike) -> None:
     parent = Path(path).expanduser().absolute().parent
     if not parent.is_dir():
         raise InvalidInputError(f"output {str(path)!r}: directory {str(parent)!r} does not exist; create it first")
-
-
-_check_parent = check_output_path

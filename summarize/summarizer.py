@@ -20,7 +20,7 @@ from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableErro
 from .extractive import METHODS
 from .generation import GenerationSettings, resolve_settings, validate_options
 from .languages import LANGUAGES, detect_language, get_language, split_sentences
-from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning
+from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning  # noqa: F401 - re-exported, where it was
 from .presets import DEFAULT_PRESET, check_languages
 from .summary import Summary
 

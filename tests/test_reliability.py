@@ -5,13 +5,11 @@ fail on odd input.
 """
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from summarize.long_input import plan_windows
