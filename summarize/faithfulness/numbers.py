@@ -49,8 +49,20 @@ _CYR_WORDS = {
     "двести": 200, "пятьсот": 500,
 }
 _MINUS = ("minus", "мінус", "минус")
+# Compounds that start with a numeral ("дев'ятигодинних", "пятиэтажный",
+# "двомісний"): counted in a source, so that "nine-hour" in a summary is
+# supported; never read into a summary's claims.
+_COMPOUND_STARTS = tuple(sorted({
+    "дво": 2, "двох": 2, "двух": 2, "три": 3, "трьох": 3, "трех": 3, "трёх": 3, "чотири": 4, "чотирьох": 4,
+    "четырех": 4, "четырёх": 4, "п'яти": 5, "пяти": 5, "шести": 6, "семи": 7, "восьми": 8, "дев'яти": 9,
+    "девяти": 9, "десяти": 10, "двадцяти": 20, "двадцати": 20,
+}.items(), key=lambda kv: -len(kv[0])))
 _CURRENCY = "$€£₴₽"
 
+_COMPOUND = re.compile(
+    r"(?<![^\W\d_])(" + "|".join(re.escape(k).replace("'", "['’ʼ]") for k, _ in _COMPOUND_STARTS) + r")[^\W\d_]{4,}",
+    re.IGNORECASE,
+)
 _DIGITS = re.compile(
     r"(?<![\w.,])(?P<sign>[-−–](?=\d))?(?P<cur>[" + _CURRENCY + r"]\s?)?"
     r"(?P<num>\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)*)"
@@ -114,8 +126,11 @@ def _round(v: float) -> float:
     return round(v, 6)
 
 
-def find_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> list[Number]:
+def find_numbers(text: str, lang: str, skip: list[tuple[int, int]] = (), *, compounds: bool = False) -> list[Number]:
     """Every number ``text`` asserts, in order, except those inside ``skip`` spans (dates).
+
+    With ``compounds`` (for a source), numerals that begin compound words
+    count too.
 
     >>> [sorted(n.values) for n in find_numbers("Exports rose to $2.7m, up 7,5 %.", "en")]
     [[2700000.0], [7.5]]
@@ -144,6 +159,10 @@ def find_numbers(text: str, lang: str, skip: list[tuple[int, int]] = ()) -> list
         found.append(Number(frozenset(_round(sign * v * factor) for v in values), percent, m.start(), end))
         taken.append((m.start(), end))
     found.extend(_number_words(text, lang, free))
+    if compounds:
+        for m in _COMPOUND.finditer(text):
+            value = dict(_COMPOUND_STARTS)[m.group(1).lower().replace("’", "'").replace("ʼ", "'")]
+            found.append(Number(frozenset({float(value)}), False, m.start(), m.end()))
     return sorted(found, key=lambda n: n.start)
 
 
