@@ -244,7 +244,7 @@ class DeferredSummarizer:
         from .presets import check_languages
 
         try:
-            preset, source = resolve_model(self.options.get("model", "xlsum"))
+            preset, _ = resolve_model(self.options.get("model", "xlsum"))
             if preset is None:
                 return None  # its languages are known only from the checkpoint
             text_lang = detect_language(text) if lang == "auto" else lang
