@@ -11,8 +11,16 @@ min = max):
    the old summarization pipeline ran);
 2. ``torch``: the library, torch backend, batched;
 3. ``ctranslate2``: the library, CTranslate2 backend (int8 on CPU), batched;
-4. ``ct2-direct``: CTranslate2 called directly with the same settings and
-   batches: the ceiling for the library's overhead.
+4. ``ct2-direct``: CTranslate2 called directly with the same settings,
+   batches and threads (on CPU: parallel workers of one batch each, as
+   CTranslate2's documentation advises for throughput): the ceiling for the
+   library's overhead;
+5. ``ct2-direct-defaults``: CTranslate2 called directly with its own
+   defaults (one worker, its default intra-op threads): what calling it
+   without tuning gives;
+6. ``default`` (every library default: CTranslate2, the vocabulary
+   restriction), ``torch-vocab`` and ``ct2-vocab`` (the restriction on each
+   backend) and, with ``--sweep``, ``ct2-vocab-K`` for other K.
 
 Each system runs in its own process (so that peak memory is its own): it
 loads, warms up on one document, then times ``--runs`` passes over the
@@ -49,7 +57,7 @@ SHAPES = {
     "base": dict(d_model=768, d_ff=2048, layers=12, heads=12, vocab=250_112),
 }
 MT5_TOKENIZER_SIZE = 250_100  # mT5's tokenizer; the model's vocabulary is padded to 250,112
-SYSTEMS = ("baseline", "torch", "ctranslate2", "ct2-direct", "default", "torch-vocab", "ct2-vocab")
+SYSTEMS = ("baseline", "torch", "ctranslate2", "ct2-direct", "ct2-direct-defaults", "default", "torch-vocab", "ct2-vocab")
 # --device cuda: torch bf16 with and without restriction, CTranslate2 int8_bfloat16 and bfloat16.
 GPU_SYSTEMS = ("gpu-torch-bf16", "gpu-torch-bf16-vocab", "gpu-ct2-int8_bfloat16", "gpu-ct2-bfloat16")
 # The K sweep: CTranslate2 restricted to K script pieces (plus specials and the source).
@@ -160,7 +168,8 @@ def worker(spec: dict) -> dict:
         extra = {"cache_dir": spec["cache_dir"]} if backend != "torch" else {}
         if backend != "torch" and system != "ctranslate2":
             import ctranslate2  # noqa: F401  (torch is not imported on this path)
-        s = Summarizer(path, backend=backend, device="cpu", batch_size=batch, vocabulary=vocabulary, faithfulness="off", **extra, **options)
+        s = Summarizer(path, backend=backend, device="cpu", batch_size=batch, vocabulary=vocabulary, faithfulness="off",
+                       threads=spec["threads"], **extra, **options)
 
         def run(texts):
             return sum(r.output_tokens for r in s.summarize(texts, lang="en"))
@@ -189,21 +198,28 @@ def worker(spec: dict) -> dict:
         Summarizer(path, backend="ctranslate2", device="cpu", cache_dir=spec["cache_dir"])
         return {"system": system}
 
-    elif system == "ct2-direct":
+    elif system in ("ct2-direct", "ct2-direct-defaults"):
         import ctranslate2
         from tokenizers import Tokenizer
 
-        from summarize.backends.ctranslate2 import conversion_dir
+        from summarize.backends.ctranslate2 import conversion_dir, cpu_workers
 
         # The conversion the library made (the "convert" step), used directly.
         converted = conversion_dir(Path(spec["cache_dir"]), path, None, path, "int8")
         tok = Tokenizer.from_file(str(converted / "tokenizer.json"))
-        translator = ctranslate2.Translator(str(converted), device="cpu", compute_type="int8")
+        if system == "ct2-direct":
+            # The library's threads, by hand: parallel workers, the batch split between them.
+            workers, intra = cpu_workers(spec["threads"])
+            translator = ctranslate2.Translator(str(converted), device="cpu", compute_type="int8", inter_threads=workers, intra_threads=intra)
+            per_call = -(-batch // workers)
+        else:
+            translator = ctranslate2.Translator(str(converted), device="cpu", compute_type="int8")
+            per_call = batch
 
         def run(texts):
             source = [e.tokens for e in tok.encode_batch(texts)]
             results = translator.translate_batch(
-                source, max_batch_size=batch, beam_size=beams, max_decoding_length=new,
+                source, max_batch_size=per_call, beam_size=beams, max_decoding_length=new,
                 min_decoding_length=new, no_repeat_ngram_size=0, length_penalty=1.0,
             )
             return sum(len(r.hypotheses[0]) for r in results)
@@ -371,7 +387,7 @@ def main(argv=None) -> int:
     try:
         import ctranslate2  # noqa: F401
     except ImportError:
-        systems = [s for s in systems if s not in ("ctranslate2", "ct2-direct", "default") and not s.startswith("ct2-vocab")]
+        systems = [s for s in systems if s not in ("ctranslate2", "default") and not s.startswith(("ct2-vocab", "ct2-direct"))]
         print("ctranslate2 is not installed: its rows are skipped (pip install 'summarize[fast]')", file=sys.stderr)
 
     cache = Path(args.cache)
@@ -386,7 +402,7 @@ def main(argv=None) -> int:
     spec = dict(path=path, docs=docs, beams=args.beams, new_tokens=args.new_tokens, batch_size=args.batch_size,
                 runs=args.runs, threads=args.threads, cache_dir=str(cache / "ct2"),
                 device="cuda" if gpu and not args.smoke else "cpu")
-    if any(s in ("ctranslate2", "ct2-direct", "default") or s.startswith("ct2-vocab") for s in systems):
+    if any(s in ("ctranslate2", "default") or s.startswith(("ct2-vocab", "ct2-direct")) for s in systems):
         # Convert (and cache) in a process of its own: conversion loads the
         # fp32 model, and its peak must not be counted as a system's.
         run_worker({**spec, "system": "convert"}, in_process=args.smoke)

@@ -3,16 +3,21 @@
 Sorting by length keeps padding (wasted compute) small. Each request carries
 its own decoder start token (its target language on cross-lingual
 checkpoints), and backends take one per input, so a batch may mix target
-languages. Results come back in request order,
-each with its share of its batch's time, and a batch that fails gives its
-exception to each of its requests, so one failure never stops the others.
+languages. Results come back in request order, each with its share of the
+time, and a batch that fails gives its exception to each of its requests, so
+one failure never stops the others.
+
+A backend with several workers (``backend.workers > 1``: CTranslate2 on a
+CPU with several cores) gets the batch size split between them: with
+``batch_size=8`` and two workers, batches of 4, two at a time, so the
+documents in flight (and the memory they hold) stay ``batch_size``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .generation import GenerationSettings
 
@@ -21,15 +26,32 @@ logger = logging.getLogger(__name__)
 Request = tuple[list[int], "int | None", int]  # (input ids, start token, hypotheses wanted)
 
 
+def plan_batches(requests: list[Request], size: int) -> list[list[int]]:
+    """Request indices in batches of at most ``size``, longest first; one ``n_best`` per batch.
+
+    >>> plan_batches([([1], None, 1), ([1, 2, 3], None, 1), ([1, 2], None, 1)], 2)
+    [[1, 2], [0]]
+    """
+    order = sorted(range(len(requests)), key=lambda i: (requests[i][2], -len(requests[i][0])))
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and len(batches[-1]) < size and requests[batches[-1][0]][2] == requests[i][2]:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
 def generate_batched(
     backend: Any, requests: list[Request], settings: GenerationSettings, batch_size: int
 ) -> list[tuple[list[int] | BaseException, float]]:
     """``(output ids or exception, seconds)`` for every request, in request order.
 
-    ``seconds`` is the request's share of its batch's time (the batch's time
-    divided by its size). A request that wants ``n > 1`` hypotheses gets a
-    list of them (best first); requests wanting different numbers go to
-    different batches.
+    ``seconds`` is the request's share of the time: its batch's time divided
+    by the batch's size, or, with parallel workers, the whole call's time
+    divided by the number of requests. A request that wants ``n > 1``
+    hypotheses gets a list of them (best first); requests wanting different
+    numbers go to different batches.
 
     >>> class Echo:
     ...     def generate(self, batch, settings, starts):
@@ -38,27 +60,49 @@ def generate_batched(
     [[5], [7]]
     """
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
-    order = sorted(range(len(requests)), key=lambda i: (requests[i][2], -len(requests[i][0])))
-    batches: list[list[int]] = []
-    for i in order:
-        if batches and len(batches[-1]) < batch_size and requests[batches[-1][0]][2] == requests[i][2]:
-            batches[-1].append(i)
-        else:
-            batches.append([i])
-    for batch in batches:
+    workers = max(1, int(getattr(backend, "workers", 1)))
+    batches = plan_batches(requests, max(1, -(-batch_size // workers)))
+
+    def call(method: Callable, batch: list[int]) -> Any:
         n_best = requests[batch[0]][2]
-        start = time.perf_counter()
+        ids = [requests[j][0] for j in batch]
+        starts = [requests[j][1] for j in batch]
+        return method(ids, settings, starts, n_best) if n_best > 1 else method(ids, settings, starts)
+
+    if workers == 1:
+        for batch in batches:
+            start = time.perf_counter()
+            try:
+                outs: list[Any] = call(backend.generate, batch)
+            except Exception as exc:  # noqa: BLE001 - reported per document
+                logger.error("generation failed for a batch of %d: %s", len(batch), exc)
+                outs = [exc] * len(batch)
+            share = (time.perf_counter() - start) / len(batch)
+            for j, out in zip(batch, outs):
+                results[j] = (out, share)
+        return results
+
+    # Parallel workers: every batch is queued at once and each worker takes
+    # the next as it finishes, so a short batch never leaves a core idle.
+    start = time.perf_counter()
+    pending: list[tuple[list[int], Any]] = []
+    for batch in batches:
         try:
-            starts = [requests[j][1] for j in batch]
-            outs: list[Any] = (
-                backend.generate([requests[j][0] for j in batch], settings, starts, n_best)
-                if n_best > 1
-                else backend.generate([requests[j][0] for j in batch], settings, starts)
-            )
-        except Exception as exc:  # noqa: BLE001 - reported per document
+            pending.append((batch, call(backend.submit, batch)))
+        except Exception as exc:  # noqa: BLE001
+            pending.append((batch, exc))
+    collected: list[tuple[list[int], list[Any]]] = []
+    for batch, waiting in pending:
+        try:
+            if isinstance(waiting, BaseException):
+                raise waiting
+            outs = waiting()
+        except Exception as exc:  # noqa: BLE001
             logger.error("generation failed for a batch of %d: %s", len(batch), exc)
             outs = [exc] * len(batch)
-        share = (time.perf_counter() - start) / len(batch)
+        collected.append((batch, outs))
+    share = (time.perf_counter() - start) / max(1, len(requests))
+    for batch, outs in collected:
         for j, out in zip(batch, outs):
             results[j] = (out, share)
     return results

@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
     p.add_argument("--compute-type", default="auto", help="ctranslate2 backend precision: auto (int8 on CPU), int8, int8_bfloat16, float32... (default: auto)")
     p.add_argument("--batch-size", type=int, default=8, help="documents generated together (default: 8)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: 0, every core; with --ray, each actor's CPUs)")
     p.add_argument("--max-input-chars", type=int, default=MAX_INPUT_CHARS, help=f"longest document accepted, in characters (default: {MAX_INPUT_CHARS:,})")
     p.add_argument("--num-beams", type=int, help="beam width (default: the preset's)")
     p.add_argument("--max-new-tokens", type=int, help="longest summary in tokens (default: the preset's)")
@@ -116,7 +117,8 @@ def job_from_args(args: argparse.Namespace) -> Job:
         model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
         batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
         revision=args.revision, compute_type=args.compute_type, faithfulness=args.faithfulness,
-        max_input_chars=args.max_input_chars, vocabulary=_vocabulary(args.vocabulary), **_generation_options(args),
+        max_input_chars=args.max_input_chars, vocabulary=_vocabulary(args.vocabulary), threads=args.threads,
+        **_generation_options(args),
     )
     return Job(
         inputs=tuple(args.inputs),

@@ -32,7 +32,7 @@ FAITHFULNESS_MODES = ("check", "rerank", "off")
 # Summarizer's keyword arguments other than generation options.
 SUMMARIZER_OPTIONS = frozenset(
     "model method device dtype backend batch_size long_input max_depth sentences faithfulness vocabulary "
-    "revision max_input_chars compute_type cache_dir".split()
+    "revision max_input_chars compute_type cache_dir threads".split()
 )
 # About 500 pages of text. Longer "documents" are nearly always a file read
 # whole by mistake (an archive, a dump); refusing them early keeps memory bounded.
@@ -71,6 +71,9 @@ def check_options(options: dict[str, Any]) -> None:
         value = options.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
+    threads = options.get("threads", 0)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+        raise InvalidOptionError(f"threads must be an integer >= 0 (0: every core), got {threads!r}")
     validate_options({k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS})
 
 
@@ -89,7 +92,11 @@ class Summarizer:
         backend: ``"auto"`` (default: CTranslate2 where it is installed and
             no torch-only option is given, else torch), ``"torch"`` or
             ``"ctranslate2"``; see :data:`summarize.backends.BACKENDS`.
-        batch_size: documents (or windows) generated together.
+        batch_size: documents (or windows) generated together; on a CPU
+            with several cores the CTranslate2 backend splits them into
+            parallel batches, one per worker.
+        threads: CPU threads (0, the default: ``OMP_NUM_THREADS`` if set,
+            else every core this process may use).
         long_input: ``"chunk"`` (map-reduce over windows) or ``"truncate"``.
         max_depth: most summarise-the-summaries levels for long input.
         sentences: sentences an extractive summary has.
@@ -135,6 +142,7 @@ class Summarizer:
         cache_dir: str | None = None,
         faithfulness: str = "check",
         vocabulary: str | int = "auto",
+        threads: int = 0,
         **generation_options: Any,
     ):
         if method not in METHOD_NAMES:
@@ -151,6 +159,8 @@ class Summarizer:
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
+            raise InvalidOptionError(f"threads must be an integer >= 0 (0: every core), got {threads!r}")
         if faithfulness not in FAITHFULNESS_MODES:
             raise InvalidOptionError(
                 f"unknown faithfulness {faithfulness!r}; valid values are {choices(FAITHFULNESS_MODES)}"
@@ -177,7 +187,7 @@ class Summarizer:
         from . import vocabulary as vocab
 
         vocab.resolve(vocabulary, 0)  # checks the value
-        backend_options: dict[str, Any] = {"device": device, "dtype": dtype, "vocabulary": vocabulary}
+        backend_options: dict[str, Any] = {"device": device, "dtype": dtype, "vocabulary": vocabulary, "threads": threads}
         if backend == "ctranslate2":
             backend_options.update(compute_type=compute_type, cache_dir=cache_dir)
         elif compute_type != "auto" or cache_dir is not None:
@@ -201,7 +211,7 @@ class Summarizer:
             logger.warning("%s; using the torch backend", exc)
             if self.checkpoint.config is None:
                 self.checkpoint = load_checkpoint(model, revision=revision)
-            backend_options = {"device": device, "dtype": dtype, "vocabulary": vocabulary}
+            backend_options = {"device": device, "dtype": dtype, "vocabulary": vocabulary, "threads": threads}
             self.backend = create_backend("torch", self.checkpoint, **backend_options)
         self.settings = resolve_settings(self.checkpoint, user_options)
         tok = self.checkpoint.tokenizer

@@ -31,6 +31,18 @@ def test_greedy_output_equals_the_torch_backend(tiny_model, cache, options):
     assert got[0].backend == "ctranslate2"
 
 
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_parallel_workers_give_the_same_summaries_as_one(tiny_model, cache, num_beams):
+    options = dict(device="cpu", compute_type="float32", cache_dir=cache, num_beams=num_beams, max_new_tokens=10, batch_size=2)
+    one = Summarizer(tiny_model, backend="ctranslate2", threads=1, **options)
+    two = Summarizer(tiny_model, backend="ctranslate2", threads=2, **options)
+    assert (one.backend.workers, two.backend.workers) == (1, 2)
+    # threads=2: two workers of one batch each, so the batches hold one document.
+    expected = [Summarizer(tiny_model, backend="ctranslate2", threads=1, **{**options, "batch_size": 1}).summarize(t).text for t in TEXTS_VARIED]
+    assert [r.text for r in two.summarize(TEXTS_VARIED)] == expected
+    assert [r.text for r in one.summarize(TEXTS_VARIED)] == expected
+
+
 def test_cross_lingual_start_token_matches_the_torch_backend(tiny_crosslingual, cache):
     options = dict(device="cpu", num_beams=1, max_new_tokens=8)
     torch_s = Summarizer(tiny_crosslingual, backend="torch", **options)
@@ -60,6 +72,7 @@ def test_conversion_is_cached_and_reused(tiny_model, tmp_path, caplog):
         ({"compute_type": "int4"}, "unknown compute_type 'int4'"),
         ({"compute_type": "float16"}, "refused for 'mt5' models"),
         ({"device": "mps"}, "unknown device 'mps' for backend 'ctranslate2'"),
+        ({"threads": -1}, "threads must be an integer >= 0"),
     ],
 )
 def test_invalid_options(tiny_model, cache, kwargs, message):

@@ -72,11 +72,13 @@ class TorchBackend:
         checkpoint: the loaded checkpoint (tokenizer and config).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``.
         dtype: ``"auto"``, ``"float32"``, ``"bfloat16"`` or ``"float16"``.
+        threads: CPU threads (0: torch's default, every core). torch's thread
+            count is the process's: the last backend built sets it.
     """
 
     name = "torch"
 
-    def __init__(self, checkpoint: Checkpoint, device: str = "auto", dtype: str = "auto", vocabulary: str | int = "full", **unused: Any):
+    def __init__(self, checkpoint: Checkpoint, device: str = "auto", dtype: str = "auto", vocabulary: str | int = "full", threads: int = 0, **unused: Any):
         if unused:
             raise InvalidOptionError(
                 f"option(s) {', '.join(map(repr, unused))} do not apply to the torch backend"
@@ -84,6 +86,8 @@ class TorchBackend:
         from transformers import AutoModelForSeq2SeqLM
 
         self.device = resolve_device(device)
+        if threads:
+            torch.set_num_threads(threads)
         self.dtype = resolve_dtype(dtype, self.device, checkpoint.model_type)
         try:
             model = AutoModelForSeq2SeqLM.from_pretrained(

@@ -48,6 +48,21 @@ def morph(lang: str):
         raise MissingDependencyError(f"the fact checker needs pymorphy3's {lang!r} dictionary: pip install pymorphy3-dicts-{lang}") from None
 
 
+def parses(word: str, lang: str) -> list:
+    """pymorphy3's parses of ``word``, most likely first; none for a word it cannot read.
+
+    pymorphy3 looks up the Unicode name of every letter and raises on letters
+    that have none (Tangut, for one).
+
+    >>> parses("𗀀", "uk")
+    []
+    """
+    try:
+        return morph(lang).parse(word)
+    except ValueError:
+        return []
+
+
 @lru_cache(maxsize=262144)
 def lemmas(word: str, lang: str) -> frozenset[str]:
     """Every dictionary form a lower-case word may be of (the word itself included).
@@ -56,7 +71,7 @@ def lemmas(word: str, lang: str) -> frozenset[str]:
     ['чернігова', 'чернігів']
     """
     if lang in ("uk", "ru"):
-        return frozenset({word} | {p.normal_form for p in morph(lang).parse(word)[:6]})
+        return frozenset({word} | {p.normal_form for p in parses(word, lang)[:6]})
     simplemma = _require("simplemma", "simplemma")
     return frozenset({word, simplemma.lemmatize(word, lang="en")})
 
@@ -68,11 +83,10 @@ def is_name_word(word: str, lang: str) -> bool:
     if len(lower) < 4:
         return False  # short words opening a sentence are function words far more often than names
     if lang in ("uk", "ru"):
-        analyser = morph(lang)
-        parses = analyser.parse(lower)
-        if not analyser.word_is_known(lower):
+        found = parses(lower, lang)
+        if not found or not morph(lang).word_is_known(lower):
             return True
-        grammemes = parses[0].tag.grammemes  # the dictionaries differ in which tags they have
+        grammemes = found[0].tag.grammemes  # the dictionaries differ in which tags they have
         return any(tag in grammemes for tag in _NAME_TAGS)
     simplemma = _require("simplemma", "simplemma")
     return not simplemma.is_known(lower, lang="en")
@@ -81,7 +95,7 @@ def is_name_word(word: str, lang: str) -> bool:
 @lru_cache(maxsize=262144)
 def is_adjective(word: str, lang: str) -> bool:
     """Whether a lower-case Ukrainian or Russian word is most likely an adjective or participle."""
-    return lang in ("uk", "ru") and any(p.tag.POS in ("ADJF", "PRTF") for p in morph(lang).parse(word)[:3])
+    return lang in ("uk", "ru") and any(p.tag.POS in ("ADJF", "PRTF") for p in parses(word, lang)[:3])
 
 
 _MERGES = (("th", "t"), ("dzh", "j"), ("q", "k"), ("kh", "h"), ("h", "g"), ("y", "i"), ("j", "i"), ("w", "v"), ("ck", "k"), ("x", "ks"), ("ts", "c"), ("ie", "e"), ("ye", "e"))

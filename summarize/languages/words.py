@@ -61,9 +61,10 @@ def lemmatize_ukrainian(word: str) -> str:
     >>> [lemmatize_ukrainian(w) for w in ["переговори", "переговорів", "переговорах"]]
     ['переговори', 'переговори', 'переговори']
     """
-    from ..faithfulness.lexicon import morph
+    from ..faithfulness.lexicon import parses
 
-    return morph("uk").parse(word)[0].normal_form
+    found = parses(word, "uk")
+    return found[0].normal_form if found else word
 
 
 @lru_cache(maxsize=None)

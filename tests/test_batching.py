@@ -1,0 +1,66 @@
+"""The batch scheduler, with backends that record what they were given."""
+
+import threading
+
+from summarize.batching import generate_batched
+from summarize.generation import GenerationSettings
+
+
+class Recording:
+    """Returns each input's first id; remembers batches and how many ran at once."""
+
+    def __init__(self, workers=1, fail_on=None):
+        self.workers = workers
+        self.fail_on = fail_on
+        self.batches = []
+        self.lock = threading.Lock()
+
+    def _run(self, batch, n_best):
+        with self.lock:
+            self.batches.append([list(ids) for ids in batch])
+        if self.fail_on is not None and any(ids[0] == self.fail_on for ids in batch):
+            raise RuntimeError("boom")
+        out = [list(ids[:1]) for ids in batch]
+        return [[o] * n_best for o in out] if n_best > 1 else out
+
+    def generate(self, batch, settings, starts, n_best=1):
+        return self._run(batch, n_best)
+
+    def submit(self, batch, settings, starts, n_best=1):
+        # Fails on waiting, as CTranslate2's asynchronous results do.
+        return lambda: self._run(batch, n_best)
+
+
+def requests(n, n_best=1):
+    return [([i] + [0] * (i % 5), None, n_best) for i in range(n)]
+
+
+def test_parallel_workers_split_the_batch_size_and_keep_request_order():
+    backend = Recording(workers=2)
+    results = generate_batched(backend, requests(9), GenerationSettings(), batch_size=4)
+    assert [out for out, _ in results] == [[i] for i in range(9)]
+    # Two workers, batch size 4: batches of 2, so 4 documents are in flight, not 8.
+    assert max(len(b) for b in backend.batches) == 2 and sum(len(b) for b in backend.batches) == 9
+    assert all(seconds >= 0 for _, seconds in results)
+
+
+def test_one_worker_keeps_whole_batches():
+    backend = Recording(workers=1)
+    generate_batched(backend, requests(9), GenerationSettings(), batch_size=4)
+    assert sorted(len(b) for b in backend.batches) == [1, 4, 4]
+
+
+def test_a_failing_parallel_batch_fails_only_its_own_requests():
+    backend = Recording(workers=2, fail_on=3)
+    results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=4)
+    failed = [i for i, (out, _) in enumerate(results) if isinstance(out, BaseException)]
+    assert 3 in failed and len(failed) == 2  # 3 and its batch mate
+    assert all(out == [i] for i, (out, _) in enumerate(results) if i not in failed)
+
+
+def test_n_best_requests_get_lists_and_their_own_batches():
+    backend = Recording(workers=2)
+    mixed = requests(3) + [([7], None, 3)]
+    results = generate_batched(backend, mixed, GenerationSettings(), batch_size=8)
+    assert results[3][0] == [[7], [7], [7]]
+    assert [b for b in backend.batches if [7] in b] == [[[7]]]
