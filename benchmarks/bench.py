@@ -23,8 +23,10 @@ min = max):
    backend) and, with ``--sweep``, ``ct2-vocab-K`` for other K.
 
 Each system runs in its own process (so that peak memory is its own): it
-loads, warms up on one document, then times ``--runs`` passes over the
-documents; the medians are reported, with the ratio of each to the baseline.
+loads, warms up on one document, then times one pass over the documents.
+``--runs`` rounds each run every system once, in turn, so that a slow spell
+of the machine falls on all of them; the medians over the rounds are
+reported, with the ratio of each to the baseline.
 It also times the library's CTranslate2 backend on documents 1x, 4x and 16x
 the model's input length (through chunking) and at several batch sizes.
 
@@ -306,7 +308,7 @@ def markdown(report: dict) -> str:
         "",
         f"{report['machine']['cpu']}, {report['machine']['cores']} cores; torch {report['machine']['torch']}, "
         f"transformers {report['machine']['transformers']}, ctranslate2 {report['machine']['ctranslate2']}; "
-        f"{a['docs']} documents, median of {a['runs']} runs.",
+        f"{a['docs']} documents, median of {a['runs']} rounds (each round runs every system once, in turn).",
         "",
         "| system | s/doc | docs/s | output tokens/s | peak RSS (MB) | speed vs baseline | memory vs baseline |",
         "|---|---|---|---|---|---|---|",
@@ -406,10 +408,19 @@ def main(argv=None) -> int:
         # Convert (and cache) in a process of its own: conversion loads the
         # fp32 model, and its peak must not be counted as a system's.
         run_worker({**spec, "system": "convert"}, in_process=args.smoke)
-    results = {}
-    for system in systems:
-        print(f"running {system}...", file=sys.stderr, flush=True)
-        results[system] = run_worker({**spec, "system": system}, in_process=args.smoke)
+    # Rounds: each round runs every system once, in a fresh process, so that
+    # a slow spell of the machine falls on every system alike rather than on
+    # whichever ran then; each system's median is over the rounds.
+    results: dict[str, dict] = {}
+    for round_ in range(spec["runs"]):
+        for system in systems:
+            print(f"round {round_ + 1}/{spec['runs']}: {system}...", file=sys.stderr, flush=True)
+            r = run_worker({**spec, "system": system, "runs": 1}, in_process=args.smoke)
+            if system not in results:
+                results[system] = r
+            else:
+                results[system]["seconds"] += r["seconds"]
+                results[system]["peak_rss_mb"] = max(results[system]["peak_rss_mb"], r["peak_rss_mb"])
     baseline = results.get("baseline")
     report = {
         "args": {**{k: v for k, v in vars(args).items() if k not in ("worker",)}, "input_tokens": len(AutoTokenizer.from_pretrained(path)(docs[0], verbose=False).input_ids)},

@@ -211,7 +211,16 @@ def cli_wording(message: str) -> str:
 
     >>> cli_wording("use method='lead' or target_lang='en', or raise max_input_chars=1,000")
     'use --method lead or --target-lang en, or raise --max-input-chars 1,000'
+    >>> cli_wording("threads must be an integer >= 0 (0: every core), got -1")
+    '--threads must be an integer >= 0 (0: every core), got -1'
     """
+    from dataclasses import fields
+
+    from .generation import GenerationSettings
+    from .summarizer import SUMMARIZER_OPTIONS
+
+    flags = SUMMARIZER_OPTIONS | {f.name for f in fields(GenerationSettings)}
+    message = re.sub(r"^([a-z_]+)(?= must be)", lambda m: f"--{m[1].replace('_', '-')}" if m[1] in flags else m[1], message)
     message = re.sub(r"\b([a-z_]+)='([^']*)'/'([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]} or {m[3]}", message)
     message = re.sub(r"\b([a-z_]+)='([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
     return re.sub(r"\b(max_input_chars)=([\d,]+)", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)

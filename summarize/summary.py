@@ -28,7 +28,9 @@ class Summary:
         chunks: number of windows the input was cut into (1 if it fitted).
         seconds: compute time spent on this document: its share of the
             time of each batch it was generated in (a batch's time divided
-            by the documents in it), summed over its windows and levels.
+            by the documents in it; with parallel workers, the time of all
+            the batches run together divided by their documents), summed
+            over its windows and levels.
         faithfulness: the numbers, dates and names of the summary checked
             against the document (:class:`~summarize.faithfulness.FaithfulnessReport`);
             ``None`` with ``faithfulness="off"`` and for extractive methods,

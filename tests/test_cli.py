@@ -64,8 +64,9 @@ def test_jsonl_in_jsonl_out_with_error_records(tiny_model, tmp_path):
         (["--method", "lead", "--target-lang", "en"], TEXTS["uk"].encode(), "copies sentences"),
         (["--method", "lead"], "Die Regierung hat den Haushalt beschlossen und die Steuern gesenkt.".encode(), "supported languages are English, Ukrainian and Russian"),
         (["--model", "nobody/nothing"], TEXTS["en"].encode(), "'nobody/nothing' is not available"),
-        (["--batch-size", "-1", "--method", "lead"], b"x", "batch_size must be an integer >= 1, got -1"),
-        (["--num-beams", "0", "--method", "lead"], b"x", "num_beams must be an integer >= 1, got 0"),
+        (["--batch-size", "-1", "--method", "lead"], b"x", "--batch-size must be an integer >= 1, got -1"),
+        (["--num-beams", "0", "--method", "lead"], b"x", "--num-beams must be an integer >= 1, got 0"),
+        (["--threads", "-1", "--method", "lead"], b"x", "--threads must be an integer >= 0"),
         (["--resume", "--method", "lead"], b"x", "--resume needs --output"),
     ],
 )

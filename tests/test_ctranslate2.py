@@ -214,3 +214,13 @@ def test_int8_agrees_with_float32_on_most_next_tokens(tiny_model, cache):
             agree += len(hypothesis) > i and tok.convert_tokens_to_ids(hypothesis[i]) == token
             total += 1
     assert total > 100 and agree / total >= 0.4, f"int8 agreed with float32 on {agree}/{total} next tokens"
+
+
+def test_the_malloc_arena_cap_leaves_a_users_setting_alone(monkeypatch):
+    from summarize.backends.ctranslate2 import cpu_workers, limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    assert limit_malloc_arenas(2) is False
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    assert limit_malloc_arenas(2) is sys.platform.startswith("linux")
+    assert cpu_workers(2) == (2, 1) and cpu_workers(32) == (4, 8)
