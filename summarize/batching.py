@@ -62,47 +62,47 @@ def generate_batched(
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
     workers = max(1, int(getattr(backend, "workers", 1)))
     batches = plan_batches(requests, max(1, -(-batch_size // workers)))
+    if workers > 1:
+        # Every batch is queued at once; each worker takes the next as it
+        # finishes, so a short batch never leaves a core idle.
+        submit, wave = backend.submit, len(batches)
+    else:
+        submit, wave = _done(backend.generate), 1
 
-    def call(method: Callable, batch: list[int]) -> Any:
+    def call(batch: list[int]) -> Callable[[], list[Any]] | BaseException:
         n_best = requests[batch[0]][2]
         ids = [requests[j][0] for j in batch]
         starts = [requests[j][1] for j in batch]
-        return method(ids, settings, starts, n_best) if n_best > 1 else method(ids, settings, starts)
+        try:
+            return submit(ids, settings, starts, n_best) if n_best > 1 else submit(ids, settings, starts)
+        except Exception as exc:  # noqa: BLE001 - reported per document
+            return exc
 
-    if workers == 1:
-        for batch in batches:
-            start = time.perf_counter()
+    for first in range(0, len(batches), wave):
+        group = batches[first:first + wave]
+        start = time.perf_counter()
+        outputs = []
+        for batch, waiting in [(b, call(b)) for b in group]:
             try:
-                outs: list[Any] = call(backend.generate, batch)
+                if isinstance(waiting, BaseException):
+                    raise waiting
+                outs: list[Any] = waiting()
             except Exception as exc:  # noqa: BLE001 - reported per document
                 logger.error("generation failed for a batch of %d: %s", len(batch), exc)
                 outs = [exc] * len(batch)
-            share = (time.perf_counter() - start) / len(batch)
+            outputs.append(outs)
+        share = (time.perf_counter() - start) / sum(len(b) for b in group)
+        for batch, outs in zip(group, outputs):
             for j, out in zip(batch, outs):
                 results[j] = (out, share)
-        return results
-
-    # Parallel workers: every batch is queued at once and each worker takes
-    # the next as it finishes, so a short batch never leaves a core idle.
-    start = time.perf_counter()
-    pending: list[tuple[list[int], Any]] = []
-    for batch in batches:
-        try:
-            pending.append((batch, call(backend.submit, batch)))
-        except Exception as exc:  # noqa: BLE001
-            pending.append((batch, exc))
-    collected: list[tuple[list[int], list[Any]]] = []
-    for batch, waiting in pending:
-        try:
-            if isinstance(waiting, BaseException):
-                raise waiting
-            outs = waiting()
-        except Exception as exc:  # noqa: BLE001
-            logger.error("generation failed for a batch of %d: %s", len(batch), exc)
-            outs = [exc] * len(batch)
-        collected.append((batch, outs))
-    share = (time.perf_counter() - start) / max(1, len(requests))
-    for batch, outs in collected:
-        for j, out in zip(batch, outs):
-            results[j] = (out, share)
     return results
+
+
+def _done(generate: Callable[..., list[Any]]) -> Callable[..., Callable[[], list[Any]]]:
+    """``generate`` in the shape of ``submit``: it runs at once, and waiting returns its output."""
+
+    def submit(*args: Any) -> Callable[[], list[Any]]:
+        outs = generate(*args)
+        return lambda: outs
+
+    return submit
