@@ -49,6 +49,34 @@ def test_batching_gives_the_same_output_as_one_at_a_time(tiny_model):
     assert len({r.text for r in one.summarize(texts)}) > 3  # outputs depend on the input
 
 
+@pytest.mark.parametrize("n_best", [1, 2])
+def test_torch_beam_search_matches_plain_transformers(tiny_model, n_best):
+    # The torch backend skips reordering the cross-attention state (every
+    # beam of a document holds the same); the hypotheses must not change.
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from summarize.generation import GenerationSettings
+
+    s = Summarizer(tiny_model, backend="torch", device="cpu", vocabulary="full")
+    settings = GenerationSettings(num_beams=3, max_new_tokens=10, min_new_tokens=4, no_repeat_ngram_size=2)
+    tok = AutoTokenizer.from_pretrained(tiny_model)
+    batch = tok([TEXTS[lang][:n] for lang, n in (("en", 170), ("uk", 60), ("ru", 120))], truncation=True, max_length=64)
+    got = s.backend.generate(batch.input_ids, settings, [None] * 3, n_best=n_best)
+
+    plain = AutoModelForSeq2SeqLM.from_pretrained(tiny_model).eval()
+    padded = tok.pad(batch, return_tensors="pt")
+    with torch.inference_mode():
+        out = plain.generate(**padded, num_beams=3, max_new_tokens=10, min_new_tokens=4, no_repeat_ngram_size=2,
+                             num_return_sequences=n_best, max_length=None, do_sample=False)
+    expected = [[t for t in row[1:] if t != tok.pad_token_id and t != tok.eos_token_id] for row in out.tolist()]
+    if n_best == 1:
+        assert got == expected
+    else:
+        assert got == [expected[i : i + n_best] for i in range(0, len(expected), n_best)]
+    assert len({tuple(r) for r in expected}) > 1  # outputs depend on the input
+
+
 def test_long_input_is_chunked_and_reduced(summarizer):
     long_text = " ".join([TEXTS["en"]] * 6)
     result = summarizer.summarize(long_text)

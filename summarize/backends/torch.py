@@ -101,6 +101,10 @@ class TorchBackend:
                 f"the weights of model {checkpoint.source!r} could not be loaded: {exc}"
             ) from exc
         self.model = model.to(self.device).eval()
+        if self.model.config.is_encoder_decoder:
+            # Consulted by transformers' beam search in place of the cache's own
+            # reorder_cache (see _reorder_self_attention_only).
+            self.model._reorder_cache = _reorder_self_attention_only
         self.pad_token_id = checkpoint.tokenizer.pad_token_id
         self.eos_token_id = checkpoint.tokenizer.eos_token_id
         # Lengths are always given as max/min_new_tokens; a max_length left in the
@@ -183,6 +187,23 @@ class TorchBackend:
         return results
 
 
+def _reorder_self_attention_only(cache: Any, beam_idx: torch.Tensor) -> Any:
+    """Beam search's cache reordering, without copying the cross-attention state.
+
+    Beam search never moves a hypothesis to another document, and every beam
+    of a document holds the same cross-attention keys and values (computed
+    from the same encoder output), so reordering them is a copy that changes
+    nothing: for mT5-small with batches of 4, beam 4 and 512 input tokens,
+    about 200 MB per decoding step, most of the torch backend's time.
+    """
+    self_attention = getattr(cache, "self_attention_cache", None)
+    if self_attention is None or getattr(cache, "cross_attention_cache", None) is None:
+        cache.reorder_cache(beam_idx)
+    else:
+        self_attention.reorder_cache(beam_idx)
+    return cache
+
+
 class _CandidateSpace:
     """Token ids <-> positions in a batch's candidate list."""
 
@@ -231,9 +252,11 @@ class _Restricted:
         decoder = model.get_decoder()
         embedding = decoder.get_input_embeddings()
         self.saved = (head, embedding)
-        sub_head = torch.nn.Linear(head.in_features, len(space.ids), bias=False, device=self.backend.device, dtype=head.weight.dtype)
+        # Built on the meta device (no random initialisation of rows that are
+        # replaced at once), then given the candidate rows.
+        sub_head = torch.nn.Linear(head.in_features, len(space.ids), bias=False, device="meta")
         sub_head.weight = torch.nn.Parameter(head.weight[rows], requires_grad=False)
-        sub_embedding = torch.nn.Embedding(len(space.ids), embedding.embedding_dim, device=self.backend.device, dtype=embedding.weight.dtype)
+        sub_embedding = torch.nn.Embedding(len(space.ids), embedding.embedding_dim, device="meta")
         sub_embedding.weight = torch.nn.Parameter(embedding.weight[rows], requires_grad=False)
         model.set_output_embeddings(sub_head)
         decoder.set_input_embeddings(sub_embedding)
