@@ -12,12 +12,12 @@ min = max):
 2. ``torch``: the library, torch backend, batched;
 3. ``ctranslate2``: the library, CTranslate2 backend (int8 on CPU), batched;
 4. ``ct2-direct``: CTranslate2 called directly with the same settings,
-   batches and threads (on CPU: parallel workers of one batch each, as
-   CTranslate2's documentation advises for throughput): the ceiling for the
-   library's overhead;
+   batches, threads and CPU kernels (on CPU: parallel workers of one batch
+   each, as CTranslate2's documentation advises for throughput, and AVX-512
+   where the CPU has it): the ceiling for the library's overhead;
 5. ``ct2-direct-defaults``: CTranslate2 called directly with its own
-   defaults (one worker, its default intra-op threads): what calling it
-   without tuning gives;
+   defaults (one worker, its default intra-op threads, its default kernels:
+   AVX2 on x86): what calling it without tuning gives;
 6. ``default`` (every library default: CTranslate2, the vocabulary
    restriction), ``torch-vocab`` and ``ct2-vocab`` (the restriction on each
    backend) and, with ``--sweep``, ``ct2-vocab-K`` for other K.
@@ -204,13 +204,15 @@ def worker(spec: dict) -> dict:
         import ctranslate2
         from tokenizers import Tokenizer
 
-        from summarize.backends.ctranslate2 import conversion_dir, cpu_workers
+        from summarize.backends.ctranslate2 import conversion_dir, cpu_workers, prefer_avx512
 
         # The conversion the library made (the "convert" step), used directly.
         converted = conversion_dir(Path(spec["cache_dir"]), path, None, path, "int8")
         tok = Tokenizer.from_file(str(converted / "tokenizer.json"))
         if system == "ct2-direct":
-            # The library's threads, by hand: parallel workers, the batch split between them.
+            # The library's engine settings, by hand: parallel workers, the
+            # batch split between them, AVX-512 kernels where the CPU has them.
+            prefer_avx512()
             workers, intra = cpu_workers(spec["threads"])
             translator = ctranslate2.Translator(str(converted), device="cpu", compute_type="int8", inter_threads=workers, intra_threads=intra)
             per_call = -(-batch // workers)

@@ -224,3 +224,46 @@ def test_the_malloc_arena_cap_leaves_a_users_setting_alone(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     assert limit_malloc_arenas(2) is sys.platform.startswith("linux")
     assert cpu_workers(2) == (2, 1) and cpu_workers(32) == (4, 8)
+
+
+def test_avx512_is_chosen_only_where_the_cpu_has_it_and_the_user_did_not_choose(monkeypatch, tmp_path):
+    from summarize.backends.ctranslate2 import AVX512_FLAGS, prefer_avx512
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the CPU's flags are read on Linux only")
+    with_avx512, avx2_only = tmp_path / "with", tmp_path / "without"
+    with_avx512.write_text("processor : 0\nflags : fpu sse4_1 avx avx2 " + " ".join(AVX512_FLAGS) + "\n")
+    avx2_only.write_text("processor : 0\nflags : fpu sse4_1 avx avx2 avx512f\n")  # only part of what is needed
+    monkeypatch.setenv("CT2_FORCE_CPU_ISA", "AVX2")
+    assert prefer_avx512(str(with_avx512)) is False
+    monkeypatch.delenv("CT2_FORCE_CPU_ISA")
+    assert prefer_avx512(str(avx2_only)) is False and "CT2_FORCE_CPU_ISA" not in __import__("os").environ
+    assert prefer_avx512(str(with_avx512)) is True
+    assert __import__("os").environ["CT2_FORCE_CPU_ISA"] == "AVX512"
+
+
+def test_avx512_kernels_give_the_same_summaries(tiny_model, cache):
+    import os
+    import subprocess
+
+    from summarize.backends.ctranslate2 import AVX512_FLAGS
+
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    if not all(f in flags.split() for f in AVX512_FLAGS):
+        pytest.skip("this CPU has no AVX-512")
+    code = (
+        "import json; from summarize import Summarizer; "
+        f"s = Summarizer({tiny_model!r}, backend='ctranslate2', device='cpu', cache_dir={cache!r}, num_beams=3, max_new_tokens=10); "
+        f"print(json.dumps([r.text for r in s.summarize({TEXTS_VARIED!r})]))"
+    )
+    runs = {}
+    for isa in ("AVX2", None):  # None: the library's choice
+        env = {k: v for k, v in os.environ.items() if k != "CT2_FORCE_CPU_ISA"}
+        env["CT2_VERBOSE"] = "1"
+        if isa:
+            env["CT2_FORCE_CPU_ISA"] = isa
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        chosen = next(line.split(":")[-1].strip() for line in (done.stdout + done.stderr).splitlines() if "Selected ISA" in line)
+        runs[chosen] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(runs) == {"AVX2", "AVX512"}
+    assert runs["AVX512"] == runs["AVX2"]
