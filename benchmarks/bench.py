@@ -303,6 +303,13 @@ def summarise(result: dict, baseline: dict | None) -> dict:
     return row
 
 
+def paired_speedup(row: dict, baseline: dict | None) -> float:
+    """The median over rounds of the baseline's time over ``row``'s, both in the same round (1.0 without a baseline)."""
+    if not baseline or len(baseline["runs"]) != len(row["runs"]):
+        return 1.0
+    return statistics.median(b / r for b, r in zip(baseline["runs"], row["runs"]))
+
+
 def markdown(report: dict) -> str:
     a = report["args"]
     lines = [
@@ -312,14 +319,17 @@ def markdown(report: dict) -> str:
         f"transformers {report['machine']['transformers']}, ctranslate2 {report['machine']['ctranslate2']}; "
         f"{a['docs']} documents, median of {a['runs']} rounds (each round runs every system once, in turn).",
         "",
-        "| system | s/doc | docs/s | output tokens/s | peak RSS (MB) | speed vs baseline | memory vs baseline |",
-        "|---|---|---|---|---|---|---|",
+        "| system | s/doc | docs/s | output tokens/s | peak RSS (MB) | speed vs baseline | per-round speed vs baseline | memory vs baseline |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    baseline = next((r for r in report["systems"] if r["system"] == "baseline"), None)
     for r in report["systems"]:
         lines.append(
             f"| {r['system']} | {r['s_per_doc']:.2f} | {r['docs_per_s']:.3f} | {r['tokens_per_s']:.1f} | "
-            f"{r['peak_rss_mb']:.0f} | {r.get('speedup', 1.0):.2f}x | {r.get('memory_ratio', 1.0):.2f} |"
+            f"{r['peak_rss_mb']:.0f} | {r.get('speedup', 1.0):.2f}x | {paired_speedup(r, baseline):.2f}x | {r.get('memory_ratio', 1.0):.2f} |"
         )
+    lines += ["", "Speed vs baseline: the ratio of the medians. Per-round: the median, over the rounds, of "
+              "the baseline's time in a round divided by the system's in the same round."]
     if report.get("overhead") is not None:
         lines += ["", f"Library overhead over CTranslate2 called directly: {report['overhead'] * 100:+.1f}% (time per document)."]
     if report.get("default_vs_ct2_direct") is not None:
@@ -374,8 +384,12 @@ def main(argv=None) -> int:
     p.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "summarize-bench"), help="where checkpoints and conversions are kept")
     p.add_argument("--out", default="benchmarks/results")
     p.add_argument("--smoke", action="store_true", help="tiny shapes, 2 documents, 1 run, in one process")
+    p.add_argument("--render", metavar="JSON", help="print the Markdown of a saved result (a results/*.json) and exit")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.render:
+        print(markdown(json.loads(Path(args.render).read_text())), end="")
+        return 0
 
     if args.worker:
         print(json.dumps(worker(json.loads(sys.stdin.read()))))

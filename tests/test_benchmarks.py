@@ -56,3 +56,24 @@ def test_gpu_benchmark_code_path_runs_in_smoke_mode_on_cpu(tmp_path):
     report = json.loads((tmp_path / "out" / "tiny-beam4-cuda.json").read_text())
     assert [r["system"] for r in report["systems"]] == ["baseline", *bench.GPU_SYSTEMS]
     assert all(r["docs_per_s"] > 0 for r in report["systems"])
+
+
+def test_per_round_speedup_pairs_each_round_with_its_baseline(capsys, tmp_path):
+    bench = load(BENCH, "bench_render")
+    baseline = {"system": "baseline", "runs": [10.0, 20.0, 12.0]}
+    # A slow spell in round 2 slows both: per round the system is 2x, 2x and 3x.
+    system = {"system": "x", "runs": [5.0, 10.0, 4.0]}
+    assert bench.paired_speedup(system, baseline) == 2.0
+    assert bench.paired_speedup(system, None) == 1.0
+    report = {
+        "args": {"shape": "tiny", "beams": 4, "input_tokens": 512, "new_tokens": 4, "batch_size": 2, "docs": 2, "runs": 3},
+        "machine": {"cpu": "cpu", "cores": 2, "torch": "t", "transformers": "t", "ctranslate2": "c"},
+        "systems": [
+            {**baseline, "s_per_doc": 6.0, "docs_per_s": 0.17, "tokens_per_s": 1.0, "peak_rss_mb": 100},
+            {**system, "s_per_doc": 2.5, "docs_per_s": 0.4, "tokens_per_s": 2.0, "peak_rss_mb": 50, "speedup": 2.4, "memory_ratio": 0.5},
+        ],
+    }
+    saved = tmp_path / "r.json"
+    saved.write_text(json.dumps(report))
+    assert bench.main(["--render", str(saved)]) == 0
+    assert "| x | 2.50 | 0.400 | 2.0 | 50 | 2.40x | 2.00x | 0.50 |" in capsys.readouterr().out
