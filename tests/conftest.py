@@ -66,6 +66,14 @@ def tiny_crosslingual(tmp_path_factory) -> str:
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-cross"), cross_lingual=True, max_input_tokens=64)
 
 
+@pytest.fixture(scope="session")
+def bart_family(tmp_path_factory) -> dict[str, str]:
+    """Tiny BART, mBART and Pegasus checkpoints, by architecture."""
+    from summarize.testing import build_tiny_bart_family
+
+    return {arch: build_tiny_bart_family(tmp_path_factory.mktemp(arch), arch) for arch in ("bart", "mbart", "pegasus")}
+
+
 def install_in_hub_cache(repo_id: str, source: str) -> None:
     """Place a checkpoint in the offline hub cache as if downloaded from repo_id."""
     base = Path(os.environ["HF_HUB_CACHE"]) / f"models--{repo_id.replace('/', '--')}"

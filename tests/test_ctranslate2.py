@@ -118,13 +118,6 @@ def test_a_checkpoint_overwritten_in_place_is_converted_again(tmp_path):
     assert first.backend.model_dir != second.backend.model_dir
 
 
-@pytest.fixture(scope="module")
-def bart_family(tmp_path_factory):
-    from summarize.testing import build_tiny_bart_family
-
-    return {arch: build_tiny_bart_family(tmp_path_factory.mktemp(arch), arch) for arch in ("bart", "mbart", "pegasus")}
-
-
 @pytest.mark.parametrize("arch", ["bart", "mbart", "pegasus"])
 def test_every_preset_architecture_gives_equal_greedy_output_on_both_backends(bart_family, cache, arch):
     # BART forces <s> first and starts with </s>; mBART's conversion has no start

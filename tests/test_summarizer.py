@@ -49,8 +49,8 @@ def test_batching_gives_the_same_output_as_one_at_a_time(tiny_model):
     assert len({r.text for r in one.summarize(texts)}) > 3  # outputs depend on the input
 
 
-@pytest.mark.parametrize("n_best", [1, 2])
-def test_torch_beam_search_matches_plain_transformers(tiny_model, n_best):
+@pytest.mark.parametrize("arch,n_best", [("mt5", 1), ("mt5", 2), ("bart", 2), ("mbart", 1), ("pegasus", 2)])
+def test_torch_beam_search_matches_plain_transformers(tiny_model, bart_family, arch, n_best):
     # The torch backend skips reordering the cross-attention state (every
     # beam of a document holds the same); the hypotheses must not change.
     import torch
@@ -58,17 +58,19 @@ def test_torch_beam_search_matches_plain_transformers(tiny_model, n_best):
 
     from summarize.generation import GenerationSettings
 
-    s = Summarizer(tiny_model, backend="torch", device="cpu", vocabulary="full")
+    path = tiny_model if arch == "mt5" else bart_family[arch]
+    s = Summarizer(path, backend="torch", device="cpu", vocabulary="full")
     settings = GenerationSettings(num_beams=3, max_new_tokens=10, min_new_tokens=4, no_repeat_ngram_size=2)
-    tok = AutoTokenizer.from_pretrained(tiny_model)
+    tok = AutoTokenizer.from_pretrained(path)
     batch = tok([TEXTS[lang][:n] for lang, n in (("en", 170), ("uk", 60), ("ru", 120))], truncation=True, max_length=64)
     got = s.backend.generate(batch.input_ids, settings, [None] * 3, n_best=n_best)
 
-    plain = AutoModelForSeq2SeqLM.from_pretrained(tiny_model).eval()
+    plain = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
     padded = tok.pad(batch, return_tensors="pt")
     with torch.inference_mode():
         out = plain.generate(**padded, num_beams=3, max_new_tokens=10, min_new_tokens=4, no_repeat_ngram_size=2,
-                             num_return_sequences=n_best, max_length=None, do_sample=False)
+                             num_return_sequences=n_best, max_length=None, min_length=None, do_sample=False,
+                             decoder_start_token_id=s.backend.decoder_start)
     expected = [[t for t in row[1:] if t != tok.pad_token_id and t != tok.eos_token_id] for row in out.tolist()]
     if n_best == 1:
         assert got == expected
