@@ -120,10 +120,43 @@ def _load_local(path: Path, split: str | None):
         raise InvalidInputError(f"{path}: unknown file type; use {choices(LOCAL_FORMATS)}")
     import datasets
 
+    if path.suffix.lower() in (".jsonl", ".csv"):
+        # Decoded as every input of the library is (summarize.decoding): a
+        # stray byte is a warning, a Windows-1251 file is read as such.
+        rows = _text_rows(path)
+        try:
+            return datasets.Dataset.from_list(rows)
+        except Exception as exc:  # noqa: BLE001 - Arrow refuses inconsistent columns in many ways
+            raise InvalidInputError(f"{path}: cannot be read as a table: {str(exc).splitlines()[0]}") from exc
     try:
         return datasets.load_dataset(builder, data_files={"data": str(path)}, split="data")
     except Exception as exc:  # noqa: BLE001 - datasets raises many kinds for a bad file
         raise InvalidInputError(f"{path}: cannot be read as {builder}: {str(exc).splitlines()[0]}") from exc
+
+
+def _text_rows(path: Path) -> list[dict]:
+    """The rows of a JSONL or CSV file, decoded by the library's one rule."""
+    import csv
+    import io
+    import json
+
+    from summarize.records import decode_text
+
+    text = decode_text(path.read_bytes(), str(path))
+    if path.suffix.lower() == ".csv":
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"{path} line {number}: malformed JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise InvalidInputError(f"{path} line {number}: expected a JSON object, got {type(row).__name__}")
+        rows.append(row)
+    return rows
 
 
 def _load_hub(dataset: str, spec: DatasetSpec | None, lang: str, target: str, split: str | None):

@@ -10,11 +10,12 @@ when the record has one (a string or number), else the record's line (JSONL)
 or row (CSV, Parquet) number, counted from 1; a line that is not a JSON
 object has the id ``"line N"``. A text file's id is its path.
 
-Encodings: input is UTF-8 (a UTF-8 or UTF-16 byte-order mark is honoured).
-Files that are not valid UTF-8 but read as Windows-1251 or KOI8-R/KOI8-U
-Cyrillic are decoded as such (the choice is logged); anything else is refused
-with the file named and the fix (``iconv``) given. Files with NUL bytes are
-refused as binary.
+Encodings: every input, a whole file or one JSONL line, is decoded by
+:mod:`summarize.decoding`: UTF-8 (a few bad bytes replaced, with a warning
+naming the input, the count and the first offset), UTF-16, or a legacy code
+page recognised (Windows-1251, KOI8-R/KOI8-U, Windows-1252; the choice is
+logged); anything else is refused with the input named and the fix
+(``iconv``) given.
 """
 
 from __future__ import annotations
@@ -28,63 +29,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from .decoding import decode_bytes
 from .errors import InvalidInputError, MissingDependencyError, SummarizeError, choices
 
 logger = logging.getLogger(__name__)
 
-LEGACY_CYRILLIC = ("cp1251", "koi8_u")
+def decode_text(data: bytes, name: str) -> str:
+    """An input's bytes as text, by :func:`summarize.decoding.decode_bytes`; says once what it replaced or guessed.
 
-
-def decode_bytes(data: bytes, name: str) -> str:
-    """Decode a file's bytes: UTF-8, or legacy Cyrillic recognised, or an error.
-
-    >>> decode_bytes("Ціни зросли".encode("cp1251"), "a.txt")
+    >>> decode_text("Ціни зросли".encode("cp1251"), "a.txt")
     'Ціни зросли'
-    >>> decode_bytes("Цены выросли".encode("koi8_r"), "a.txt")
-    'Цены выросли'
     """
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InvalidInputError(f"{name}: looks like a binary file (it contains NUL bytes); expected UTF-8 text")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise InvalidInputError(f"{name}: has a UTF-16 byte-order mark but is not valid UTF-16") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    best, best_score = None, 0.0
-    for encoding in LEGACY_CYRILLIC:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        score = _cyrillic_score(text)
-        if score > best_score:
-            best, best_score = (text, encoding), score
-    if best is not None and best_score > 0.5:
-        logger.info("%s: not UTF-8; decoded as %s", name, best[1])
-        return best[0]
-    raise InvalidInputError(
-        f"{name}: not valid UTF-8 (byte {utf8_error.start}) and not recognisable as "
-        "Windows-1251 or KOI8-R/KOI8-U Cyrillic; convert it first, e.g. "
-        f"iconv -f ENCODING -t UTF-8 {name}"
-    )
-
-
-def _cyrillic_score(text: str) -> float:
-    """Share of letters that are lower-case Cyrillic.
-
-    Real prose is mostly lower case. Decoding with the wrong one of the two
-    Cyrillic code pages swaps the cases (KOI8 puts lower case where
-    Windows-1251 has upper case), which this catches.
-    """
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    lower_cyrillic = sum(1 for c in letters if "а" <= c <= "я" or c in "іїєґёў")
-    return lower_cyrillic / len(letters)
+    decoded = decode_bytes(data, name)
+    message = decoded.warning(name)
+    if message:
+        (logger.warning if decoded.replaced else logger.info)("%s", message)
+    return decoded.text
 
 
 def read_text_file(path: str | os.PathLike, max_bytes: int | None = None) -> str:
@@ -106,7 +66,7 @@ def read_text_file(path: str | os.PathLike, max_bytes: int | None = None) -> str
         raise InvalidInputError(f"{name}: permission denied") from None
     except OSError as exc:
         raise InvalidInputError(f"{name}: cannot be read ({exc.strerror or exc})") from None
-    return decode_bytes(data, name)
+    return decode_text(data, name)
 
 
 @dataclass
@@ -146,9 +106,9 @@ def read_jsonl(
         if not raw.strip():
             continue
         try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            yield Record(f"line {number}", None, number, f"{name} line {number}: not valid UTF-8")
+            line = decode_text(raw, f"{name} line {number}")
+        except InvalidInputError as exc:
+            yield Record(f"line {number}", None, number, str(exc))
             continue
         try:
             obj = json.loads(line)
@@ -213,7 +173,7 @@ def read_table(path: str, fmt: str, *, text_field: str = "text", id_field: str =
             import csv
             import io
 
-            text = (data if data is not None else Path(path).read_bytes()).decode("utf-8-sig")
+            text = decode_text(data if data is not None else Path(path).read_bytes(), path)
             rows: Iterable[dict[str, Any]] = list(csv.DictReader(io.StringIO(text, newline="")))
         else:
             try:
@@ -302,7 +262,7 @@ def read_records(
         # A file that cannot be read fails its own record, not the files after it.
         try:
             name = "<stdin>" if path == "-" else path
-            text = decode_bytes(stdin.read(), name) if path == "-" else read_text_file(path, max_bytes=max_bytes)
+            text = decode_text(stdin.read(), name) if path == "-" else read_text_file(path, max_bytes=max_bytes)
             if not text.strip():
                 raise InvalidInputError(f"{name}: the text is empty or only white space: nothing to summarise")
             yield Record(name, text, number)

@@ -77,3 +77,13 @@ def test_per_round_speedup_pairs_each_round_with_its_baseline(capsys, tmp_path):
     saved.write_text(json.dumps(report))
     assert bench.main(["--render", str(saved)]) == 0
     assert "| x | 2.50 | 0.400 | 2.0 | 50 | 2.40x | 2.00x | 0.50 |" in capsys.readouterr().out
+
+
+def test_encodings_benchmark_decodes_every_case_of_its_test_set(tmp_path):
+    encodings = load(BENCH.parent / "encodings.py", "encodings_bench")
+    assert encodings.main(["--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "encodings.json").read_text())
+    right, cases = report["totals"]["library"]
+    assert cases > 1000 and right == cases, report["first_failures"]["library"]
+    # The rule it replaced fails the damaged-UTF-8 and mixed-script cases: the test set can tell them apart.
+    assert report["totals"]["before"][0] < cases / 2

@@ -126,6 +126,24 @@ def test_empty_file_is_named(tmp_path):
     assert code == 2 and f"{empty}: the text is empty" in err
 
 
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_stray_byte_in_a_utf8_article_is_one_warning_not_mojibake(tmp_path, source):
+    data = ((TEXTS["uk"] + " ") * 8).encode()
+    at = 1000
+    while data[at] & 0xC0 == 0x80:  # a character boundary
+        at += 1
+    damaged = data[:at] + b"\xff" + data[at:]
+    path = tmp_path / "article.txt"
+    path.write_bytes(damaged)
+    argv = ["--method", "lead", "--sentences", "1", "--format", "json"]
+    code, out, err = run(argv + [str(path)]) if source == "file" else run(argv, stdin=damaged)
+    name = str(path) if source == "file" else "<stdin>"
+    assert code == 0, err
+    assert json.loads(out)["summary"] == TEXTS["uk"].split(". ")[0] + "."
+    assert json.loads(out)["source_lang"] == "uk"
+    assert err.strip() == f"summarize: warning: {name}: 1 byte not valid UTF-8 (first at byte {at:,}) replaced with U+FFFD"
+
+
 def test_malformed_jsonl_message_says_where_once_and_whole(tmp_path):
     src = tmp_path / "bad.jsonl"
     src.write_text('{"id": 1, "text": "Ціни зросли."}\n{broken\n', encoding="utf-8")

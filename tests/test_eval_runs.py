@@ -45,6 +45,29 @@ def test_loads_jsonl_csv_and_parquet(tmp_path, jsonl_dataset):
         assert examples[0].summary == "Рада ухвалила бюджет 0."
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_local_files_are_decoded_as_every_input_is(tmp_path, suffix, caplog):
+    import logging
+
+    path = tmp_path / f"data{suffix}"
+    if suffix == ".jsonl":
+        raw = "\n".join(json.dumps(r, ensure_ascii=False) for r in ROWS).encode()
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=["id", "text", "summary"])
+        writer.writeheader()
+        writer.writerows(ROWS)
+        raw = buffer.getvalue().encode()
+    at = raw.index("Рада".encode())
+    path.write_bytes(raw[:at] + b"\xff" + raw[at:])  # a stray byte before the first summary
+    with caplog.at_level(logging.WARNING):
+        examples = load_examples(str(path), lang="uk")
+    assert examples[0].summary == "\ufffdРада ухвалила бюджет 0." and examples[1].text == TEXTS["uk"]
+    assert any(f"{path}: 1 byte not valid UTF-8 (first at byte {at:,})" in r.getMessage() for r in caplog.records)
+    path.write_bytes(raw.decode().encode("cp1251"))  # a legacy code page, whole
+    assert [e.summary for e in load_examples(str(path), lang="uk")] == [r["summary"] for r in ROWS]
+
+
 def test_limit_is_a_reproducible_sample(jsonl_dataset):
     a = load_examples(str(jsonl_dataset), lang="uk", limit=3, seed=1)
     b = load_examples(str(jsonl_dataset), lang="uk", limit=3, seed=1)

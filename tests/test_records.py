@@ -5,7 +5,8 @@ import pytest
 
 from summarize import InvalidInputError
 from summarize.outputs import ResultWriter
-from summarize.records import decode_bytes, read_jsonl, read_text_file
+from summarize.decoding import decode_bytes
+from summarize.records import decode_text, read_jsonl, read_text_file
 
 UK = "Уряд ухвалив новий бюджет, і депутати його підтримали."
 RU = "Правительство утвердило новый бюджет, и депутаты его поддержали."
@@ -17,28 +18,76 @@ RU = "Правительство утвердило новый бюджет, и 
         (UK.encode("utf-8"), UK),
         (b"\xef\xbb\xbf" + UK.encode("utf-8"), UK),
         (UK.encode("utf-16"), UK),
+        (UK.encode("utf-16-le"), UK),
+        (RU.encode("utf-16-be"), RU),
+        ("Talks resume on Monday.".encode("utf-16-le"), "Talks resume on Monday."),
         (UK.encode("cp1251"), UK),
         (RU.encode("cp1251"), RU),
         (RU.encode("koi8_r"), RU),
         (UK.encode("koi8_u"), UK),
+        ("Цены".encode("cp1251"), "Цены"),
+        ("Ціни зросли (Reuters, Bloomberg)".encode("cp1251"), "Ціни зросли (Reuters, Bloomberg)"),
+        ("Grüße aus Köln".encode("latin-1"), "Grüße aus Köln"),
+        ("The café said “yes” — again".encode("cp1252"), "The café said “yes” — again"),
     ],
-    ids=["utf8", "utf8-bom", "utf16-bom", "cp1251-uk", "cp1251-ru", "koi8r", "koi8u"],
+    ids=["utf8", "utf8-bom", "utf16-bom", "utf16le", "utf16be", "utf16le-latin", "cp1251-uk", "cp1251-ru", "koi8r", "koi8u",
+         "cp1251-one-word", "cp1251-mixed-script", "latin1", "cp1252-quotes"],
 )
 def test_encodings_are_decoded(data, expected):
-    assert decode_bytes(data, "f.txt") == expected
+    assert decode_text(data, "f.txt") == expected
+
+
+@pytest.mark.parametrize(
+    "data, expected, replaced, first",
+    [
+        # One stray byte after the first 1,000: the rest stays readable UTF-8.
+        (UK.encode() * 20 + b"\xff" + RU.encode(), UK * 20 + "\ufffd" + RU, 1, len(UK.encode()) * 20),
+        # A download cut in the middle of its last character.
+        ((UK + RU[:-1]).encode()[:-1], (UK + RU)[:-2] + "\ufffd", 1, len((UK + RU[:-1]).encode()) - 2),
+        ("Ціни зросли".encode()[:-1], "Ціни зросл\ufffd", 1, 19),
+        (b"Gover\xffnment approves budget", "Gover\ufffdnment approves budget", 1, 5),
+        (UK.encode() + b"\x80\x80" + UK.encode(), UK + "\ufffd\ufffd" + UK, 2, len(UK.encode())),
+    ],
+    ids=["stray-byte", "cut-last-character", "cut-short", "ascii-stray", "two-bad"],
+)
+def test_utf8_with_a_few_bad_bytes_stays_utf8_and_says_where(data, expected, replaced, first, caplog):
+    import logging
+
+    decoded = decode_bytes(data, "f.txt")
+    assert (decoded.text, decoded.encoding, decoded.replaced, decoded.first_bad) == (expected, "utf-8", replaced, first)
+    with caplog.at_level(logging.WARNING, logger="summarize.records"):
+        assert decode_text(data, "f.txt") == expected
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "f.txt" in warnings[0] and f"{replaced} byte" in warnings[0] and f"byte {first:,}" in warnings[0]
 
 
 @pytest.mark.parametrize(
     "data, message",
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
-        ("Grüße aus Köln".encode("latin-1"), "not valid UTF-8"),
+        (b"\x98\x98\x98 \x81\x8d \x98\x81", "not valid UTF-8"),
+        (b"\xff\xfe\x00\xd8", "not valid UTF-16"),
     ],
 )
 def test_undecodable_files_are_refused_with_the_fix(data, message):
     with pytest.raises(InvalidInputError) as err:
         decode_bytes(data, "f.txt")
     assert message in str(err.value) and "f.txt" in str(err.value)
+    if message == "not valid UTF-8":
+        assert "Windows-1251" in str(err.value) and "KOI8" in str(err.value) and "iconv" in str(err.value)
+
+
+def test_a_jsonl_line_with_a_bad_byte_is_that_lines_warning_not_the_files(caplog):
+    import logging
+
+    lines = [json.dumps({"id": "a", "text": UK}, ensure_ascii=False).encode(),
+             json.dumps({"id": "b", "text": RU}, ensure_ascii=False).encode().replace("Прав".encode(), "Прав".encode() + b"\xff"),
+             json.dumps({"id": "c", "text": RU}, ensure_ascii=False).encode()]
+    with caplog.at_level(logging.WARNING, logger="summarize.records"):
+        records = list(read_jsonl(io.BytesIO(b"\n".join(lines) + b"\n"), "in.jsonl"))
+    assert [r.error for r in records] == [None, None, None]
+    assert records[0].text == UK and records[2].text == RU and records[1].text == RU.replace("Правительство", "Прав\ufffdительство")
+    assert [r.getMessage() for r in caplog.records] == ["in.jsonl line 2: 1 byte not valid UTF-8 (first at byte 29) replaced with U+FFFD"]
 
 
 def test_file_errors(tmp_path):
