@@ -74,6 +74,19 @@ def check_options(options: dict[str, Any]) -> None:
     threads = options.get("threads", 0)
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
         raise InvalidOptionError(f"threads must be an integer >= 0 (0: every core), got {threads!r}")
+    faithfulness = options.get("faithfulness", "check")
+    if faithfulness not in FAITHFULNESS_MODES:
+        raise InvalidOptionError(f"unknown faithfulness {faithfulness!r}; valid values are {choices(FAITHFULNESS_MODES)}")
+    from . import vocabulary as vocab
+    from .backends import check_device, check_dtype
+    from .backends.ctranslate2 import COMPUTE_TYPES
+
+    vocab.resolve(options.get("vocabulary", "auto"), 0)
+    check_device(options.get("device", "auto"))
+    check_dtype(options.get("dtype", "auto"))
+    compute_type = options.get("compute_type", "auto")
+    if compute_type not in COMPUTE_TYPES:
+        raise InvalidOptionError(f"unknown compute_type {compute_type!r}; valid values are {choices(COMPUTE_TYPES)}")
     validate_options({k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS})
 
 
@@ -388,8 +401,9 @@ class Summarizer:
             from .faithfulness import check_faithfulness
 
             reports = [self._check(job.doc, t, check_faithfulness) for t in texts]
-            # Fewest unsupported facts; ties go to the model's own order.
-            chosen = min(range(len(texts)), key=lambda i: (len(reports[i].unsupported), i))
+            # Fewest unsupported facts; ties go to the model's own order; a
+            # summary that could not be checked comes after every checked one.
+            chosen = min(range(len(texts)), key=lambda i: (len(reports[i].unsupported) if reports[i] else float("inf"), i))
             report = reports[chosen]
         rerank = self.faithfulness == "rerank"
         return Summary(
@@ -422,8 +436,8 @@ def _with_index(exc: SummarizeError, index: int) -> SummarizeError:
 
 
 @lru_cache(maxsize=2)
-def _cached(model: str, method: str, device: str) -> Summarizer:
-    return Summarizer(model, method=method, device=device)
+def _cached(model: str, method: str, device: str, options: tuple[tuple[str, Any], ...]) -> Summarizer:
+    return Summarizer(model, method=method, device=device, **dict(options))
 
 
 def summarize(
@@ -438,7 +452,13 @@ def summarize(
 ) -> Summary | list[Summary]:
     """Summarise with a cached :class:`Summarizer` (built on first use).
 
+    ``options`` are :class:`Summarizer` options (``backend``, ``batch_size``...;
+    a new combination builds a new one, and the last two are kept) and
+    decoding settings for this call (``num_beams``...).
+
     >>> summarize("Уряд ухвалив бюджет. Депутати його підтримали.", method="lead").text
     'Уряд ухвалив бюджет. Депутати його підтримали.'
     """
-    return _cached(model, method, device).summarize(text, lang=lang, target_lang=target_lang, **options)
+    built = tuple(sorted((k, v) for k, v in options.items() if k in SUMMARIZER_OPTIONS))
+    call = {k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS}
+    return _cached(model, method, device, built).summarize(text, lang=lang, target_lang=target_lang, **call)

@@ -262,3 +262,44 @@ def test_importing_the_package_does_not_import_torch():
     code = "import sys, summarize; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+def test_a_summary_in_another_script_than_lang_says_is_returned_not_a_crash(summarizer):
+    # Bulgarian text declared English: the checker cannot check a summary in
+    # a script its language does not use; the summary is still returned.
+    bulgarian = "Правителството одобри новия бюджет във вторник. Депутатите го подкрепиха с голямо мнозинство."
+    results = summarizer.summarize([bulgarian, TEXTS["en"][:120]], lang="en", errors="return")
+    assert [type(r) for r in results] == [Summary, Summary]
+    assert results[0].source_lang == "en"
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"faithfulness": "bogus"}, "unknown faithfulness 'bogus'"),
+        ({"vocabulary": "small"}, "vocabulary must be 'auto', 'full' or a number"),
+        ({"device": "tpu"}, "unknown device 'tpu'"),
+        ({"device": "cuda:x"}, "unknown device 'cuda:x'"),
+        ({"dtype": "fp8"}, "unknown dtype 'fp8'"),
+        ({"compute_type": "int3"}, "unknown compute_type 'int3'"),
+        ({"threads": 1.5}, "threads must be an integer >= 0"),
+    ],
+)
+def test_check_options_refuses_what_the_constructor_refuses(options, message):
+    from summarize.summarizer import check_options
+
+    with pytest.raises(InvalidOptionError, match=message):
+        check_options(options)
+    check_options({"faithfulness": "rerank", "vocabulary": 16000, "device": "cuda:1", "dtype": "bfloat16", "compute_type": "int8_float32"})
+
+
+def test_summarize_function_takes_constructor_options_and_caches_per_options(tiny_model):
+    from summarize.summarizer import _cached
+
+    _cached.cache_clear()
+    torch_result = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", backend="torch", num_beams=1, max_new_tokens=4)
+    assert torch_result.backend == "torch"
+    again = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", backend="torch", num_beams=1, max_new_tokens=4)
+    assert again.text == torch_result.text and _cached.cache_info().hits == 1
+    other = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", backend="ctranslate2", compute_type="float32", num_beams=1, max_new_tokens=4)
+    assert other.backend == "ctranslate2" and _cached.cache_info().misses == 2

@@ -44,6 +44,30 @@ class Backend(Protocol):
         ...
 
 
+DEVICE_KINDS = ("cpu", "cuda", "mps")
+DTYPE_NAMES = ("auto", "float32", "bfloat16", "float16")
+
+
+def check_device(device: str) -> None:
+    """Refuse a device name no backend knows, without importing any backend.
+
+    >>> check_device("cuda:1")
+    >>> check_device("tpu")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidOptionError: unknown device 'tpu'; valid devices are 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'
+    """
+    kind, colon, index = device.partition(":") if isinstance(device, str) else (None, "", "")
+    if device != "auto" and (kind not in DEVICE_KINDS or (colon and not (kind == "cuda" and index.isdigit()))):
+        raise InvalidOptionError(f"unknown device {device!r}; valid devices are 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
+
+
+def check_dtype(dtype: str) -> None:
+    """Refuse a dtype name the torch backend does not know."""
+    if dtype not in DTYPE_NAMES:
+        raise InvalidOptionError(f"unknown dtype {dtype!r}; valid dtypes are {choices(DTYPE_NAMES)}")
+
+
 def resolve_backend(name: str, *, device: str = "auto", dtype: str = "auto") -> str:
     """``"auto"``: CTranslate2 where it is installed and can serve the request, else torch.
 
