@@ -197,14 +197,17 @@ def worker(spec: dict) -> dict:
     elif system == "convert":
         from summarize import Summarizer
 
-        Summarizer(path, backend="ctranslate2", device="cpu", cache_dir=spec["cache_dir"])
+        # int8 for ct2-direct; float32 for the library's default where the CPU's int8 path is oneDNN.
+        for compute_type in ("int8", "float32"):
+            Summarizer(path, backend="ctranslate2", device="cpu", cache_dir=spec["cache_dir"], compute_type=compute_type)
         return {"system": system}
 
     elif system in ("ct2-direct", "ct2-direct-defaults"):
         import ctranslate2
         from tokenizers import Tokenizer
 
-        from summarize.backends.ctranslate2 import conversion_dir, cpu_workers, prefer_avx512
+        from summarize.backends.cpu import cpu_workers, prefer_avx512
+        from summarize.backends.ctranslate2 import conversion_dir
 
         # The conversion the library made (the "convert" step), used directly.
         converted = conversion_dir(Path(spec["cache_dir"]), path, None, path, "int8")

@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--device", default="auto")
     r.add_argument("--backend", default="torch", help="torch or ctranslate2 (default: torch)")
     r.add_argument("--batch-size", type=int, default=8)
+    r.add_argument("--threads", type=int, default=0, help="CPU threads (default 0: every core for ctranslate2, all but one for torch, the default backend here)")
     r.add_argument("--num-beams", type=int)
     r.add_argument("--max-new-tokens", type=int)
     r.add_argument("--tokenizer", choices=tuple(TOKENIZERS), help="ROUGE tokenisation (default: the dataset's published scheme: google for CNN/DailyMail, else xlsum)")
@@ -177,7 +178,7 @@ def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     scores = run_evaluation(
         dataset=args.dataset, lang=args.lang, target_lang=args.target_lang, model=args.model,
         method=args.method, split=args.split, limit=args.limit, seed=args.seed, device=args.device,
-        backend=args.backend, batch_size=args.batch_size, resume=args.resume, tokenizer=args.tokenizer, long_input=args.long_input,
+        backend=args.backend, batch_size=args.batch_size, threads=args.threads, resume=args.resume, tokenizer=args.tokenizer, long_input=args.long_input,
         n_bootstrap=args.bootstrap, text_field=args.text_field, summary_field=args.summary_field,
         id_field=args.id_field, out_dir=args.out, generation_options=options,
         ray=args.ray, ray_address=args.ray_address, concurrency=args.concurrency, num_gpus=args.num_gpus,

@@ -130,6 +130,7 @@ def run_evaluation(
     device: str = "auto",
     backend: str = "torch",
     batch_size: int = 8,
+    threads: int = 0,
     resume: bool = False,
     tokenizer: str | None = None,
     long_input: str | None = None,
@@ -181,7 +182,7 @@ def run_evaluation(
         _check_languages(dataset, examples, lang, target)
     out.mkdir(parents=True, exist_ok=True)
     summarizer_options = dict(
-        model=model, method=method, device=device, backend=backend, batch_size=batch_size, long_input=long_input,
+        model=model, method=method, device=device, backend=backend, batch_size=batch_size, threads=threads, long_input=long_input,
         **({"vocabulary": vocabulary} if method == "abstractive" else {}), **(generation_options or {}),
     )
     # On Ray the actors load the model; the driver reads only the checkpoint's

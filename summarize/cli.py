@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
     p.add_argument("--compute-type", default="auto", help="ctranslate2 backend precision: auto (int8 on CPU), int8, int8_bfloat16, float32... (default: auto)")
     p.add_argument("--batch-size", type=int, default=8, help="documents generated together (default: 8)")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: 0, every core; with --ray, each actor's CPUs)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: 0, every core for ctranslate2, all but one for torch; with --ray, each actor's CPUs)")
     p.add_argument("--max-input-chars", type=int, default=MAX_INPUT_CHARS, help=f"longest document accepted, in characters (default: {MAX_INPUT_CHARS:,})")
     p.add_argument("--num-beams", type=int, help="beam width (default: the preset's)")
     p.add_argument("--max-new-tokens", type=int, help="longest summary in tokens (default: the preset's)")

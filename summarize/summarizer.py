@@ -109,7 +109,9 @@ class Summarizer:
             with several cores the CTranslate2 backend splits them into
             parallel batches, one per worker.
         threads: CPU threads (0, the default: ``OMP_NUM_THREADS`` if set,
-            else every core this process may use).
+            else every core this process may use for CTranslate2's parallel
+            workers, and every core but one for torch, whose operations wait
+            for their slowest thread on a busy machine).
         long_input: ``"chunk"`` (map-reduce over windows) or ``"truncate"``.
         max_depth: most summarise-the-summaries levels for long input.
         sentences: sentences an extractive summary has.

@@ -87,3 +87,25 @@ def test_encodings_benchmark_decodes_every_case_of_its_test_set(tmp_path):
     assert cases > 1000 and right == cases, report["first_failures"]["library"]
     # The rule it replaced fails the damaged-UTF-8 and mixed-script cases: the test set can tell them apart.
     assert report["totals"]["before"][0] < cases / 2
+
+
+def test_precision_benchmark_smoke_on_both_devices_code_paths(tmp_path):
+    precision = load(BENCH.parent / "precision.py", "precision_bench")
+    for device, stem, configs in (("cpu", "precision-tiny", {"onednn-int8", "mkl-float32"}),
+                                  ("cuda", "precision-tiny-cuda", {"ct2-int8", "ct2-float32", "torch-bfloat16", "torch-float32"})):
+        assert precision.main(["--smoke", "--device", device, "--out", str(tmp_path), "--cache", str(tmp_path / "cache")]) == 0
+        report = json.loads((tmp_path / f"{stem}.json").read_text())
+        rows = {r["config"]: r for r in report["configs"]}
+        assert set(rows) == configs and not any("error" in r for r in rows.values())
+        for r in rows.values():
+            assert 0 <= r["agree"] <= r["positions"] == 2 * 4 and r["non_finite"] == 0 and r["docs_per_s"] > 0
+        # float32 is the reference's own precision: it agrees on every position.
+        assert rows["mkl-float32" if device == "cpu" else "torch-float32"]["agree"] == 8
+
+
+def test_threads_benchmark_smoke(tmp_path):
+    threads = load(BENCH.parent / "threads.py", "threads_bench")
+    assert threads.main(["--smoke", "--configs", "torch-1,ctranslate2-default", "--out", str(tmp_path), "--cache", str(tmp_path / "cache")]) == 0
+    report = json.loads((tmp_path / "threads-tiny.json").read_text())
+    assert [r["config"] for r in report["configs"]] == ["torch-1", "ctranslate2-default"]
+    assert all(r["idle"] > 0 and r["busy"] > 0 for r in report["configs"])

@@ -61,8 +61,26 @@ def test_conversion_is_cached_and_reused(tiny_model, tmp_path, caplog):
     second = Summarizer(tiny_model, backend="ctranslate2", device="cpu", cache_dir=str(tmp_path))
     assert "converting" not in caplog.text and "using converted model" in caplog.text
     assert first.backend.model_dir == second.backend.model_dir
-    assert first.backend.dtype == "int8"  # auto on CPU
-    assert "int8" in first.backend.model_dir.name
+    assert first.backend.dtype in ("int8", "float32")  # auto on CPU: by the CPU's int8 library (below)
+    assert first.backend.dtype in first.backend.model_dir.name
+
+
+def test_the_default_compute_type_follows_the_cpus_int8_library(tiny_model, cache):
+    """int8 where oneMKL runs it; float32 where oneDNN would (AMD, or CT2_USE_MKL=0), on any machine."""
+    import os
+    import subprocess
+
+    code = (
+        "import ctranslate2; from summarize import Summarizer; from summarize.backends.precision import int8_library; "
+        f"s = Summarizer({tiny_model!r}, backend='ctranslate2', device='cpu', cache_dir={cache!r}); "
+        "print(int8_library(ctranslate2), s.backend.dtype, s.summarize('Ціни зросли на 13,5 відсотка у жовтні.', num_beams=1, max_new_tokens=4).backend)"
+    )
+    got = {}
+    for mkl in ("0", "1"):
+        env = {**os.environ, "CT2_USE_MKL": mkl}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        got[mkl] = done.stdout.split()[-3:]
+    assert got == {"0": ["onednn", "float32", "ctranslate2"], "1": ["mkl", "int8", "ctranslate2"]}
 
 
 @pytest.mark.parametrize(
@@ -178,14 +196,18 @@ def test_min_new_tokens_holds_on_both_backends_for_a_model_that_ends_early(ends_
     assert [(r.text, r.output_tokens) for r in got] == [(r.text, r.output_tokens) for r in expected]
 
 
-def test_int8_agrees_with_float32_on_most_next_tokens(tiny_model, cache):
+def test_int8_agrees_with_float32_on_next_tokens_far_above_chance(tiny_model, cache):
     """Teacher-forced agreement: given float32's summary so far, does int8 choose the same next token?
 
     The tiny model's weights are wide random values, far more sensitive to
-    quantisation than a trained model; on it int8 agrees on about half of the
-    next tokens (measured: 127/250, against about 0.4% for chance over its
-    ~270 pieces). The bar catches a broken int8 path, which is what a test on
-    random weights can catch.
+    quantisation than a trained model, and the two CPU paths differ: on it
+    int8 agreed on 127/250 next tokens through oneMKL (on an Intel AVX-512
+    and an AMD AVX2 CPU alike) and 20/250 through oneDNN (AMD; its u8s8
+    products can saturate on CPUs without VNNI, as oneDNN's "Nuances of int8
+    computations" warns), against about 0.4% for chance over its ~270 pieces. The bar (5%, 12 times
+    chance) holds on both and catches a broken int8 path, which is what a
+    test on random weights can catch; benchmarks/precision.py measures the
+    real shapes.
     """
     from summarize.testing import CORPUS
 
@@ -206,11 +228,11 @@ def test_int8_agrees_with_float32_on_most_next_tokens(tiny_model, cache):
             hypothesis = result[0].hypotheses[0]
             agree += len(hypothesis) > i and tok.convert_tokens_to_ids(hypothesis[i]) == token
             total += 1
-    assert total > 100 and agree / total >= 0.4, f"int8 agreed with float32 on {agree}/{total} next tokens"
+    assert total > 100 and agree / total >= 0.05, f"int8 agreed with float32 on {agree}/{total} next tokens"
 
 
 def test_the_malloc_arena_cap_leaves_a_users_setting_alone(monkeypatch):
-    from summarize.backends.ctranslate2 import cpu_workers, limit_malloc_arenas
+    from summarize.backends.cpu import cpu_workers, limit_malloc_arenas
 
     monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
     assert limit_malloc_arenas(2) is False
@@ -220,7 +242,7 @@ def test_the_malloc_arena_cap_leaves_a_users_setting_alone(monkeypatch):
 
 
 def test_avx512_is_chosen_only_where_the_cpu_has_it_and_the_user_did_not_choose(monkeypatch, tmp_path):
-    from summarize.backends.ctranslate2 import AVX512_FLAGS, prefer_avx512
+    from summarize.backends.cpu import AVX512_FLAGS, prefer_avx512
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the CPU's flags are read on Linux only")
@@ -239,7 +261,7 @@ def test_avx512_kernels_give_the_same_summaries(tiny_model, cache):
     import os
     import subprocess
 
-    from summarize.backends.ctranslate2 import AVX512_FLAGS
+    from summarize.backends.cpu import AVX512_FLAGS
 
     flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
     if not all(f in flags.split() for f in AVX512_FLAGS):

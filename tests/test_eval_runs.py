@@ -310,3 +310,19 @@ def test_a_resume_with_nothing_left_keeps_the_measured_speed(tmp_path, jsonl_dat
     assert again["run"]["generated_this_run"] == 0
     assert again["run"]["docs_per_second"] == first["run"]["docs_per_second"] > 0
     assert "measured in an earlier run" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_run_takes_threads_and_torch_leaves_a_core_free_by_default(tiny_model, jsonl_dataset, tmp_path):
+    import torch
+
+    from summarize.backends.cpu import default_torch_threads
+
+    argv = ["run", "--dataset", str(jsonl_dataset), "--lang", "uk", "--model", tiny_model, "--device", "cpu",
+            "--num-beams", "1", "--max-new-tokens", "3", "--bootstrap", "10", "--limit", "2"]
+    assert main([*argv, "--threads", "3", "--out", str(tmp_path / "three")], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert torch.get_num_threads() == 3
+    assert main([*argv, "--out", str(tmp_path / "default")], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert torch.get_num_threads() == default_torch_threads()
+    err = io.StringIO()
+    assert main([*argv, "--threads", "-1", "--out", str(tmp_path / "bad")], stdout=io.StringIO(), stderr=err) == 2
+    assert "threads must be an integer >= 0" in err.getvalue()

@@ -22,26 +22,23 @@ processor does.
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import json
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..checkpoints.loading import Checkpoint
 from ..errors import InvalidOptionError, MissingDependencyError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
-from ..checkpoints.loading import NO_FP16_TYPES, Checkpoint
+from .cpu import available_cpus, cpu_workers, limit_malloc_arenas, prefer_avx512
+from .precision import COMPUTE_TYPES, int8_library, quantization_for, resolve_compute_type
 
 logger = logging.getLogger(__name__)
-
-COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
-
 
 def _import():
     try:
@@ -58,29 +55,6 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("SUMMARIZE_CACHE") or Path.home() / ".cache" / "summarize")
 
 
-def resolve_compute_type(compute_type: str, device: str, model_type: str) -> str:
-    """``auto``: int8 on CPU; on CUDA int8 with bf16 for T5-family models, else fp16.
-
-    >>> resolve_compute_type("auto", "cpu", "mt5")
-    'int8'
-    >>> resolve_compute_type("auto", "cuda", "mt5")
-    'int8_bfloat16'
-    """
-    if compute_type not in COMPUTE_TYPES:
-        raise InvalidOptionError(f"unknown compute_type {compute_type!r}; valid values are {choices(COMPUTE_TYPES)}")
-    t5 = model_type in NO_FP16_TYPES
-    if compute_type == "auto":
-        if device == "cpu":
-            return "int8"
-        return "int8_bfloat16" if t5 else "int8_float16"
-    if t5 and compute_type in ("float16", "int8_float16"):
-        raise InvalidOptionError(
-            f"compute_type {compute_type!r} is refused for {model_type!r} models: their activations "
-            "overflow float16 and the output becomes NaN; use 'int8_bfloat16', 'bfloat16' or 'int8'"
-        )
-    return compute_type
-
-
 class CTranslate2Backend:
     """Generates with a CTranslate2 conversion of the checkpoint.
 
@@ -89,8 +63,11 @@ class CTranslate2Backend:
         device: ``"auto"`` (CUDA if CTranslate2 sees a GPU, else CPU),
             ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         dtype: must stay ``"auto"``: this backend's precision is ``compute_type``.
-        compute_type: ``"auto"`` (int8 on CPU; int8_bfloat16 for T5-family and
-            int8_float16 for others on CUDA) or any CTranslate2 compute type.
+        compute_type: ``"auto"`` (on CPU int8 where oneMKL runs it, i.e.
+            Intel, else float32; on CUDA float32 for T5-family and
+            int8_float16 for others: see
+            :func:`~summarize.backends.precision.resolve_compute_type`) or any
+            CTranslate2 compute type.
         cache_dir: where converted models are kept.
         threads: CPU threads in all (0: ``OMP_NUM_THREADS`` if set, else
             every core this process may use). On a CPU they are spread over
@@ -121,7 +98,9 @@ class CTranslate2Backend:
         self.device, self.device_index = _resolve_device(ct2, device)
         if self.device == "cpu":
             prefer_avx512()
-        self.dtype = resolve_compute_type(compute_type, self.device, checkpoint.model_type)
+        self.dtype = resolve_compute_type(
+            compute_type, self.device, checkpoint.model_type, int8_library(ct2) if self.device == "cpu" else "mkl"
+        )
         self.checkpoint = checkpoint
         self.tokenizer = checkpoint.tokenizer
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
@@ -269,102 +248,6 @@ class CTranslate2Backend:
         return wait
 
 
-# At most this many parallel workers; the threads left go to each worker's operations.
-MAX_WORKERS = 4
-
-
-def available_cpus() -> int:
-    """``OMP_NUM_THREADS`` if set (Ray sets it to an actor's CPUs), else the cores this process may use."""
-    try:
-        value = int(os.environ.get("OMP_NUM_THREADS", ""))
-        if value > 0:
-            return value
-    except ValueError:
-        pass
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-# glibc's mallopt() parameter number for the most malloc arenas (malloc.h).
-M_ARENA_MAX = -8
-
-
-def limit_malloc_arenas(arenas: int) -> bool:
-    """Cap glibc's malloc arenas at ``max(2, arenas)``, unless ``MALLOC_ARENA_MAX`` is set; True if capped.
-
-    glibc gives each new thread an arena of its own (up to 8 per core), and
-    each arena keeps the blocks its thread freed. Parallel workers free and
-    allocate large blocks at every batch (the vocabulary map's output layer
-    is rebuilt per batch), so their arenas held about 160 MB more at peak
-    for mT5-base with two workers; one arena per worker measured the same
-    speed (benchmarks/README.md). The cap is process-wide: set
-    ``MALLOC_ARENA_MAX`` yourself to choose another (glibc reads it at start).
-    Elsewhere (musl, macOS, Windows) this does nothing.
-    """
-    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    capped = mallopt(M_ARENA_MAX, max(2, arenas)) == 1
-    if capped:
-        logger.debug("malloc arenas capped at %d for %d CTranslate2 workers", max(2, arenas), arenas)
-    return capped
-
-
-# What CTranslate2 checks before it accepts CT2_FORCE_CPU_ISA=AVX512.
-AVX512_FLAGS = ("avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw")
-
-
-def prefer_avx512(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """Let CTranslate2's own kernels use AVX-512 where the CPU has it, unless ``CT2_FORCE_CPU_ISA`` is set; True if set.
-
-    CTranslate2 leaves AVX-512 out of its automatic choice and runs its own
-    kernels (softmax, quantisation, element-wise operations) with AVX2; its
-    matrix products (oneMKL) choose for themselves. With AVX-512 the default
-    path ran 7% (mT5-base shape) to 9% (small) faster on the benchmark
-    machine (benchmarks/README.md). CTranslate2 reads the variable once, when
-    its first model loads: a process that loaded one before keeps its choice.
-    Set ``CT2_FORCE_CPU_ISA=AVX2`` yourself to keep CTranslate2's default.
-    Only on Linux, where the CPU's flags are read from ``cpuinfo``.
-    """
-    if os.environ.get("CT2_FORCE_CPU_ISA") or not sys.platform.startswith("linux"):
-        return False
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return False
-    if not all(flag in flags for flag in AVX512_FLAGS):
-        return False
-    os.environ["CT2_FORCE_CPU_ISA"] = "AVX512"
-    logger.debug("CTranslate2's CPU kernels set to AVX-512 (CT2_FORCE_CPU_ISA)")
-    return True
-
-
-def cpu_workers(threads: int) -> tuple[int, int]:
-    """``(workers, threads per worker)`` for ``threads`` CPU threads.
-
-    Parallel batches before parallel operations, as CTranslate2's guide
-    advises for throughput: a decoding step of a small model is too short to
-    share between threads, and separate batches never wait for each other
-    (on 2 cores, 2 workers of 1 thread ran mT5-small 1.3x to 1.4x faster
-    than CTranslate2's default threading: ``ct2-direct`` against
-    ``ct2-direct-defaults`` in benchmarks/README.md).
-    The workers share the weights, and the batch size is split between them,
-    so memory stays that of one batch.
-
-    >>> cpu_workers(1), cpu_workers(2), cpu_workers(8), cpu_workers(16)
-    ((1, 1), (2, 1), (4, 2), (4, 4))
-    """
-    workers = max(1, min(threads, MAX_WORKERS))
-    return workers, max(1, threads // workers)
-
-
 MANIFEST = "summarize.json"
 
 # Layer-norm placement of the BART family, which CTranslate2's converter reads
@@ -388,11 +271,6 @@ def _converter(source: str, revision: str | None):
             return model
 
     return Converter(source, revision=revision)
-
-
-def quantization_for(compute_type: str) -> str | None:
-    """Weights on disk: int8 serves every int8_* compute type (and auto); float types keep float32."""
-    return "int8" if compute_type == "auto" or compute_type.startswith("int8") else None
 
 
 def conversion_dir(cache_dir: Path, name: str, revision: str | None, source: str, quantization: str | None) -> Path:
@@ -443,13 +321,18 @@ def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache
         local = Path(source).expanduser()
         source = str(local) if local.is_dir() else source
         name = preset.model_id if preset else source
-        target = conversion_dir(
-            Path(cache_dir) if cache_dir else default_cache_dir(), name, hub_revision(source, revision),
-            source, quantization_for(compute_type),
-        )
-        manifest = json.loads((target / MANIFEST).read_text())
-        if not (target / "model.bin").is_file():
+        # Any conversion of the checkpoint carries its manifest; "auto" may
+        # resolve to either quantisation, so either will do.
+        quantizations = ["int8", None] if compute_type == "auto" else [quantization_for(compute_type)]
+        for quantization in quantizations:
+            target = conversion_dir(
+                Path(cache_dir) if cache_dir else default_cache_dir(), name, hub_revision(source, revision), source, quantization,
+            )
+            if (target / MANIFEST).is_file() and (target / "model.bin").is_file():
+                break
+        else:
             return None
+        manifest = json.loads((target / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
     special = manifest["special"]

@@ -72,8 +72,9 @@ class TorchBackend:
         checkpoint: the loaded checkpoint (tokenizer and config).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"mps"``.
         dtype: ``"auto"``, ``"float32"``, ``"bfloat16"`` or ``"float16"``.
-        threads: CPU threads (0: torch's default, every core). torch's thread
-            count is the process's: the last backend built sets it.
+        threads: CPU threads (0: ``OMP_NUM_THREADS`` if set, else every core
+            but one: see :func:`~summarize.backends.cpu.default_torch_threads`).
+            torch's thread count is the process's: the last backend built sets it.
     """
 
     name = "torch"
@@ -86,8 +87,10 @@ class TorchBackend:
         from transformers import AutoModelForSeq2SeqLM
 
         self.device = resolve_device(device)
-        if threads:
-            torch.set_num_threads(threads)
+        if threads or self.device == "cpu":
+            from .cpu import default_torch_threads
+
+            torch.set_num_threads(threads or default_torch_threads())
         self.dtype = resolve_dtype(dtype, self.device, checkpoint.model_type)
         try:
             model = AutoModelForSeq2SeqLM.from_pretrained(
