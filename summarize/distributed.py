@@ -59,6 +59,7 @@ class SummarizeBatches:
         text_field: str = "text",
         id_field: str = "id",
         exclude_ids: Iterable[str] = (),
+        qualify: bool = False,
     ):
         from .summarizer import Summarizer
 
@@ -66,6 +67,7 @@ class SummarizeBatches:
         self.options = options
         self.text_field, self.id_field = text_field, id_field
         self.exclude = frozenset(exclude_ids)
+        self.qualify = qualify  # several input files: line numbers carry their file (records.py's id rule)
 
     def __call__(self, batch: dict[str, Any]):
         from .pipeline import block_rows, result_table, summarize_records
@@ -81,7 +83,7 @@ class SummarizeBatches:
         if "bytes" in batch and "path" in batch:
             for data, path in zip(batch["bytes"], batch["path"]):
                 fmt = FILE_FORMATS[Path(str(path)).suffix.lower()]
-                yield parse_file(bytes(data), str(path), fmt, text_field=self.text_field, id_field=self.id_field)
+                yield parse_file(bytes(data), str(path), fmt, text_field=self.text_field, id_field=self.id_field, qualify=self.qualify)
             return
         columns = list(batch)
         rows = [{c: _plain(batch[c][i]) for c in columns} for i in range(len(batch[columns[0]]) if columns else 0)]
@@ -111,6 +113,14 @@ def _read(data: Any):
     if not kinds <= set(FILE_FORMATS):
         raise InvalidInputError(f"--ray reads .jsonl, .parquet or .csv files, got {', '.join(sorted(kinds))}")
     return ray.data.read_binary_files(paths, include_paths=True, num_cpus=READ_CPUS), True
+
+
+def _several_files(data: Any) -> bool:
+    """Whether ``data`` names more than one file, or a folder or pattern that may hold several."""
+    if not isinstance(data, (str, Path, list, tuple)):
+        return False
+    paths = [str(p) for p in ([data] if isinstance(data, (str, Path)) else data)]
+    return len(paths) > 1 or any(Path(p).is_dir() or any(c in p for c in "*?[") for p in paths)
 
 
 def summarize_dataset(
@@ -158,7 +168,7 @@ def summarize_dataset(
         SummarizeBatches,
         fn_constructor_kwargs=dict(
             summarizer_options=summarizer_options, options={"lang": lang, "target_lang": target_lang},
-            text_field=text_field, id_field=id_field, exclude_ids=list(exclude_ids),
+            text_field=text_field, id_field=id_field, exclude_ids=list(exclude_ids), qualify=_several_files(data),
         ),
         # A file is parsed and summarised by one actor: work is spread over
         # actors file by file (Ray cannot split a file's rows into blocks

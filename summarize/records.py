@@ -8,7 +8,11 @@ an error record, never a stopped job.
 The id rule, the same for every format and executor: the ``id_field`` value
 when the record has one (a string or number), else the record's line (JSONL)
 or row (CSV, Parquet) number, counted from 1; a line that is not a JSON
-object has the id ``"line N"``. A text file's id is its path.
+object, or repeats an id met before, has the id ``"line N"``. When a job
+reads several files, those numbers are qualified by the file
+(``"in.jsonl:3"``, ``"in.jsonl line 3"``), so that two files' line 1 never
+share an id, and an id met in an earlier file is a duplicate too. A text
+file's id is its path. So every id appears once in a job's output.
 
 Encodings: every input, a whole file or one JSONL line, is decoded by
 :mod:`summarize.decoding`: UTF-8 (a few bad bytes replaced, with a warning
@@ -88,8 +92,18 @@ class Record:
         return str(self.id)
 
 
+def _line_id(name: str, number: int, qualify: bool) -> str:
+    return f"{name} line {number}" if qualify else f"line {number}"
+
+
 def read_jsonl(
-    stream: IO[bytes], name: str, *, text_field: str | None = "text", id_field: str = "id"
+    stream: IO[bytes],
+    name: str,
+    *,
+    text_field: str | None = "text",
+    id_field: str = "id",
+    seen: dict[str, tuple[str, int]] | None = None,
+    qualify: bool = False,
 ) -> Iterator[Record]:
     """Yield a :class:`Record` per non-blank line of a JSONL stream (bytes).
 
@@ -97,9 +111,10 @@ def read_jsonl(
     malformed JSON, a non-object, a missing or non-string text field, a
     duplicate id. Blank lines are skipped. With ``text_field=None`` no text is
     read; callers take what they need from ``fields``. Memory stays bounded: one line at
-    a time, and only the ids are remembered.
+    a time, and only the ids are remembered. ``seen`` and ``qualify``: see
+    :func:`record_from_object` (a job reading several files shares one ``seen``).
     """
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
@@ -108,17 +123,17 @@ def read_jsonl(
         try:
             line = decode_text(raw, f"{name} line {number}")
         except InvalidInputError as exc:
-            yield Record(f"line {number}", None, number, str(exc))
+            yield Record(_line_id(name, number, qualify), None, number, str(exc))
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield Record(f"line {number}", None, number, f"{name} line {number}: malformed JSON ({exc})")
+            yield Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: malformed JSON ({exc})")
             continue
         if not isinstance(obj, dict):
-            yield Record(f"line {number}", None, number, f"{name} line {number}: expected a JSON object, got {type(obj).__name__}")
+            yield Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: expected a JSON object, got {type(obj).__name__}")
             continue
-        yield record_from_object(obj, number, name, text_field=text_field, id_field=id_field, seen=seen)
+        yield record_from_object(obj, number, name, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
 
 
 def record_from_object(
@@ -128,26 +143,31 @@ def record_from_object(
     *,
     text_field: str | None = "text",
     id_field: str = "id",
-    seen: dict[str, int] | None = None,
+    seen: dict[str, tuple[str, int]] | None = None,
+    qualify: bool = False,
 ) -> Record:
     """The :class:`Record` for one JSON object or table row (the id rule is here).
 
-    ``seen`` maps the ids met so far to their line, for the duplicate check.
+    ``seen`` maps the ids met so far to their file and line, for the
+    duplicate check; a duplicate is an error record whose id is its line, so
+    that the first record's id stays that record's alone. ``qualify``: the
+    job reads several files, so line numbers are qualified by ``name``.
 
     >>> record_from_object({"id": 7, "text": "Ціни зросли."}, 1, "in.jsonl").key
     '7'
     >>> record_from_object({"body": "x"}, 3, "in.jsonl").error
     "in.jsonl line 3: no field 'text' (fields: 'body'); choose the field with --text-field"
     """
-    rid = obj.get(id_field, number)
+    rid = obj.get(id_field, f"{name}:{number}" if qualify else number)
     if isinstance(rid, (dict, list)):
-        return Record(f"line {number}", None, number, f"{name} line {number}: id field {id_field!r} must be a string or number")
+        return Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: id field {id_field!r} must be a string or number")
     record = Record(rid, None, number, fields=obj)
     if seen is not None:
         if record.key in seen:
-            record.error = f"{name} line {number}: duplicate id {rid!r} (first on line {seen[record.key]})"
-            return record
-        seen[record.key] = number
+            first_name, first_line = seen[record.key]
+            where = f"line {first_line}" if first_name == name else f"{first_name} line {first_line}"
+            return Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: duplicate id {rid!r} (first on {where})", fields=obj)
+        seen[record.key] = (name, number)
     if text_field is None:
         return record
     text = obj.get(text_field)
@@ -163,7 +183,16 @@ def record_from_object(
     return record
 
 
-def read_table(path: str, fmt: str, *, text_field: str = "text", id_field: str = "id", data: bytes | None = None) -> Iterator[Record]:
+def read_table(
+    path: str,
+    fmt: str,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    data: bytes | None = None,
+    seen: dict[str, tuple[str, int]] | None = None,
+    qualify: bool = False,
+) -> Iterator[Record]:
     """Yield a :class:`Record` per row of a CSV or Parquet file (rows numbered from 1).
 
     ``data``: the file's bytes, already read (Ray read tasks pass them).
@@ -186,9 +215,9 @@ def read_table(path: str, fmt: str, *, text_field: str = "text", id_field: str =
         raise _file_error(path, exc) from None
     except (UnicodeDecodeError, ValueError, OSError) as exc:
         raise InvalidInputError(f"{path}: cannot be read as {fmt.upper()} ({exc})") from None
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     for number, row in enumerate(rows, start=1):
-        yield record_from_object(row, number, path, text_field=text_field, id_field=id_field, seen=seen)
+        yield record_from_object(row, number, path, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
 
 
 INPUT_FORMATS = ("text", "jsonl", "csv", "parquet")
@@ -205,13 +234,15 @@ def _file_error(path: str, exc: OSError) -> InvalidInputError:
     return InvalidInputError(f"{path}: cannot be read ({exc.strerror or exc})")
 
 
-def parse_file(data: bytes, name: str, fmt: str, *, text_field: str = "text", id_field: str = "id") -> Iterator[Record]:
+def parse_file(
+    data: bytes, name: str, fmt: str, *, text_field: str = "text", id_field: str = "id", qualify: bool = False
+) -> Iterator[Record]:
     """The records of one structured file given as bytes (``jsonl``, ``csv`` or ``parquet``)."""
     if fmt == "jsonl":
         import io
 
-        return read_jsonl(io.BytesIO(data), name, text_field=text_field, id_field=id_field)
-    return read_table(name, fmt, text_field=text_field, id_field=id_field, data=data)
+        return read_jsonl(io.BytesIO(data), name, text_field=text_field, id_field=id_field, qualify=qualify)
+    return read_table(name, fmt, text_field=text_field, id_field=id_field, data=data, qualify=qualify)
 
 
 def read_records(
@@ -240,23 +271,27 @@ def read_records(
     paths = list(paths) or ["-"]
     if input_format not in INPUT_FORMATS:
         raise InvalidInputError(f"unknown input format {input_format!r}; valid formats are {choices(INPUT_FORMATS)}")
+    # One id space for the whole job: duplicates are checked across files,
+    # and with several files line numbers carry their file.
+    seen: dict[str, tuple[str, int]] = {}
+    qualify = len(paths) > 1
     if input_format == "jsonl":
         for path in paths:
             if path == "-":
-                yield from read_jsonl(stdin, "<stdin>", text_field=text_field, id_field=id_field)
+                yield from read_jsonl(stdin, "<stdin>", text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
                 continue
             try:
                 stream = open(path, "rb")
             except OSError as exc:
                 raise _file_error(path, exc) from None
             with stream:
-                yield from read_jsonl(stream, path, text_field=text_field, id_field=id_field)
+                yield from read_jsonl(stream, path, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
         return
     if input_format in ("csv", "parquet"):
         for path in paths:
             if path == "-":
                 raise InvalidInputError(f"--input-format {input_format} reads files, not stdin")
-            yield from read_table(path, input_format, text_field=text_field, id_field=id_field)
+            yield from read_table(path, input_format, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
         return
     for number, path in enumerate(paths, start=1):
         # A file that cannot be read fails its own record, not the files after it.

@@ -208,3 +208,34 @@ def test_the_readme_example_prints_what_the_readme_says():
     code, out, err = run(["--method", "lead", "--sentences", "1", str(root / "examples" / "en_grain_corridor.txt")])
     assert code == 0 and err == ""
     assert f"```text\n{out}```" in readme
+
+
+def test_two_jsonl_files_without_ids_keep_every_record_through_a_resume(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text(json.dumps({"text": TEXTS["en"]}) + "\n" + json.dumps({"text": TEXTS["uk"]}) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"text": TEXTS["ru"]}) + "\n", encoding="utf-8")
+    out_path = tmp_path / "out.jsonl"
+    argv = ["--method", "lead", "--sentences", "1", "--input-format", "jsonl", "--output", str(out_path), "--quiet", str(a), str(b)]
+    assert run(argv)[0] == 0
+    rows = [json.loads(line) for line in out_path.read_text().splitlines()]
+    # Several files: each line number carries its file (one file alone: the line number).
+    assert [r["id"] for r in rows] == [f"{a}:1", f"{a}:2", f"{b}:1"]
+    out_path.write_text("\n".join(out_path.read_text().splitlines()[:2]) + "\n")  # killed before b.jsonl
+    code, _, err = run([*argv, "--resume"])
+    rows = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert code == 0 and [r["id"] for r in rows] == [f"{a}:1", f"{a}:2", f"{b}:1"]
+    assert rows[-1]["summary"] == TEXTS["ru"].split(". ")[0] + "."
+    assert [json.loads(line)["id"] for line in run(argv[:6] + [str(a)])[1].splitlines()] == [1, 2]
+
+
+def test_a_duplicate_id_is_an_error_row_of_its_own_and_every_id_appears_once(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text("\n".join(json.dumps({"id": i, "text": TEXTS["en"]}) for i in ("x", "y", "x")) + "\n", encoding="utf-8")
+    b.write_text(json.dumps({"id": "y", "text": TEXTS["ru"]}) + "\n", encoding="utf-8")
+    code, out, err = run(["--method", "lead", "--sentences", "1", "--input-format", "jsonl", str(a), str(b)])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 3
+    assert [r["id"] for r in rows] == ["x", "y", f"{a} line 3", f"{b} line 1"]
+    assert "summary" in rows[0] and "summary" in rows[1]
+    assert rows[2]["error"] == f"{a} line 3: duplicate id 'x' (first on line 1)"
+    assert rows[3]["error"] == f"{b} line 1: duplicate id 'y' (first on {a} line 2)"
