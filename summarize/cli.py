@@ -154,10 +154,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     if job.executor == "ray":
         result = run_job(job)
         if not args.quiet:
-            stderr.write(
-                f"summarize: {result.ok} summarised, {result.failed} failed, {result.skipped} already done; "
-                f"shards in {job.output}\n"
-            )
+            stderr.write(f"summarize: {_counts(result)}; shards in {job.output}\n")
         return EXIT_PARTIAL if result.failed else EXIT_OK
     single_text = args.input_format == "text" and len(args.inputs) <= 1
 
@@ -178,8 +175,23 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     if job.output is None or job.output_format in ("text", "json"):
         _emit(result.rows, job.output_format, args, stdout, single_text)
     if not args.quiet and (result.failed or result.skipped or not single_text):
-        stderr.write(f"summarize: {result.ok} summarised, {result.failed} failed, {result.skipped} already done\n")
+        stderr.write(f"summarize: {_counts(result)}\n")
     return EXIT_PARTIAL if result.failed else EXIT_OK
+
+
+def _counts(result) -> str:
+    """What a job did, in one line: a resumed job's earlier failures are not "done".
+
+    >>> from summarize.pipeline import JobResult
+    >>> _counts(JobResult(ok=3, failed=1, skipped=5, skipped_failed=2))
+    '3 summarised, 1 failed, 5 already in the output (2 of them failed before: permanent errors are not retried)'
+    """
+    if not result.skipped_failed:
+        return f"{result.ok} summarised, {result.failed} failed, {result.skipped} already done"
+    return (
+        f"{result.ok} summarised, {result.failed} failed, {result.skipped} already in the output "
+        f"({result.skipped_failed} of them failed before: permanent errors are not retried)"
+    )
 
 
 def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool) -> None:

@@ -191,7 +191,8 @@ def run_ray_job(job: Any):
     out = Path(job.output)
     if out.exists() and not out.is_dir():
         raise InvalidInputError(f"--output {str(out)!r} is a file; --ray writes shards into a directory")
-    done = scan_shards(out, suffix)
+    failed_before: set[str] = set()
+    done = scan_shards(out, suffix, failed_before)
     if done:
         logger.info("%d ids already in %s; doing the rest", len(done), out)
     init_ray(job.ray.get("address"))
@@ -206,7 +207,7 @@ def run_ray_job(job: Any):
     else:
         ds.write_json(str(out))
     rows, failed = count_rows(sorted(set(out.glob(f"*.{suffix}")) - before))
-    return JobResult(ok=rows - failed, failed=failed, skipped=len(done), output=job.output)
+    return JobResult(ok=rows - failed, failed=failed, skipped=len(done), skipped_failed=len(failed_before), output=job.output)
 
 
 def init_ray(address: str | None, num_cpus: int | None = None) -> None:

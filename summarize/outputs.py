@@ -50,11 +50,13 @@ def _replace_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def scan_jsonl(path: Path, id_field: str = "id", *, repair: bool = True) -> set[str]:
+def scan_jsonl(path: Path, id_field: str = "id", *, repair: bool = True, failed: set[str] | None = None) -> set[str]:
     """Ids of the finished rows of a JSONL result file.
 
     With ``repair``, a torn last line (a process killed mid-write) is cut off
     and rows with a transient error are removed, so that both are redone.
+    ``failed``, if given, receives the ids among them whose row is a
+    permanent error (finished, and not retried).
 
     Raises:
         InvalidInputError: a line other than the last is not a JSON object
@@ -85,6 +87,8 @@ def scan_jsonl(path: Path, id_field: str = "id", *, repair: bool = True) -> set[
                 continue
             kept.append(line)
             done.add(str(obj.get(id_field)))
+            if failed is not None and "error" in obj:
+                failed.add(str(obj.get(id_field)))
     if not repair:
         return done
     if retried:
@@ -111,11 +115,12 @@ def _read_shard(shard: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def scan_shards(directory: Path, fmt: str) -> set[str]:
+def scan_shards(directory: Path, fmt: str, failed: set[str] | None = None) -> set[str]:
     """Ids of the finished rows in a directory of shards.
 
     A shard that cannot be read is renamed ``*.partial``; a shard holding
-    rows with a transient error is rewritten without them.
+    rows with a transient error is rewritten without them. ``failed``: as
+    for :func:`scan_jsonl`.
     """
     done: set[str] = set()
     if not directory.is_dir():
@@ -132,6 +137,8 @@ def scan_shards(directory: Path, fmt: str) -> set[str]:
             logger.info("%s: %d records failed with a transient error; they will be retried", shard, len(rows) - len(keep))
             _write_shard(shard, keep, fmt)
         done.update(str(r["id"]) for r in keep)
+        if failed is not None:
+            failed.update(str(r["id"]) for r in keep if r.get("error"))
     return done
 
 
@@ -170,6 +177,7 @@ class ResultWriter:
     def __init__(self, path: str | os.PathLike, *, resume: bool = False, id_field: str = "id"):
         self.path = Path(path)
         self.done: set[str] = set()
+        self.failed: set[str] = set()  # of done: permanent errors, not retried
         if self.path.is_dir():
             raise InvalidInputError(f"output {str(self.path)!r} is a directory; give a file path")
         if self.path.exists() and self.path.stat().st_size > 0:
@@ -178,7 +186,7 @@ class ResultWriter:
                     f"output {str(self.path)!r} already exists; pass --resume to continue it, "
                     "or remove it to start again"
                 )
-            self.done = scan_jsonl(self.path, id_field)
+            self.done = scan_jsonl(self.path, id_field, failed=self.failed)
         check_output_path(self.path)
         try:
             self._file = open(self.path, "ab")
@@ -228,7 +236,8 @@ class ShardWriter:
             )
         check_output_path(self.directory)
         self.directory.mkdir(exist_ok=True)
-        self.done = scan_shards(self.directory, fmt) if resume else set()
+        self.failed: set[str] = set()
+        self.done = scan_shards(self.directory, fmt, self.failed) if resume else set()
         self._next = 1 + max((int(p.stem.rsplit("-", 1)[-1]) for p in existing if p.stem.rsplit("-", 1)[-1].isdigit()), default=0)
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:

@@ -178,6 +178,7 @@ class JobResult:
     ok: int = 0
     failed: int = 0
     skipped: int = 0
+    skipped_failed: int = 0  # of skipped: permanent errors of an earlier run, not retried
     rows: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None
 
@@ -259,6 +260,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
 
     writer = open_output(job)
     done = writer.done if writer else set()
+    failed_before = getattr(writer, "failed", set())
     result = JobResult(output=job.output)
     summarizer = DeferredSummarizer(job.summarizer)
 
@@ -270,6 +272,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
         for record in records:
             if record.key in done:
                 result.skipped += 1
+                result.skipped_failed += record.key in failed_before
             else:
                 yield record
 

@@ -50,6 +50,13 @@ TEXTS = {
 }
 
 
+def pytest_collection_modifyitems(config, items):
+    # Starting a local Ray takes seconds, and its tests tens of seconds.
+    for item in items:
+        if "local_ray" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_HF_HOME, ignore_errors=True)
 

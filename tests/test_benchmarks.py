@@ -4,6 +4,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).parent.parent / "benchmarks" / "bench.py"
 
 
@@ -14,6 +16,7 @@ def load(path, name):
     return module
 
 
+@pytest.mark.slow
 def test_benchmark_smoke(tmp_path):
     bench = load(BENCH, "bench")
     assert bench.main(["--smoke", "--scaling", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]) == 0
@@ -31,6 +34,7 @@ def test_benchmark_smoke(tmp_path):
     assert "| baseline |" in (tmp_path / "out" / "tiny-beam4.md").read_text()
 
 
+@pytest.mark.slow
 def test_ray_benchmark_smoke(tmp_path):
     import pytest
 
@@ -42,6 +46,7 @@ def test_ray_benchmark_smoke(tmp_path):
     assert all(r["docs_per_s"] > 0 for r in report["rows"])
 
 
+@pytest.mark.slow
 def test_faithfulness_benchmark_runs(tmp_path):
     bench = load(BENCH.parent / "faithfulness_bench.py", "faithfulness_bench")
     assert bench.main(["--runs", "1", "--out", str(tmp_path)]) == 0
@@ -89,6 +94,7 @@ def test_encodings_benchmark_decodes_every_case_of_its_test_set(tmp_path):
     assert report["totals"]["before"][0] < cases / 2
 
 
+@pytest.mark.slow
 def test_precision_benchmark_smoke_on_both_devices_code_paths(tmp_path):
     precision = load(BENCH.parent / "precision.py", "precision_bench")
     for device, stem, configs in (("cpu", "precision-tiny", {"onednn-int8", "mkl-float32"}),
@@ -103,6 +109,7 @@ def test_precision_benchmark_smoke_on_both_devices_code_paths(tmp_path):
         assert rows["mkl-float32" if device == "cpu" else "torch-float32"]["agree"] == 8
 
 
+@pytest.mark.slow
 def test_threads_benchmark_smoke(tmp_path):
     threads = load(BENCH.parent / "threads.py", "threads_bench")
     assert threads.main(["--smoke", "--configs", "torch-1,ctranslate2-default", "--out", str(tmp_path), "--cache", str(tmp_path / "cache")]) == 0

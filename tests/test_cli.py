@@ -239,3 +239,14 @@ def test_a_duplicate_id_is_an_error_row_of_its_own_and_every_id_appears_once(tmp
     assert "summary" in rows[0] and "summary" in rows[1]
     assert rows[2]["error"] == f"{a} line 3: duplicate id 'x' (first on line 1)"
     assert rows[3]["error"] == f"{b} line 1: duplicate id 'y' (first on {a} line 2)"
+
+
+def test_resume_does_not_call_earlier_permanent_failures_done(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "ok", "text": TEXTS["en"]}) + "\n" + json.dumps({"id": "empty", "text": " "}) + "\n", encoding="utf-8")
+    out_path = tmp_path / "out.jsonl"
+    argv = ["--method", "lead", "--input-format", "jsonl", "--output", str(out_path), str(src)]
+    assert run(argv)[0] == 3
+    code, _, err = run([*argv, "--resume"])
+    assert code == 0
+    assert err == "summarize: 0 summarised, 0 failed, 2 already in the output (1 of them failed before: permanent errors are not retried)\n"

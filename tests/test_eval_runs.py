@@ -312,6 +312,7 @@ def test_a_resume_with_nothing_left_keeps_the_measured_speed(tmp_path, jsonl_dat
     assert "measured in an earlier run" in (tmp_path / "r" / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_run_takes_threads_and_torch_leaves_a_core_free_by_default(tiny_model, jsonl_dataset, tmp_path):
     import torch
 

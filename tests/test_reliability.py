@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from summarize.long_input import plan_windows
@@ -42,6 +43,7 @@ def _read(out):
     return [json.loads(line) for line in lines]
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_gives_every_id_once_and_the_same_summaries(tiny_model, tmp_path):
     src = tmp_path / "in.jsonl"
     _write_input(src)
