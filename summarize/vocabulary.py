@@ -148,7 +148,12 @@ def write_vmap(path: Path, tokenizer: Any, fixed: Candidates) -> None:
     :meth:`Candidates.for_batch`.
     """
     pieces = [p for p, _ in _pieces_and_scores(tokenizer)][: fixed.vocab_size]
-    lines = ["\t" + " ".join(pieces[i] for i in sorted(fixed.fixed))]
+
+    def piece(i: int) -> str:
+        # Added tokens (mBART's language codes, Pegasus' masks) lie past the model's own pieces.
+        return pieces[i] if i < len(pieces) else tokenizer.convert_ids_to_tokens(i)
+
+    lines = ["\t" + " ".join(piece(i) for i in sorted(fixed.fixed))]
     lines += [f"{piece}\t{piece}" for piece in pieces if piece and not any(c.isspace() for c in piece)]
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -71,3 +71,23 @@ def test_restricted_beam_search_runs_on_both_backends(tiny_crosslingual, tmp_pat
 def test_the_fixed_set_is_computed_once_per_tokenizer(tiny_model):
     s = Summarizer(tiny_model, backend="torch", vocabulary=50)
     assert candidates(s.checkpoint.tokenizer, 50, 400) is candidates(s.checkpoint.tokenizer, 50, 400)
+
+
+@pytest.mark.parametrize("arch", ["bart", "mbart", "pegasus"])
+def test_bart_family_models_are_restricted_on_both_backends_alike(bart_family, arch, tmp_path):
+    # gazeta (mBART, about 250k pieces) was restricted on CTranslate2 and not on
+    # torch; BART-family decoders scale their embeddings and add a logits bias.
+    options = dict(device="cpu", num_beams=1, max_new_tokens=8, batch_size=4, vocabulary=60)
+    texts = [TEXTS[lang][:n] for lang in ("en", "ru") for n in (60, 200)]
+    lang = "ru" if arch == "mbart" else "auto"
+    torch_s = Summarizer(bart_family[arch], backend="torch", **options)
+    ct2_s = Summarizer(bart_family[arch], backend="ctranslate2", compute_type="float32", cache_dir=str(tmp_path), threads=1, **options)
+    assert torch_s.backend.vocabulary is not None
+    expected, got = torch_s.summarize(texts, lang=lang), ct2_s.summarize(texts, lang=lang)
+    assert all(r.vocabulary == "top-60+source" for r in expected + got)
+    assert [(r.text, r.output_tokens) for r in got] == [(r.text, r.output_tokens) for r in expected]
+    full = Summarizer(bart_family[arch], backend="torch", **{**options, "vocabulary": "full"})
+    ids = full._encode(texts[0])
+    reference = full.backend.generate([ids], full.settings, [None])[0]
+    if set(reference) <= set(torch_s.backend.vocabulary.for_batch([ids])):
+        assert torch_s.backend.generate([ids], torch_s.settings, [None])[0] == reference

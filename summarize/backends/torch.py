@@ -222,10 +222,10 @@ def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
     k = vocab.resolve(vocabulary, model.config.vocab_size)
     if k is None:
         return None
-    if checkpoint.model_type not in NO_FP16_TYPES:
-        # Only T5-family models have vocabularies this large among the presets;
-        # BART-family decoders scale their embeddings, which a plain slice would lose.
-        logger.debug("vocabulary restriction is implemented for T5-family models; %s uses the full vocabulary", checkpoint.model_type)
+    embedding = model.get_decoder().get_input_embeddings()
+    if not (type(embedding) is torch.nn.Embedding or hasattr(embedding, "embed_scale")):
+        logger.warning("the vocabulary restriction does not know %s's embedding (%s); using the full vocabulary",
+                       checkpoint.name, type(embedding).__name__)
         return None
     return vocab.candidates(checkpoint.tokenizer, k, model.config.vocab_size)
 
@@ -247,7 +247,8 @@ class _Restricted:
         if fixed is None:
             return None
         model, config = self.backend.model, self.config
-        named = [self.backend.eos_token_id, config.eos_token_id, config.pad_token_id, getattr(config, "forced_bos_token_id", None), *self.starts]
+        named = [self.backend.eos_token_id, config.eos_token_id, config.pad_token_id, getattr(config, "forced_bos_token_id", None),
+                 getattr(config, "forced_eos_token_id", None), *self.starts]
         flat = [i for v in named if v is not None for i in (v if isinstance(v, list) else [v])]
         space = _CandidateSpace(fixed.for_batch(self.batch, extra=flat))
         rows = torch.tensor(space.ids, device=self.backend.device)
@@ -259,11 +260,14 @@ class _Restricted:
         # replaced at once), then given the candidate rows.
         sub_head = torch.nn.Linear(head.in_features, len(space.ids), bias=False, device="meta")
         sub_head.weight = torch.nn.Parameter(head.weight[rows], requires_grad=False)
-        sub_embedding = torch.nn.Embedding(len(space.ids), embedding.embedding_dim, device="meta")
-        sub_embedding.weight = torch.nn.Parameter(embedding.weight[rows], requires_grad=False)
+        sub_embedding = _sub_embedding(embedding, rows, space)
         model.set_output_embeddings(sub_head)
         decoder.set_input_embeddings(sub_embedding)
-        for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id"):
+        # BART, mBART and Pegasus add a bias to every logit: its candidate entries.
+        self.bias = getattr(model, "final_logits_bias", None)
+        if self.bias is not None:
+            model.final_logits_bias = self.bias[:, rows]
+        for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id", "forced_eos_token_id"):
             value = getattr(config, name, None)
             if isinstance(value, list):
                 setattr(config, name, [space.index[v] for v in value])
@@ -276,6 +280,23 @@ class _Restricted:
             head, embedding = self.saved
             self.backend.model.set_output_embeddings(head)
             self.backend.model.get_decoder().set_input_embeddings(embedding)
+            if self.bias is not None:
+                self.backend.model.final_logits_bias = self.bias
+
+
+def _sub_embedding(embedding: Any, rows: Any, space: _CandidateSpace) -> Any:
+    """The candidate rows of a decoder's input embedding, of the same class.
+
+    BART-family decoders scale their embeddings inside the module
+    (``*ScaledWordEmbedding``'s ``embed_scale``), which a plain
+    ``nn.Embedding`` would lose; the padding row moves to its candidate position.
+    """
+    padding = space.index.get(getattr(embedding, "padding_idx", None))
+    scale = {"embed_scale": embedding.embed_scale} if hasattr(embedding, "embed_scale") else {}
+    with torch.device("meta"):  # no initialisation of rows replaced at once
+        sub = type(embedding)(len(space.ids), embedding.embedding_dim, padding, **scale)
+    sub.weight = torch.nn.Parameter(embedding.weight[rows], requires_grad=False)
+    return sub
 
 
 def _generate_kwargs(settings: GenerationSettings) -> dict[str, Any]:
