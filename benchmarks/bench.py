@@ -409,7 +409,7 @@ def main(argv=None) -> int:
         import ctranslate2  # noqa: F401
     except ImportError:
         systems = [s for s in systems if s not in ("ctranslate2", "default") and not s.startswith(("ct2-vocab", "ct2-direct"))]
-        print("ctranslate2 is not installed: its rows are skipped (pip install 'summarize[fast]')", file=sys.stderr)
+        print("ctranslate2 is not installed: its rows are skipped (pip install 'ctranslate2>=4.8')", file=sys.stderr)
 
     cache = Path(args.cache)
     path = str(build_checkpoint(args.shape, cache / f"mt5-{args.shape}"))

@@ -69,8 +69,9 @@ def test_distributed_output_equals_single_process_record_for_record(local_ray, t
     rows = read_shards(out)
     ids = [r["id"] for r in rows]
     assert len(ids) == len(set(ids)) == N
-    # One reader, one id rule: a malformed line has the same id ("line N") on both paths.
-    assert "malformed JSON" in next(r for r in rows if r["id"] == "line 5")["error"]
+    # One reader, one id rule: a malformed line has the same id on both paths
+    # ("FILE line N": the job reads several files).
+    assert "malformed JSON" in next(r for r in rows if r["id"] == f"{corpus[1]} line 5")["error"]
     for row in rows:
         want = expected[row["id"]]
         if "error" in want:

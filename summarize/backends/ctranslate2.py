@@ -1,6 +1,6 @@
 """The CTranslate2 backend: the same checkpoints, converted once, int8 on CPU.
 
-``pip install "summarize[fast]"``. The checkpoint is converted with
+A core dependency (``pip install ctranslate2`` if it is missing). The checkpoint is converted with
 CTranslate2's own converter the first time it is used and cached on disk,
 keyed by model, revision, quantisation and CTranslate2 version, under
 ``cache_dir`` (default: ``$SUMMARIZE_CACHE``, else
@@ -45,7 +45,7 @@ def _import():
         import ctranslate2
     except ImportError:
         raise MissingDependencyError(
-            "backend 'ctranslate2' needs the ctranslate2 package: pip install \"summarize[fast]\""
+            "backend 'ctranslate2' needs the ctranslate2 package, which this package depends on: pip install \"ctranslate2>=4.8\", or use backend='torch'"
         ) from None
     return ctranslate2
 
