@@ -250,3 +250,11 @@ def test_resume_does_not_call_earlier_permanent_failures_done(tmp_path):
     code, _, err = run([*argv, "--resume"])
     assert code == 0
     assert err == "summarize: 0 summarised, 0 failed, 2 already in the output (1 of them failed before: permanent errors are not retried)\n"
+
+
+@pytest.mark.parametrize("name, suggestion", [("xlsun", "xlsum"), ("XLSum", "xlsum"), ("cross-sum", "crosssum"), ("bartcnn", "bart-cnn"), ("summarizer", None)])
+def test_a_bare_name_that_is_no_preset_gets_did_you_mean_not_download_advice(name, suggestion):
+    code, out, err = run(["--model", name], stdin=TEXTS["uk"].encode())
+    assert code == 2 and out == ""
+    assert f"unknown preset {name!r}" in err and "xlsum, crosssum, bart-cnn, gazeta" in err and "Download" not in err
+    assert (f"did you mean {suggestion!r}?" in err) if suggestion else ("did you mean" not in err)

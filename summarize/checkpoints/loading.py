@@ -7,6 +7,7 @@ prefix, decoding defaults) is read here once.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -86,7 +87,20 @@ def resolve_model(model: str) -> tuple[Preset | None, str]:
         )
     if model in PRESETS:
         return PRESETS[model], PRESETS[model].model_id
+    if "/" not in model and not Path(model).expanduser().exists():
+        # A hub id is org/name; a bare name is a preset, mistyped ("xlsun", "XLSum", "cross-sum").
+        keys = {_preset_key(name): name for name in PRESETS}
+        close = difflib.get_close_matches(_preset_key(model), keys, n=1, cutoff=0.6)
+        hint = f"did you mean {keys[close[0]]!r}? " if close else ""
+        raise ModelNotAvailableError(
+            f"unknown preset {model!r}; {hint}presets are {', '.join(PRESETS)}; a hub id has the form "
+            "org/name, and a checkpoint directory must exist"
+        )
     return None, model
+
+
+def _preset_key(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "")
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
