@@ -123,7 +123,7 @@ def default_torch_threads(cores: int | None = None) -> int:
     (1, 1, 15)
     """
     if cores is None:
-        if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
-            return int(os.environ["OMP_NUM_THREADS"])
+        if os.environ.get("OMP_NUM_THREADS"):
+            return available_cpus()  # the user's (or Ray's) number
         cores = available_cpus()
     return max(1, cores - 1)

@@ -1,8 +1,9 @@
-"""The CTranslate2 backend: the same checkpoints, converted once, int8 on CPU.
+"""The CTranslate2 backend: the same checkpoints, converted once, int8 or float32 on CPU.
 
-A core dependency (``pip install ctranslate2`` if it is missing). The checkpoint is converted with
-CTranslate2's own converter the first time it is used and cached on disk,
-keyed by model, revision, quantisation and CTranslate2 version, under
+A core dependency (``pip install ctranslate2`` if it is missing). The
+checkpoint is converted with CTranslate2's own converter the first time it
+is used and cached on disk, keyed by model, revision, quantisation and
+CTranslate2 version, under
 ``cache_dir`` (default: ``$SUMMARIZE_CACHE``, else
 ``~/.cache/summarize``)/``ctranslate2``. Tokenisation, chunking, batching and
 presets are the :class:`~summarize.Summarizer`'s, shared with the torch
@@ -39,6 +40,7 @@ from .cpu import available_cpus, cpu_workers, limit_malloc_arenas, prefer_avx512
 from .precision import COMPUTE_TYPES, int8_library, quantization_for, resolve_compute_type
 
 logger = logging.getLogger(__name__)
+
 
 def _import():
     try:
