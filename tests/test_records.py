@@ -141,6 +141,36 @@ def test_writer_refuses_to_overwrite_and_resumes_after_a_torn_line(tmp_path):
     assert [r["id"] for r in lines] == ["a", "b", "c"]
 
 
+def test_a_complete_last_line_without_its_newline_is_redone_not_kept(tmp_path):
+    # The write was cut after the closing brace and before the newline: the
+    # JSON parses, but appending to it would glue the next record onto it.
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(b'{"id": "a", "summary": "x"}\n{"id": "b", "summary": "y"}')
+    with ResultWriter(out, resume=True) as w:
+        assert w.done == {"a"}
+        w.write([{"id": "b", "summary": "y2"}, {"id": "c", "summary": "z"}])
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["summary"]) for r in rows] == [("a", "x"), ("b", "y2"), ("c", "z")]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "json"])
+def test_shards_resume_keeps_permanent_failures_and_redoes_transient_ones(tmp_path, fmt):
+    from summarize.outputs import ShardWriter
+
+    rows = [{"id": "a", "summary": "x", "error": None, "error_kind": None},
+            {"id": "b", "summary": None, "error": "empty text", "error_kind": "permanent"},
+            {"id": "c", "summary": None, "error": "out of memory", "error_kind": "transient"}]
+    with ShardWriter(tmp_path / "out", fmt) as w:
+        w.write(rows)
+    with ShardWriter(tmp_path / "out", fmt, resume=True) as w:
+        assert w.done == {"a", "b"} and w.failed == {"b"}
+        w.write([{"id": "c", "summary": "z", "error": None, "error_kind": None}])
+    from summarize.outputs import _read_shard
+
+    written = [r for shard in sorted((tmp_path / "out").glob(f"*.{fmt}")) for r in _read_shard(shard)]
+    assert sorted((r["id"], r["summary"]) for r in written) == [("a", "x"), ("b", None), ("c", "z")]
+
+
 def test_writer_refuses_a_corrupt_middle(tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text('{"id": "a"}\nnot json\n{"id": "b"}\n')
