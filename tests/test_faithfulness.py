@@ -101,3 +101,27 @@ def test_invalid_mode_names_the_valid_ones(tiny_model):
 
     with pytest.raises(InvalidOptionError, match="unknown faithfulness 'strict'; valid values are 'check', 'rerank' or 'off'"):
         Summarizer(tiny_model, faithfulness="strict")
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        ("Prices rose 7.5% in May", "en", [((7.5,), True)]),
+        ("Prices rose 7.5 per cent in May", "en", [((7.5,), True)]),
+        ("Prices rose 7.5 in May", "en", [((7.5,), False)]),
+        ("Ціни зросли на 7,5 відсотка", "uk", [((7.5,), True)]),
+        ("minus five degrees", "en", [((-5.0,), False)]),
+        ("minus 5 degrees", "en", [((-5.0,), False)]),
+        ("інфляція мінус 3,5 відсотка", "uk", [((-3.5,), True)]),
+        ("мінус п'ять градусів", "uk", [((-5.0,), False)]),
+        ("минус пять градусов", "ru", [((-5.0,), False)]),
+        ("a 10m wall", "en", [((10.0,), False)]),  # metres, perhaps: no scale without a currency sign
+        ("a $10m deal", "en", [((10_000_000.0,), False)]),
+        ("2.7 million people", "en", [((2_700_000.0,), False)]),
+        ("no numbers here", "en", []),
+    ],
+)
+def test_numbers_are_read_with_their_sign_scale_and_percent(text, lang, expected):
+    from summarize.faithfulness.numbers import find_numbers
+
+    assert [(tuple(sorted(n.values)), n.percent) for n in find_numbers(text, lang)] == expected
