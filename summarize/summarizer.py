@@ -403,9 +403,7 @@ class Summarizer:
             from .faithfulness import check_faithfulness
 
             reports = [self._check(job.doc, t, check_faithfulness) for t in texts]
-            # Fewest unsupported facts; ties go to the model's own order; a
-            # summary that could not be checked comes after every checked one.
-            chosen = min(range(len(texts)), key=lambda i: (len(reports[i].unsupported) if reports[i] else float("inf"), i))
+            chosen = choose_hypothesis(reports)
             report = reports[chosen]
         rerank = self.faithfulness == "rerank"
         return Summary(
@@ -428,6 +426,21 @@ class Summarizer:
             chunks=job.chunks,
             seconds=job.seconds,
         )
+
+
+def choose_hypothesis(reports: Sequence[Any]) -> int:
+    """The hypothesis ``faithfulness="rerank"`` returns: fewest unsupported facts, ties to the model's order.
+
+    A hypothesis that could not be checked (``None``) comes after every
+    checked one. With one hypothesis (``"check"``) this is always 0.
+
+    >>> from types import SimpleNamespace as R
+    >>> choose_hypothesis([R(unsupported=[1, 2]), R(unsupported=[]), R(unsupported=[3])])
+    1
+    >>> choose_hypothesis([R(unsupported=[1]), R(unsupported=[2])]), choose_hypothesis([None, R(unsupported=[1])])
+    (0, 1)
+    """
+    return min(range(len(reports)), key=lambda i: (len(reports[i].unsupported) if reports[i] is not None else float("inf"), i))
 
 
 def _with_index(exc: SummarizeError, index: int) -> SummarizeError:

@@ -125,3 +125,26 @@ def test_numbers_are_read_with_their_sign_scale_and_percent(text, lang, expected
     from summarize.faithfulness.numbers import find_numbers
 
     assert [(tuple(sorted(n.values)), n.percent) for n in find_numbers(text, lang)] == expected
+
+
+@pytest.mark.parametrize(
+    "unsupported, chosen",
+    [
+        ([2, 0, 1], 1),  # fewest unsupported facts
+        ([1, 1, 0], 2),
+        ([0, 0], 0),  # a tie goes to the model's own order
+        ([1, 1, 1], 0),
+        ([None, 0], 1),  # a hypothesis that could not be checked comes last
+        ([None, 3], 1),
+        ([0, None], 0),
+        ([None, None], 0),
+        ([5], 0),
+    ],
+)
+def test_rerank_chooses_fewest_unsupported_ties_to_the_models_order(unsupported, chosen):
+    from types import SimpleNamespace
+
+    from summarize.summarizer import choose_hypothesis
+
+    reports = [None if n is None else SimpleNamespace(unsupported=["fact"] * n) for n in unsupported]
+    assert choose_hypothesis(reports) == chosen
