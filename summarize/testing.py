@@ -120,8 +120,11 @@ def build_tiny_checkpoint(
     from transformers import GenerationConfig, MT5Config, MT5ForConditionalGeneration, T5Config, T5ForConditionalGeneration
 
     directory = Path(directory)
-    symbols = tuple(LANG_TOKENS.values()) if cross_lingual else ()
-    train_sentencepiece(directory, vocab_size=vocab_size, extra_symbols=symbols)
+    train_sentencepiece(directory, vocab_size=vocab_size)
+    if cross_lingual:
+        # At the top of the vocabulary, as CrossSum's language tokens are: ids
+        # that a candidate list (the vocabulary restriction) must translate.
+        _append_pieces(directory / "spiece.model", LANG_TOKENS.values())
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=str(directory / "spiece.model"))
@@ -167,6 +170,18 @@ def build_tiny_checkpoint(
     if t5_prefix is None:
         untie_output_layer(directory, seed=seed + 1, std=0.5)
     return str(directory)
+
+
+def _append_pieces(model_file: Path, pieces) -> None:
+    """Add user-defined pieces at the end of a SentencePiece model (the highest ids)."""
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    proto = pb.ModelProto()
+    proto.ParseFromString(model_file.read_bytes())
+    for text in pieces:
+        piece = proto.pieces.add()
+        piece.piece, piece.score, piece.type = text, 0.0, pb.ModelProto.SentencePiece.USER_DEFINED
+    model_file.write_bytes(proto.SerializeToString())
 
 
 ARCHITECTURES = ("mt5", "bart", "mbart", "pegasus")
