@@ -79,14 +79,12 @@ def check_options(options: dict[str, Any]) -> None:
         raise InvalidOptionError(f"unknown faithfulness {faithfulness!r}; valid values are {choices(FAITHFULNESS_MODES)}")
     from . import vocabulary as vocab
     from .backends import check_device, check_dtype
-    from .backends.ctranslate2 import COMPUTE_TYPES
+    from .backends.precision import check_compute_type
 
     vocab.resolve(options.get("vocabulary", "auto"), 0)
     check_device(options.get("device", "auto"))
     check_dtype(options.get("dtype", "auto"))
-    compute_type = options.get("compute_type", "auto")
-    if compute_type not in COMPUTE_TYPES:
-        raise InvalidOptionError(f"unknown compute_type {compute_type!r}; valid values are {choices(COMPUTE_TYPES)}")
+    check_compute_type(options.get("compute_type", "auto"))
     validate_options({k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS})
 
 

@@ -12,6 +12,12 @@ from ..errors import InvalidOptionError, choices
 COMPUTE_TYPES = ("auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
 
 
+def check_compute_type(compute_type: str) -> None:
+    """Refuse a compute type CTranslate2 does not have (``"auto"`` is the library's choice)."""
+    if compute_type not in COMPUTE_TYPES:
+        raise InvalidOptionError(f"unknown compute_type {compute_type!r}; valid values are {choices(COMPUTE_TYPES)}")
+
+
 def int8_library(ct2) -> str:
     """``"mkl"`` or ``"onednn"``: the library CTranslate2 runs int8 matrix products with on this CPU.
 
@@ -47,8 +53,7 @@ def resolve_compute_type(compute_type: str, device: str, model_type: str, cpu_in
     >>> resolve_compute_type("auto", "cuda", "mt5"), resolve_compute_type("auto", "cuda", "bart")
     ('float32', 'int8_float16')
     """
-    if compute_type not in COMPUTE_TYPES:
-        raise InvalidOptionError(f"unknown compute_type {compute_type!r}; valid values are {choices(COMPUTE_TYPES)}")
+    check_compute_type(compute_type)
     t5 = model_type in NO_FP16_TYPES
     if compute_type == "auto":
         if device == "cpu":

@@ -30,11 +30,10 @@ def resolve_device(device: str) -> str:
         if mps is not None and mps.is_available():
             return "mps"
         return "cpu"
-    kind = device.split(":")[0] if isinstance(device, str) else None
-    if kind not in ("cpu", "cuda", "mps"):
-        raise InvalidOptionError(
-            f"unknown device {device!r}; valid devices are 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
-        )
+    from . import check_device
+
+    check_device(device)
+    kind = device.split(":")[0]
     if kind == "cuda" and not torch.cuda.is_available():
         raise InvalidOptionError(
             f"device {device!r} was asked for, but CUDA is not available "
