@@ -191,3 +191,25 @@ def test_unreadable_file_is_named(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", denied)
     with pytest.raises(InvalidInputError, match="secret.txt: permission denied"):
         read_text_file(path)
+
+
+def test_jsonl_from_stdin_follows_the_same_id_rule_as_a_file():
+    from summarize.records import read_records
+
+    lines = [json.dumps({"text": UK}), json.dumps({"id": {"nested": 1}, "text": RU}), json.dumps({"id": 9, "body": RU}),
+             json.dumps({"id": 9, "text": RU}), "{}"]
+    records = list(read_records(["-"], "jsonl", io.BytesIO(("\n".join(lines) + "\n").encode())))
+    assert [(r.id, r.line, r.text) for r in records[:1]] == [(1, 1, UK)]
+    assert [r.key for r in records] == ["1", "line 2", "9", "line 4", "5"]
+    assert records[1].error == "<stdin> line 2: id field 'id' must be a string or number"
+    assert records[2].error == "<stdin> line 3: no field 'text' (fields: 'id', 'body'); choose the field with --text-field"
+    assert records[3].error == "<stdin> line 4: duplicate id 9 (first on line 3)"
+    assert records[4].error == "<stdin> line 5: no field 'text' (fields: none); choose the field with --text-field"
+    assert records[2].fields == {"id": 9, "body": RU} and records[3].fields == {"id": 9, "text": RU}
+
+
+def test_an_unknown_input_format_names_the_formats():
+    from summarize.records import read_records
+
+    with pytest.raises(InvalidInputError, match="unknown input format 'xml'; valid formats are 'text', 'jsonl', 'csv' or 'parquet'"):
+        list(read_records(["a.xml"], "xml", io.BytesIO()))
