@@ -118,6 +118,16 @@ def test_invalid_mode_names_the_valid_ones(tiny_model):
         ("a 10m wall", "en", [((10.0,), False)]),  # metres, perhaps: no scale without a currency sign
         ("a $10m deal", "en", [((10_000_000.0,), False)]),
         ("2.7 million people", "en", [((2_700_000.0,), False)]),
+        ("1 200 000 people", "en", [((1_200_000.0,), False)]),  # a space groups thousands
+        ("1.234.567 people", "ru", [((1_234_567.0,), False)]),
+        ("12,345 people", "en", [((12.345, 12_345.0), False)]),  # three digits after the mark read both ways
+        ("12,34 people", "en", [((12.34,), False)]),
+        ("1,5 million", "en", [((1_500_000.0,), False)]),
+        ("п’ять градусів", "uk", [((5.0,), False)]),  # typographic apostrophes
+        ("пʼять градусів", "uk", [((5.0,), False)]),
+        ("двадцять п'ять людей", "uk", [((25.0,), False)]),
+        ("двадцать пять человек", "ru", [((25.0,), False)]),
+        ("twenty five people", "en", [((25.0,), False)]),
         ("no numbers here", "en", []),
     ],
 )
