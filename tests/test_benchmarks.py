@@ -116,3 +116,13 @@ def test_threads_benchmark_smoke(tmp_path):
     report = json.loads((tmp_path / "threads-tiny.json").read_text())
     assert [r["config"] for r in report["configs"]] == ["torch-1", "ctranslate2-default"]
     assert all(r["idle"] > 0 and r["busy"] > 0 for r in report["configs"])
+
+
+def test_textrank_benchmark_runs_the_command_and_reports_time_and_memory(tmp_path):
+    textrank = load(BENCH.parent / "textrank.py", "textrank_bench")
+    doc = textrank.make_document(5_000, "en")
+    assert 4_900 <= len(doc) <= 5_000 and doc == textrank.make_document(5_000, "en")  # seeded
+    textrank.main(["--sizes", "20000", "--runs", "1", "--out", str(tmp_path)])
+    [row] = json.loads((tmp_path / "textrank.json").read_text())["results"]
+    assert row["chars"] == 20_000 and row["seconds_median"] > 0 and row["peak_mb_median"] > 10
+    assert row["runs"][0]["summary_chars"] > 0

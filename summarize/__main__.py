@@ -1,0 +1,7 @@
+"""``python -m summarize``: the ``summarize`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
