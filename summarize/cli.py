@@ -202,13 +202,13 @@ def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, std
     try:
         if fmt == "text":
             for r in records:
-                if "summary" in r:
+                if r.get("summary") is not None:
                     if not single:
                         out.write(f"==> {r['id']} <==\n")
                     out.write(r["summary"] + "\n" + ("" if single else "\n"))
         elif fmt == "json":
-            payload: Any = records[0] if single and records else records
-            out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+            # One shape whatever the number of inputs: a list of rows.
+            out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
         else:
             for r in records:
                 out.write(json.dumps(r, ensure_ascii=False) + "\n")

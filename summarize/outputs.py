@@ -87,7 +87,7 @@ def scan_jsonl(path: Path, id_field: str = "id", *, repair: bool = True, failed:
                 continue
             kept.append(line)
             done.add(str(obj.get(id_field)))
-            if failed is not None and "error" in obj:
+            if failed is not None and obj.get("error") is not None:
                 failed.add(str(obj.get(id_field)))
     if not repair:
         return done

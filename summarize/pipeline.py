@@ -38,6 +38,7 @@ RESULT_FIELDS = (
     ("input_tokens", "int64"), ("output_tokens", "int64"), ("chunked", "bool_"),
     ("truncated", "bool_"), ("chunks", "int64"), ("seconds", "float64"),
     ("faithfulness", "float64"), ("unsupported_facts", "list<string>"), ("reranked", "bool_"), ("first_choice", "string"), ("vocabulary", "string"),
+    ("title", "string"),
 )
 
 
@@ -71,12 +72,20 @@ def error_kind(exc: BaseException) -> str:
 def result_row(record_id: Any, result: Any) -> dict[str, Any]:
     """One output row for a record: its summary and metadata, or its error and its kind.
 
-    >>> result_row("a", InvalidInputError("the text is empty"))
+    Every row has every field of :data:`RESULT_FIELDS`, in that order, ``None``
+    where it does not apply (a failed record has no summary, a summary no error).
+
+    >>> row = result_row("a", InvalidInputError("the text is empty"))
+    >>> {k: v for k, v in row.items() if v is not None}
     {'id': 'a', 'error': 'the text is empty', 'error_kind': 'permanent'}
+    >>> list(row) == [name for name, _ in RESULT_FIELDS]
+    True
     """
     if isinstance(result, BaseException):
-        return {"id": record_id, "error": error_message(result), "error_kind": error_kind(result)}
-    return {"id": record_id, **result.to_dict()}
+        values = {"error": error_message(result), "error_kind": error_kind(result)}
+    else:
+        values = result.to_dict()
+    return {name: record_id if name == "id" else values.get(name) for name, _ in RESULT_FIELDS}
 
 
 def result_table(rows: Sequence[dict[str, Any]]):
@@ -285,7 +294,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
                 writer.write(rows)
             else:
                 result.rows.extend(rows)
-            failed = sum("error" in row for row in rows)
+            failed = sum(row.get("error") is not None for row in rows)
             result.failed += failed
             result.ok += len(rows) - failed
     finally:

@@ -19,7 +19,8 @@ from typing import Any, overload
 from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices
 from .extractive import METHODS
 from .generation import GenerationSettings, resolve_settings, validate_options
-from .languages import LANGUAGES, detect_language, get_language, split_sentences
+from .languages import LANGUAGES, detect_language, get_language, split_sentences, split_title
+from .languages.identify import check_declared_language
 from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning  # noqa: F401 - re-exported, where it was
 from .presets import DEFAULT_PRESET, check_languages
 from .summary import Summary
@@ -46,6 +47,7 @@ class _Doc:
     source: str
     target: str
     detected: bool
+    title: str | None = None
 
 
 def check_options(options: dict[str, Any]) -> None:
@@ -322,10 +324,12 @@ class Summarizer:
                 f"{self.max_input_chars:,}; split it into documents, or raise the limit"
             )
         detected = lang == "auto"
+        if not detected:
+            check_declared_language(stripped, lang)
         source = detect_language(stripped) if detected else lang
         target = target_lang or source
         self._check_languages(source, target)
-        return _Doc(index, stripped, source, target, detected)
+        return _Doc(index, stripped, source, target, detected, split_title(stripped)[0])
 
     def _check_languages(self, source: str, target: str) -> None:
         ck = self.checkpoint
@@ -338,7 +342,7 @@ class Summarizer:
 
     def _extractive(self, doc: _Doc) -> Summary:
         start = time.perf_counter()
-        sentences = split_sentences(doc.text)
+        sentences = split_sentences(split_title(doc.text)[1])  # a headline is not a sentence to pick
         chosen = METHODS[self.method](sentences, doc.source, self.sentences)
         return Summary(
             text=" ".join(sentences[i] for i in chosen),
@@ -346,6 +350,7 @@ class Summarizer:
             target_lang=doc.target,
             lang_detected=doc.detected,
             method=self.method,
+            title=doc.title,
             seconds=time.perf_counter() - start,
         )
 
@@ -413,6 +418,7 @@ class Summarizer:
             target_lang=job.doc.target,
             lang_detected=job.doc.detected,
             method="abstractive",
+            title=job.doc.title,
             model=self.checkpoint.name,
             revision=self.checkpoint.revision,
             backend=self.backend.name,

@@ -41,6 +41,9 @@ class Summary:
         first_choice: with ``faithfulness="rerank"``, the model's own first choice.
         vocabulary: the output vocabulary generation scored: ``"full"``, or
             ``"top-K+source"`` (restricted, see :mod:`summarize.vocabulary`).
+        title: the document's headline, when its first line is one
+            (:func:`~summarize.languages.split_title`); extractive methods
+            never pick it as a sentence.
     """
 
     text: str
@@ -61,6 +64,7 @@ class Summary:
     reranked: bool = False
     first_choice: str | None = None
     vocabulary: str | None = None
+    title: str | None = None
 
     def __str__(self) -> str:
         return self.text

@@ -141,7 +141,9 @@ def test_every_preset_architecture_gives_equal_greedy_output_on_both_backends(ba
     # BART forces <s> first and starts with </s>; mBART's conversion has no start
     # token (it comes as the prefix); Pegasus starts with <pad>.
     options = dict(device="cpu", num_beams=1, max_new_tokens=8, batch_size=4)
-    texts = [TEXTS[lang][:n] for lang in ("en", "ru") for n in (60, 200)]
+    # The mBART checkpoint (gazeta's architecture) serves Russian only.
+    langs = ("ru",) if arch == "mbart" else ("en", "ru")
+    texts = [TEXTS[lang][:n] for lang in langs for n in (60, 130, 200, 260)[:: len(langs)]]
     lang = "ru" if arch == "mbart" else "auto"
     expected = Summarizer(bart_family[arch], backend="torch", **options).summarize(texts, lang=lang)
     got = Summarizer(bart_family[arch], backend="ctranslate2", compute_type="float32", cache_dir=cache, **options).summarize(texts, lang=lang)

@@ -300,6 +300,22 @@ def test_a_language_that_is_not_the_datas_is_refused(tmp_path, jsonl_dataset):
     argv = ["run", "--dataset", str(jsonl_dataset), "--lang", "en", "--method", "lead", "--bootstrap", "10", "--out", str(tmp_path / "r")]
     assert main(argv, stdout=out, stderr=err) == 2
     assert "look 'uk'" in err.getvalue() and "--no-language-check" in err.getvalue()
+    # The check samples the data; the summarizer still refuses each article
+    # whose letters contradict --lang, so nothing is scored as English.
+    err = io.StringIO()
+    assert main([*argv, "--no-language-check"], stdout=io.StringIO(), stderr=err) == 2
+    assert "every generation failed" in err.getvalue() and "written in Cyrillic script" in err.getvalue()
+
+
+def test_no_language_check_scores_data_the_sample_check_would_refuse(tmp_path):
+    # Ukrainian articles with English references (a cross-lingual set) scored
+    # as a monolingual lead baseline: the references look 'en', not 'uk'.
+    rows = [{"id": str(i), "text": TEXTS["uk"], "summary": "The council approved the budget on Tuesday."} for i in range(4)]
+    data = tmp_path / "x.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    argv = ["run", "--dataset", str(data), "--lang", "uk", "--method", "lead", "--bootstrap", "10", "--out", str(tmp_path / "r")]
+    err = io.StringIO()
+    assert main(argv, stdout=io.StringIO(), stderr=err) == 2 and "references" in err.getvalue()
     assert main([*argv, "--no-language-check"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
 
 

@@ -55,7 +55,7 @@ def test_a_summary_without_facts_scores_one(summary):
         ("   ", "Prices rose.", {}, "the source is empty"),
         (None, "Prices rose.", {}, "source must be a str, got NoneType"),
         ("Prices rose.", 5, {}, "summary must be a str, got int"),
-        (TEXTS["uk"], TEXTS["en"], {"summary_lang": "uk"}, "declared 'uk' but is written in latin script"),
+        (TEXTS["uk"], TEXTS["en"], {"summary_lang": "uk"}, "declared 'uk' but is written in Latin script"),
         (TEXTS["uk"], "Prices rose.", {"source_lang": "de"}, "source_lang must be 'auto' or"),
     ],
 )

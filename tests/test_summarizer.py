@@ -264,13 +264,35 @@ def test_importing_the_package_does_not_import_torch():
     assert out.strip() == "False False"
 
 
-def test_a_summary_in_another_script_than_lang_says_is_returned_not_a_crash(summarizer):
-    # Bulgarian text declared English: the checker cannot check a summary in
-    # a script its language does not use; the summary is still returned.
+def test_a_text_whose_script_contradicts_lang_fails_alone_not_the_call(summarizer):
+    # Bulgarian text declared English: refused (as check_faithfulness refuses
+    # it), as that document's error; the other document is still summarised.
     bulgarian = "Правителството одобри новия бюджет във вторник. Депутатите го подкрепиха с голямо мнозинство."
     results = summarizer.summarize([bulgarian, TEXTS["en"][:120]], lang="en", errors="return")
-    assert [type(r) for r in results] == [Summary, Summary]
-    assert results[0].source_lang == "en"
+    assert [type(r) for r in results] == [InvalidInputError, Summary]
+    assert str(results[0]) == "the text is declared 'en' but is written in Cyrillic script; pass lang='auto' or lang='ru'"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "found"),
+    [
+        (TEXTS["uk"], "en", "Cyrillic script"),
+        (TEXTS["en"], "ru", "Latin script"),
+        (TEXTS["ru"], "uk", "Russian letters"),
+        (TEXTS["uk"], "ru", "Ukrainian letters"),
+    ],
+)
+def test_lang_that_contradicts_the_text_is_refused_for_every_method(text, lang, found):
+    for method in ("lead", "textrank"):
+        with pytest.raises(InvalidInputError, match=f"declared '{lang}' but is written in {found}"):
+            Summarizer(method=method).summarize(text, lang=lang)
+
+
+def test_lang_is_trusted_where_the_letters_do_not_say_otherwise():
+    # Too few letters to contradict anything, and a Russian text quoting a Ukrainian name.
+    assert Summarizer(method="lead").summarize("Kyiv, 5 May.", lang="uk").source_lang == "uk"
+    quoted = "Мэр Киева Виталий Кличко заявил, что «Київ готовий» к зиме."
+    assert Summarizer(method="lead").summarize(quoted, lang="ru").source_lang == "ru"
 
 
 @pytest.mark.parametrize(

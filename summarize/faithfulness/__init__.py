@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import InvalidInputError, UnsupportedLanguageError, choices
 from ..languages import LANGUAGES, detect_language
+from ..languages.identify import check_declared_language
 from .dates import find_dates, supports
 from .names import SourceNames, find_names
 from .numbers import find_numbers
@@ -88,14 +89,7 @@ def _language(text: str, declared: str, role: str, fallback: str | None) -> str:
     if declared != "auto":
         if declared not in LANGUAGES:
             raise UnsupportedLanguageError(f"{role}_lang must be 'auto' or {choices(LANGUAGES)}, got {declared!r}")
-        cyrillic = len(re.findall(r"[а-яіїєґё]", text, re.IGNORECASE))
-        latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
-        script = "cyrillic" if cyrillic > latin else "latin" if latin > cyrillic else None
-        if script and script != LANGUAGES[declared].script and max(cyrillic, latin) >= 20:
-            raise InvalidInputError(
-                f"the {role} is declared {declared!r} but is written in {script} script; "
-                f"pass {role}_lang='auto' or the right language ({choices(LANGUAGES)})"
-            )
+        check_declared_language(text, declared, role=role, option=f"{role}_lang")
         return declared
     try:
         return detect_language(text[:_DETECT_CHARS])

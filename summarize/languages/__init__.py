@@ -51,7 +51,7 @@ def get_language(code: str) -> Language:
 
 
 from .identify import detect_language  # noqa: E402
-from .sentences import sentence_spans, split_sentences  # noqa: E402
+from .sentences import sentence_spans, split_sentences, split_title  # noqa: E402
 
 __all__ = [
     "LANGUAGES",
@@ -60,4 +60,5 @@ __all__ = [
     "get_language",
     "sentence_spans",
     "split_sentences",
+    "split_title",
 ]

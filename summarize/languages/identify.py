@@ -22,7 +22,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from ..errors import MissingDependencyError, UnsupportedLanguageError, choices
+from ..errors import InvalidInputError, MissingDependencyError, UnsupportedLanguageError, choices
 
 # Letters of other Cyrillic alphabets, with the language they point to.
 _OTHER_CYRILLIC = {
@@ -95,6 +95,47 @@ def detect_language(text: str) -> str:
             "and Russian ('en', 'uk', 'ru'); pass the language to override this, e.g. lang='en'"
         )
     return code
+
+
+def check_declared_language(text: str, lang: str, *, role: str = "text", option: str = "lang") -> None:
+    """Refuse a declared language that the text's letters contradict.
+
+    A text of 20 letters or more written mostly in the other script (Cyrillic
+    declared ``"en"``, Latin declared ``"uk"``), or a Cyrillic text with five
+    or more letters only Russian has and none only Ukrainian has (or the
+    reverse), is not in the declared language. Anything less certain is
+    left to the caller, who knows the text.
+
+    Raises:
+        InvalidInputError: naming the declared language, what the text is
+            written in, and the option to change (``role`` and ``option``
+            name them: ``"source"`` and ``"source_lang"``...).
+
+    >>> check_declared_language("Уряд ухвалив новий бюджет на наступний рік.", "en")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidInputError: the text is declared 'en' but is written in Cyrillic script; pass lang='auto' or lang='uk'
+    """
+    cyrillic = latin = uk = ru = 0
+    for ch in text:
+        if ch.isalpha():
+            script = _script(ch)
+            cyrillic += script == "cyrillic"
+            latin += script == "latin"
+            uk += ch in _UK_LETTERS
+            ru += ch in _RU_LETTERS
+    declared_script = "latin" if lang == "en" else "cyrillic"
+    written = "cyrillic" if cyrillic > latin else "latin" if latin > cyrillic else None
+    found: str | None = None
+    if written and written != declared_script and max(cyrillic, latin) >= 20:
+        found = f"{written.title()} script"
+        right = "en" if written == "latin" else "ru" if ru > uk else "uk"
+    elif lang == "uk" and ru >= 5 and not uk:
+        found, right = "Russian letters (ы, э, ё, ъ and none of і, ї, є, ґ)", "ru"
+    elif lang == "ru" and uk >= 5 and not ru:
+        found, right = "Ukrainian letters (і, ї, є, ґ and none of ы, э, ё, ъ)", "uk"
+    if found:
+        raise InvalidInputError(f"the {role} is declared {lang!r} but is written in {found}; pass {option}='auto' or {option}={right!r}")
 
 
 _UK_LETTERS = frozenset("іїєґІЇЄҐ")

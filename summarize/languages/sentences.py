@@ -84,6 +84,36 @@ def split_sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
+TITLE_MAX_CHARS = 250
+_SENTENCE_END = ".…:;,"
+_CLOSERS = "\"'»”’)]"
+
+
+def split_title(text: str) -> tuple[str | None, str]:
+    r"""Split a headline line off the text: ``(title, body)``, or ``(None, text)``.
+
+    A news file often starts with its headline on a line of its own. The first
+    line is taken for a title when more text follows it, it is at most
+    :data:`TITLE_MAX_CHARS` characters long, and it does not end like a
+    sentence of running text (``. … : ; ,``, closing quotes aside); a
+    headline may end in ``?`` or ``!``. Extractive methods rank the body's
+    sentences only, and the title is kept in the output's metadata.
+
+    >>> split_title("Grain deal extended\n\nUkraine and Turkey agreed on Thursday.")
+    ('Grain deal extended', 'Ukraine and Turkey agreed on Thursday.')
+    >>> split_title("Prices rose.\nThe government said nothing.")
+    (None, 'Prices rose.\nThe government said nothing.')
+    """
+    stripped = text.strip()
+    first, newline, rest = stripped.partition("\n")
+    first, rest = first.strip(), rest.strip()
+    if not newline or not rest or len(first) > TITLE_MAX_CHARS:
+        return None, stripped
+    if first.rstrip(_CLOSERS)[-1:] in tuple(_SENTENCE_END) or not any(c.isalnum() for c in first):
+        return None, stripped
+    return first, rest
+
+
 def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
     while start < end and text[start].isspace():
         start += 1
