@@ -26,7 +26,7 @@ from .long_input import LONG_INPUT_MODES
 from .outputs import check_output_path
 from .pipeline import Job, error_message, run_job
 from .presets import DEFAULT_PRESET, PRESETS
-from .records import INPUT_FORMATS
+from .records import INPUT_FORMATS, infer_input_format
 from .summarizer import MAX_INPUT_CHARS, METHOD_NAMES
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Summarise English, Ukrainian and Russian news text.",
         epilog="Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some records failed.",
     )
-    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files (one document each), or JSONL with --input-format jsonl; none or '-' reads stdin")
-    p.add_argument("--input-format", choices=INPUT_FORMATS, default="text", help="text (a file is a document), jsonl, csv or parquet (default: text)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files (one document each), JSONL, CSV or Parquet files (records); none or '-' reads stdin")
+    p.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto", help="auto (from the extension: .jsonl, .csv, .parquet; anything else and stdin are text), text (a file is a document), jsonl, csv or parquet (default: auto)")
     p.add_argument("--text-field", default="text", help="JSONL field holding the text (default: text)")
     p.add_argument("--id-field", default="id", help="JSONL field holding the id (default: id; the line number if absent)")
     p.add_argument("--lang", default="auto", choices=("auto", *LANGUAGES), help="language of the input (default: auto)")
@@ -66,13 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), help="output format (default: text; jsonl for JSONL/CSV/Parquet input; parquet shards with --ray); parquet writes shards into --output DIR")
     p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: skip ids already in --output")
+    p.add_argument("--overwrite", action="store_true", help="replace an --output file that exists (without it, an existing file is refused)")
     p.add_argument("--ray", action="store_true", help="run on Ray Data; writes shards into --output DIR (pip install 'summarize[ray]')")
     p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray on this machine)")
     p.add_argument("--concurrency", type=int, default=1, help="--ray: actors, each with its own model (default: 1)")
     p.add_argument("--num-gpus", type=float, default=0, help="--ray: GPUs per actor (default: 0)")
     p.add_argument("--cpus-per-actor", type=float, default=1, help="--ray: CPUs (and threads) per actor (default: 1)")
     p.add_argument("--list-models", action="store_true", help="list the presets and exit")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar, warnings only")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or counts: only warnings, errors and a failed job's counts")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     p.add_argument("--version", action="version", version=f"summarize {__version__}")
     return p
@@ -98,10 +99,12 @@ def _vocabulary(value: str) -> str | int:
 
 def job_from_args(args: argparse.Namespace) -> Job:
     """The job the command line describes (checked here, before anything is loaded)."""
+    if args.input_format == "auto":
+        args.input_format = infer_input_format(args.inputs)
     fmt = args.format or ("parquet" if args.ray else "jsonl" if args.input_format != "text" else "text")
     if args.ray:
         if args.input_format not in ("jsonl", "parquet"):
-            raise SummarizeError("--ray reads JSONL (or Parquet) files: add --input-format jsonl")
+            raise SummarizeError(f"--ray reads JSONL or Parquet files (.jsonl, .parquet), not {args.input_format}; name them so, or give --input-format jsonl")
         if not args.inputs or "-" in args.inputs:
             raise SummarizeError("--ray reads files (JSONL or Parquet paths or globs), not stdin")
         if not args.output:
@@ -113,6 +116,8 @@ def job_from_args(args: argparse.Namespace) -> Job:
             raise SummarizeError("--format parquet writes shards into a directory: give --output DIR")
         if args.resume and (not args.output or fmt not in ("jsonl", "parquet")):
             raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
+        if args.resume and args.overwrite:
+            raise SummarizeError("--resume continues --output and --overwrite replaces it: give one of them")
     summarizer: dict[str, Any] = dict(
         model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
         batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
@@ -132,7 +137,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         options={"lang": args.lang, "target_lang": args.target_lang},
         executor="ray" if args.ray else "local",
         ray={"address": args.ray_address, "concurrency": args.concurrency, "num_gpus": args.num_gpus, "num_cpus": args.cpus_per_actor},
-        max_bytes=max(args.max_input_chars, 1) * 4,
+        max_chars=max(args.max_input_chars, 1),
     )
 
 
@@ -149,32 +154,34 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         list_models(stdout)
         return EXIT_OK
     job = job_from_args(args)
-    if job.output and job.output_format in ("text", "json"):
-        check_output_path(job.output)  # before anything is loaded
+    if job.output and job.output_format in ("text", "json", "jsonl"):
+        _check_output(job, args)  # before anything is loaded
     if job.executor == "ray":
         result = run_job(job)
-        if not args.quiet:
+        if not args.quiet or result.failed:
             stderr.write(f"summarize: {_counts(result)}; shards in {job.output}\n")
         return EXIT_PARTIAL if result.failed else EXIT_OK
     single_text = args.input_format == "text" and len(args.inputs) <= 1
+    reads_stdin = not args.inputs or "-" in args.inputs
+    if reads_stdin and getattr(stdin, "isatty", lambda: False)():
+        stderr.write("summarize: reading a text from the terminal: type or paste it, then Ctrl-D (or give a file: summarize FILE; summarize --help)\n")
 
     with _progress(args, stderr) as bar:
 
         def on_block(block) -> None:
             for record, summary in block:
                 if isinstance(summary, BaseException):
+                    # A record that could not be read says where it is already.
+                    where = "" if record.error or record.id == "<stdin>" else f"{record.id}: "
                     if single_text:
-                        raise summary
-                    if not args.quiet:
-                        # A record that could not be read says where it is already.
-                        where = "" if record.error else f"{record.id}: "
-                        stderr.write(f"summarize: {where}{cli_wording(error_message(summary))}\n")
+                        raise SummarizeError(f"{where}{error_message(summary)}") if isinstance(summary, SummarizeError) else summary
+                    stderr.write(f"summarize: {where}{cli_wording(error_message(summary))}\n")
             bar.update(len(block))
 
         result = run_job(job, stdin, on_block=on_block)
     if job.output is None or job.output_format in ("text", "json"):
         _emit(result.rows, job.output_format, args, stdout, single_text)
-    if not args.quiet and (result.failed or result.skipped or not single_text):
+    if result.failed or (not args.quiet and (result.skipped or not single_text)):
         stderr.write(f"summarize: {_counts(result)}\n")
     return EXIT_PARTIAL if result.failed else EXIT_OK
 
@@ -192,6 +199,39 @@ def _counts(result) -> str:
         f"{result.ok} summarised, {result.failed} failed, {result.skipped} already in the output "
         f"({result.skipped_failed} of them failed before: permanent errors are not retried)"
     )
+
+
+def _check_output(job: Job, args: argparse.Namespace) -> None:
+    """Refuse an output file that exists (unless --resume or --overwrite), before anything is loaded."""
+    from pathlib import Path
+
+    check_output_path(job.output)
+    path = Path(job.output)
+    if path.is_dir():
+        raise SummarizeError(f"--output {job.output!r} is a directory; give a file path")
+    if path.exists() and path.stat().st_size > 0 and not job.resume:
+        if not args.overwrite:
+            resume = "pass --resume to continue it, " if job.output_format == "jsonl" else ""
+            raise SummarizeError(f"--output {job.output!r} already exists; {resume}pass --overwrite to replace it, or remove it")
+        if job.output_format == "jsonl":
+            path.write_bytes(b"")  # the JSONL writer appends: start it empty
+
+
+def _interrupted(job: Job, exc: KeyboardInterrupt) -> str:
+    """What Ctrl-C left behind, and how to go on."""
+    result = getattr(exc, "result", None)
+    done = (result.ok + result.failed) if result else 0
+    if job.executor == "ray":
+        return f"interrupted; the shards written so far are in {job.output}: rerun the same command to continue"
+    if job.output and job.output_format in ("jsonl", "parquet"):
+        return f"interrupted; {done:,} records were written to {job.output} in this run: rerun the same command with --resume to continue"
+    if job.output_format in ("text", "json") or job.output is None:
+        where = f"--output {job.output}" if job.output else "stdout"
+        return (
+            f"interrupted; nothing was written to {where} ({done:,} records had been summarised; this output is written "
+            "when the job ends): to keep work as it is done, write JSONL (--format jsonl --output FILE), which --resume continues"
+        )
+    return "interrupted"
 
 
 def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool) -> None:
@@ -244,7 +284,8 @@ class QuietOutput:
     Libraries' progress bars and advice are switched off (environment
     variables they read at import, set only if the user has not set them),
     their loggers kept to errors, and Python warnings (a truncated text) become
-    one line each; ``--quiet`` keeps errors only.
+    one line each; ``--quiet`` drops what is only news (counts of a job that
+    went well, choices logged) and keeps warnings, errors and failure counts.
     """
 
     NOISY = ("transformers", "huggingface_hub", "datasets", "httpx", "httpcore", "urllib3", "filelock", "pymorphy3", "ray")
@@ -259,7 +300,7 @@ class QuietOutput:
             ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"), ("TOKENIZERS_PARALLELISM", "false"),
         ):
             os.environ.setdefault(name, value)
-        level = logging.DEBUG if self.args.debug else logging.ERROR if self.quiet else logging.INFO
+        level = logging.DEBUG if self.args.debug else logging.WARNING if self.quiet else logging.INFO
         handler = logging.StreamHandler(self.stderr)
         handler.setFormatter(_Formatter(self.prefix))
         self.logger = logging.getLogger("summarize")
@@ -279,8 +320,7 @@ class QuietOutput:
         return self
 
     def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
-        if not self.quiet:
-            self.stderr.write(f"{self.prefix}: warning: {cli_wording(str(message))}\n")
+        self.stderr.write(f"{self.prefix}: warning: {cli_wording(str(message))}\n")
 
     def __exit__(self, *exc: object) -> None:
         self.catch.__exit__(*exc)
@@ -318,8 +358,12 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, s
             print_traceback(args, stderr)
             stderr.write(f"summarize: error: {cli_wording(str(exc))}\n")
             return EXIT_USAGE
-        except KeyboardInterrupt:
-            stderr.write("summarize: interrupted; rerun with --resume to continue\n")
+        except KeyboardInterrupt as exc:
+            try:
+                message = _interrupted(job_from_args(args), exc) if not args.list_models else "interrupted"
+            except SummarizeError:
+                message = "interrupted"
+            stderr.write(f"summarize: {message}\n")
             return 130
         except Exception as exc:  # noqa: BLE001 - the one place internal errors are turned into a line
             print_traceback(args, stderr)

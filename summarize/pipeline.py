@@ -163,7 +163,7 @@ class Job:
         options: keyword arguments for its ``summarize`` (``lang``, ``target_lang``).
         executor: ``"local"`` or ``"ray"``.
         ray: ``address``, ``concurrency``, ``num_gpus``, ``num_cpus`` for Ray.
-        max_bytes: largest text file accepted.
+        max_chars: longest text accepted (a larger file is refused unread).
     """
 
     inputs: tuple[str, ...]
@@ -177,7 +177,7 @@ class Job:
     options: dict[str, Any] = field(default_factory=dict)
     executor: str = "local"
     ray: dict[str, Any] = field(default_factory=dict)
-    max_bytes: int | None = None
+    max_chars: int | None = None
 
 
 @dataclass
@@ -190,6 +190,14 @@ class JobResult:
     skipped_failed: int = 0  # of skipped: permanent errors of an earlier run, not retried
     rows: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None
+
+
+class JobInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a job, with what the job had done (:attr:`result`) when it came."""
+
+    def __init__(self, result: JobResult):
+        super().__init__()
+        self.result = result
 
 
 def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Block], None] | None = None) -> JobResult:
@@ -276,7 +284,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
     def todo() -> Iterator[Record]:
         records = read_records(
             job.inputs, job.input_format, stdin if stdin is not None else io.BytesIO(),
-            text_field=job.text_field, id_field=job.id_field, max_bytes=job.max_bytes,
+            text_field=job.text_field, id_field=job.id_field, max_chars=job.max_chars,
         )
         for record in records:
             if record.key in done:
@@ -297,6 +305,8 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
             failed = sum(row.get("error") is not None for row in rows)
             result.failed += failed
             result.ok += len(rows) - failed
+    except KeyboardInterrupt:
+        raise JobInterrupted(result) from None
     finally:
         if writer:
             writer.close()

@@ -51,18 +51,22 @@ def decode_text(data: bytes, name: str) -> str:
     return decoded.text
 
 
-def read_text_file(path: str | os.PathLike, max_bytes: int | None = None) -> str:
-    """Read one document from a file, with the checks and decoding above."""
+def read_text_file(path: str | os.PathLike, max_chars: int | None = None) -> str:
+    """Read one document from a file, with the checks and decoding above.
+
+    A file of more than ``4 * max_chars`` bytes holds more than ``max_chars``
+    characters in any encoding read here, and is refused without being read.
+    """
     name = str(path)
     p = Path(path)
     if not p.exists():
         raise InvalidInputError(f"{name}: no such file")
     if p.is_dir():
         raise InvalidInputError(f"{name}: is a directory; give text files, or JSONL with --input-format jsonl")
-    if max_bytes is not None and p.stat().st_size > max_bytes:
+    if max_chars is not None and p.stat().st_size > 4 * max_chars:
         raise InvalidInputError(
-            f"{name}: {p.stat().st_size:,} bytes is more than one document may have "
-            f"({max_bytes:,}); split it, or give JSONL with one document a line"
+            f"{name}: the text has more than {max_chars:,} characters, more than max_input_chars={max_chars:,}; "
+            "split it into documents (JSONL, one a line), or raise the limit"
         )
     try:
         data = p.read_bytes()
@@ -221,6 +225,38 @@ def read_table(
 
 
 INPUT_FORMATS = ("text", "jsonl", "csv", "parquet")
+# What a file's extension says it is; any other file is a text document.
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def infer_input_format(paths: Sequence[str]) -> str:
+    """The input format the files' extensions say (stdin, ``"-"``, takes the files' format).
+
+    >>> infer_input_format(["a.jsonl", "b.ndjson"]), infer_input_format(["a.txt", "-"]), infer_input_format([])
+    ('jsonl', 'text', 'text')
+    >>> infer_input_format(["a.jsonl", "b.txt"])
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidInputError: the inputs mix formats (a.jsonl is jsonl, b.txt is text); run them separately, or give --input-format
+    """
+    found: dict[str, str] = {}
+    for path in paths:
+        if path != "-":
+            found.setdefault(EXTENSIONS.get(Path(path).suffix.lower(), "text"), path)
+    if len(found) > 1:
+        mixed = ", ".join(f"{path} is {fmt}" for fmt, path in found.items())
+        raise InvalidInputError(f"the inputs mix formats ({mixed}); run them separately, or give --input-format")
+    return next(iter(found), "text")
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    first = text.lstrip()[:1]
+    if first not in ("{", "["):
+        return False
+    try:
+        return isinstance(json.loads(text.lstrip().split("\n", 1)[0]), (dict, list))
+    except ValueError:
+        return False
 
 
 def _file_error(path: str, exc: OSError) -> InvalidInputError:
@@ -252,7 +288,7 @@ def read_records(
     *,
     text_field: str = "text",
     id_field: str = "id",
-    max_bytes: int | None = None,
+    max_chars: int | None = None,
 ) -> Iterator[Record]:
     """Every record of every input, in order: the one reader behind every job.
 
@@ -262,7 +298,7 @@ def read_records(
             ``"csv"`` or ``"parquet"``.
         stdin: the stream ``"-"`` reads (bytes).
         text_field, id_field: where a structured record keeps its text and id.
-        max_bytes: largest text file accepted.
+        max_chars: a text file too large to hold fewer characters is refused unread.
 
     Raises:
         InvalidInputError: a structured input file that cannot be opened at
@@ -297,9 +333,11 @@ def read_records(
         # A file that cannot be read fails its own record, not the files after it.
         try:
             name = "<stdin>" if path == "-" else path
-            text = decode_text(stdin.read(), name) if path == "-" else read_text_file(path, max_bytes=max_bytes)
+            text = decode_text(stdin.read(), name) if path == "-" else read_text_file(path, max_chars=max_chars)
             if not text.strip():
                 raise InvalidInputError(f"{name}: the text is empty or only white space: nothing to summarise")
+            if _looks_like_jsonl(text):
+                logger.warning("%s looks like JSON, not text; it is read as one document (for one record a line: --input-format jsonl)", name)
             yield Record(name, text, number)
         except SummarizeError as exc:
             yield Record(path, None, number, str(exc))

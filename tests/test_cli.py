@@ -153,12 +153,15 @@ def test_malformed_jsonl_message_says_where_once_and_whole(tmp_path):
     assert line == f"summarize: {src} line 2: malformed JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
 
 
-def test_quiet_leaves_stderr_empty_on_success(tiny_model, tmp_path):
+def test_quiet_keeps_warnings_and_drops_only_news(tiny_model, tmp_path):
     long_text = " ".join([TEXTS["uk"]] * 3)
-    code, out, err = run(["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--long-input", "truncate", "--quiet"], long_text.encode())
-    assert code == 0 and out and err == ""
-    code, out, err = run(["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--long-input", "truncate"], long_text.encode())
+    argv = ["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--long-input", "truncate"]
+    code, out, err = run([*argv, "--quiet"], long_text.encode())
+    assert code == 0 and out and err.startswith("summarize: warning: text 0:") and err.count("\n") == 1
+    code, out, err = run(argv, long_text.encode())
     assert err.startswith("summarize: warning: text 0:") and err.count("\n") == 1 and "Warning" not in err
+    code, out, err = run([*argv, "--quiet"], TEXTS["uk"][:100].encode())
+    assert code == 0 and out and err == ""
 
 
 def test_an_unreadable_file_fails_alone_and_the_others_are_summarised(tmp_path):

@@ -97,8 +97,9 @@ def test_file_errors(tmp_path):
         read_text_file(tmp_path)
     big = tmp_path / "big.txt"
     big.write_text("a" * 100)
-    with pytest.raises(InvalidInputError, match="more than one document may have"):
-        read_text_file(big, max_bytes=10)
+    with pytest.raises(InvalidInputError, match=r"big.txt: the text has more than 10 characters, more than max_input_chars=10;"):
+        read_text_file(big, max_chars=10)
+    assert read_text_file(big, max_chars=25) == "a" * 100  # 100 bytes may be 25 characters: read, the summarizer counts
 
 
 def _jsonl(*lines):

@@ -1,0 +1,166 @@
+"""The mistakes people make on their first day get an answer that helps (issue #22)."""
+
+import io
+import json
+
+import pytest
+
+from summarize import pipeline
+from summarize.cli import main
+
+from .conftest import TEXTS
+
+
+class Terminal(io.BytesIO):
+    def isatty(self):
+        return True
+
+
+def run(argv, stdin=b""):
+    out, err = io.StringIO(), io.StringIO()
+    stream = stdin if isinstance(stdin, io.IOBase) else io.BytesIO(stdin)
+    code = main(argv, stdin=stream, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _jsonl(path, texts):
+    path.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)), encoding="utf-8")
+    return path
+
+
+def test_the_extension_says_the_input_format(tmp_path):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXTS["en"], TEXTS["uk"]])
+    code, out, err = run(["--method", "lead", "--sentences", "1", str(docs)])
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]  # records in, JSONL out
+    assert [r["id"] for r in rows] == [0, 1] and [r["source_lang"] for r in rows] == ["en", "uk"]
+    csv = tmp_path / "docs.csv"
+    csv.write_text('id,text\na,"' + TEXTS["ru"] + '"\n', encoding="utf-8")
+    code, out, err = run(["--method", "lead", "--sentences", "1", str(csv)])
+    assert code == 0 and json.loads(out)["source_lang"] == "ru"
+
+
+def test_inputs_of_different_formats_are_refused_by_name(tmp_path):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXTS["en"]])
+    text = tmp_path / "a.txt"
+    text.write_text(TEXTS["en"], encoding="utf-8")
+    code, out, err = run(["--method", "lead", str(docs), str(text)])
+    assert code == 2 and out == ""
+    assert err == f"summarize: error: the inputs mix formats ({docs} is jsonl, {text} is text); run them separately, or give --input-format\n"
+
+
+def test_a_text_file_holding_json_lines_gets_a_hint(tmp_path):
+    docs = _jsonl(tmp_path / "docs.txt", [TEXTS["en"], TEXTS["uk"]])
+    code, out, err = run(["--method", "lead", str(docs)])
+    assert f"summarize: warning: {docs} looks like JSON, not text" in err and "--input-format jsonl" in err
+    code, out, err = run(["--method", "lead", "--input-format", "jsonl", str(docs)])
+    assert code == 0 and "warning" not in err and len(out.splitlines()) == 2
+
+
+def test_errors_about_one_file_name_the_file(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    assert run(["--method", "lead", str(empty)])[2] == f"summarize: error: {empty}: the text is empty or only white space: nothing to summarise\n"
+    wrong = tmp_path / "uk.txt"
+    wrong.write_text(TEXTS["uk"], encoding="utf-8")
+    code, _, err = run(["--method", "lead", "--lang", "en", str(wrong)])
+    assert code == 2
+    assert err == f"summarize: error: {wrong}: the text is declared 'en' but is written in Cyrillic script; pass --lang auto or --lang uk\n"
+
+
+def test_size_limits_speak_in_characters_and_name_the_flag_and_the_file(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("Ціни зросли. " * 100, encoding="utf-8")  # 1,299 characters once stripped, 2,300 bytes
+    code, _, err = run(["--method", "lead", "--max-input-chars", "1000", str(big)])
+    assert code == 2
+    assert err == (f"summarize: error: {big}: the text has 1,299 characters, more than --max-input-chars 1,000; "
+                   "split it into documents, or raise the limit\n")
+    code, _, err = run(["--method", "lead", "--max-input-chars", "500", str(big)])  # refused unread
+    assert err == (f"summarize: error: {big}: the text has more than 500 characters, more than --max-input-chars 500; "
+                   "split it into documents (JSONL, one a line), or raise the limit\n")
+    assert "bytes" not in err
+
+
+def test_quiet_still_reports_failures_and_their_count(tmp_path):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXTS["en"], "  ", TEXTS["uk"]])
+    code, out, err = run(["--method", "lead", "--quiet", str(docs)])
+    assert code == 3
+    assert err.splitlines() == ["summarize: 1: the text is empty or only white space: nothing to summarise",
+                                "summarize: 2 summarised, 1 failed, 0 already done"]
+    code, out, err = run(["--method", "lead", "--quiet", str(_jsonl(tmp_path / "ok.jsonl", [TEXTS["en"]]))])
+    assert code == 0 and err == ""
+
+
+def test_a_terminal_on_stdin_gets_a_hint_instead_of_silence():
+    code, out, err = run(["--method", "lead", "--sentences", "1"], Terminal(TEXTS["en"].encode()))
+    assert code == 0 and out.strip() == TEXTS["en"].split(". ")[0] + "."
+    assert err.startswith("summarize: reading a text from the terminal: type or paste it, then Ctrl-D")
+    assert run(["--method", "lead"], TEXTS["en"].encode())[2] == ""  # a pipe is not told
+
+
+@pytest.fixture
+def interrupt_after_one_block(monkeypatch):
+    real = pipeline.summarize_block
+    calls = []
+
+    def block(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "summarize_block", block)
+    monkeypatch.setattr(pipeline, "BLOCK_BATCHES", 1)
+
+
+def test_ctrl_c_says_what_was_kept_and_how_to_go_on(tmp_path, interrupt_after_one_block):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXTS["en"]] * 5)
+    out_path = tmp_path / "out.jsonl"
+    code, _, err = run(["--method", "lead", "--batch-size", "2", "--output", str(out_path), str(docs)])
+    assert code == 130
+    assert err == f"summarize: interrupted; 2 records were written to {out_path} in this run: rerun the same command with --resume to continue\n"
+    assert len(out_path.read_text().splitlines()) == 2
+
+
+def test_ctrl_c_without_a_resumable_output_does_not_promise_a_resume(tmp_path, interrupt_after_one_block):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXTS["en"]] * 5)
+    code, out, err = run(["--method", "lead", "--batch-size", "2", str(docs)])
+    assert code == 130 and out == ""
+    assert err.startswith("summarize: interrupted; nothing was written to stdout (2 records had been summarised")
+    assert "--resume continues" in err and "rerun with --resume" not in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_an_existing_output_is_never_overwritten_silently(tmp_path, fmt):
+    src = tmp_path / "a.txt"
+    src.write_text(TEXTS["en"], encoding="utf-8")
+    out_path = tmp_path / f"out.{fmt}"
+    out_path.write_text("earlier work\n", encoding="utf-8")
+    argv = ["--method", "lead", "--sentences", "1", "--format", fmt, "--output", str(out_path), str(src)]
+    code, _, err = run(argv)
+    assert code == 2 and out_path.read_text() == "earlier work\n"
+    assert f"--output {str(out_path)!r} already exists" in err and "--overwrite" in err
+    assert ("--resume" in err) == (fmt == "jsonl")
+    assert run([*argv, "--overwrite"])[0] == 0
+    assert "earlier work" not in out_path.read_text() and "city council" in out_path.read_text()
+    if fmt == "jsonl":
+        assert run([*argv, "--overwrite", "--resume"])[2].endswith("give one of them\n")
+
+
+def test_json_is_one_shape_whatever_the_number_of_inputs(tmp_path):
+    one = tmp_path / "a.txt"
+    one.write_text(TEXTS["en"], encoding="utf-8")
+    two = tmp_path / "b.txt"
+    two.write_text(TEXTS["uk"], encoding="utf-8")
+    single = json.loads(run(["--method", "lead", "--format", "json", str(one)])[1])
+    double = json.loads(run(["--method", "lead", "--format", "json", str(one), str(two)])[1])
+    assert isinstance(single, list) and len(single) == 1 and len(double) == 2
+    assert list(single[0]) == list(double[1])
+
+
+def test_every_row_has_the_same_keys_failed_or_not(tmp_path):
+    docs = _jsonl(tmp_path / "docs.jsonl", [TEXTS["en"], ""])
+    code, out, _ = run(["--method", "lead", str(docs)])
+    ok, failed = (json.loads(line) for line in out.splitlines())
+    assert code == 3 and list(ok) == list(failed)
+    assert ok["error"] is None and failed["summary"] is None and failed["error_kind"] == "permanent"
