@@ -158,3 +158,20 @@ def test_rerank_chooses_fewest_unsupported_ties_to_the_models_order(unsupported,
 
     reports = [None if n is None else SimpleNamespace(unsupported=["fact"] * n) for n in unsupported]
     assert choose_hypothesis(reports) == chosen
+
+
+def test_a_first_check_of_short_text_does_not_load_the_full_language_models(monkeypatch):
+    # lingua's full models take seconds to load; letters and function words settle these.
+    from summarize.languages import identify
+
+    built = []
+    real = identify._detector
+    monkeypatch.setattr(identify, "_detector", lambda script, short: built.append((script, short)) or real(script, short))
+    for source, summary in (
+        ("The council approved 5 million for roads on Tuesday.", "The council gave 7 million on Monday."),
+        ("Рада виділила 5 млн гривень на дороги у вівторок.", "Рада виділила 7 млн гривень, повідомили у відомстві."),
+        ("Совет выделил 5 млн рублей на дороги во вторник.", "Совет выделил 7 млн рублей, сообщили в ведомстве."),
+    ):
+        report = check_faithfulness(source, summary)
+        assert [f.text for f in report.unsupported][:1] in (["7 million"], ["7 млн гривень"], ["7 млн рублей"], ["7 млн"])
+    assert built == []

@@ -1,3 +1,4 @@
+import json
 import warnings
 
 import pytest
@@ -325,3 +326,32 @@ def test_summarize_function_takes_constructor_options_and_caches_per_options(tin
     assert again.text == torch_result.text and _cached.cache_info().hits == 1
     other = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", backend="ctranslate2", compute_type="float32", num_beams=1, max_new_tokens=4)
     assert other.backend == "ctranslate2" and _cached.cache_info().misses == 2
+
+
+def test_a_library_call_prints_nothing_of_transformers_and_restores_its_settings(tiny_model, capfd):
+    from transformers.utils import logging as hf_logging
+
+    capfd.readouterr()
+    before = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    Summarizer(tiny_model, backend="torch", device="cpu", max_new_tokens=3).summarize(TEXTS["en"][:100])
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()) == before
+
+
+def test_python_m_summarize_testing_builds_a_checkpoint_that_the_command_uses(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "tiny"
+    done = subprocess.run([sys.executable, "-m", "summarize.testing", str(target)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    command = next(line.strip() for line in done.stdout.splitlines() if "| summarize --model" in line)
+    text = command.split("'")[1]
+    out = subprocess.run([sys.executable, "-m", "summarize", "--model", str(target), "--backend", "torch", "--max-new-tokens", "4", "--format", "jsonl"],
+                         input=text, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    row = json.loads(out.stdout)
+    assert row["source_lang"] == "uk" and row["method"] == "abstractive" and row["output_tokens"] <= 4
+    again = subprocess.run([sys.executable, "-m", "summarize.testing", str(target)], capture_output=True, text=True)
+    assert again.returncode == 2 and "is not an empty directory" in again.stderr

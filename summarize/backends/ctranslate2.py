@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..checkpoints.loading import Checkpoint
+from ..checkpoints.quiet import quiet_transformers
 from ..errors import InvalidOptionError, MissingDependencyError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
 from .cpu import available_cpus, cpu_workers, limit_malloc_arenas, prefer_avx512
@@ -170,9 +171,10 @@ class CTranslate2Backend:
         # conversion (a killed process) is never mistaken for a finished one.
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
         try:
-            _converter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
-                str(tmp / "model"), quantization=self.quantization, force=True
-            )
+            with quiet_transformers():
+                _converter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
+                    str(tmp / "model"), quantization=self.quantization, force=True
+                )
             if ck.lang_tokens:
                 # The start token is the target language's, passed per call as the prefix.
                 config_path = tmp / "model" / "config.json"

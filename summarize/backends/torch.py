@@ -11,6 +11,7 @@ import torch
 from ..errors import InvalidOptionError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
 from ..checkpoints.loading import NO_FP16_TYPES, Checkpoint
+from ..checkpoints.quiet import quiet_transformers
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,13 @@ class TorchBackend:
             torch.set_num_threads(threads or default_torch_threads())
         self.dtype = resolve_dtype(dtype, self.device, checkpoint.model_type)
         try:
-            model = AutoModelForSeq2SeqLM.from_pretrained(
-                checkpoint.source,
-                revision=checkpoint.revision,
-                dtype=DTYPES[self.dtype],
-                local_files_only=checkpoint.local_files_only,
-            )
+            with quiet_transformers():
+                model = AutoModelForSeq2SeqLM.from_pretrained(
+                    checkpoint.source,
+                    revision=checkpoint.revision,
+                    dtype=DTYPES[self.dtype],
+                    local_files_only=checkpoint.local_files_only,
+                )
         except OSError as exc:
             raise ModelNotAvailableError(
                 f"the weights of model {checkpoint.source!r} could not be loaded: {exc}"

@@ -20,6 +20,7 @@ from ..errors import ModelNotAvailableError
 from ..generation import settings_from_checkpoint
 from ..languages import LANGUAGES
 from ..presets import PRESETS, Preset
+from .quiet import quiet_transformers
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ def _hub_access(source: str, revision: str | None) -> bool:
     raise _not_available(source, "it is not in the local cache and the Hugging Face hub cannot be reached")
 
 
+@quiet_transformers()
 def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
     """Load the config and tokenizer of a preset, hub id or local directory.
 

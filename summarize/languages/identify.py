@@ -12,17 +12,23 @@ language is not one of the three served is refused, naming it.
 
 Texts of 120 characters or more use lingua's low-accuracy mode (trigrams
 only: it loads in about 0.1 s and is as good as the full mode on text of
-that length); shorter texts use the full mode, whose models load on first
-use (about 2 s for Cyrillic, 5 s for Latin, once per process). Accuracy and
+that length). A shorter text whose letters or words settle it needs no
+model (і with и, or ї, є, ґ: Ukrainian; ы, э, ё with и, щ, ъ: Russian;
+ASCII with ``the``, ``of``, ``and``: English); the rest use the full mode,
+whose models load on first use (about 2 s for Cyrillic, 5 s for Latin, once
+per process, said once in the log with the way around it: pass the language). Accuracy and
 load times, measured on this package's own sentence sets, are in the README.
 """
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from functools import lru_cache
 
 from ..errors import InvalidInputError, MissingDependencyError, UnsupportedLanguageError, choices
+
+logger = logging.getLogger(__name__)
 
 # Letters of other Cyrillic alphabets, with the language they point to.
 _OTHER_CYRILLIC = {
@@ -78,7 +84,12 @@ def detect_language(text: str) -> str:
     if script == "cyrillic":
         _refuse_other_alphabets(text, counts[script])
     sample = text[:_SAMPLE_CHARS]
-    values = _detector(script, short=len(text.strip()) < _SHORT_CHARS).compute_language_confidence_values(sample)
+    short = len(text.strip()) < _SHORT_CHARS
+    if short:
+        settled = _by_letters_and_words(sample, script)
+        if settled:
+            return settled
+    values = _detector(script, short=short).compute_language_confidence_values(sample)
     found = values[0].language if values else None
     code = _CODES.get(found.name if found is not None else "", None)
     if code is None and script == "latin" and _reads_as_english(sample, values[0].value if values else 0.0):
@@ -138,6 +149,37 @@ def check_declared_language(text: str, lang: str, *, role: str = "text", option:
         raise InvalidInputError(f"the {role} is declared {lang!r} but is written in {found}; pass {option}='auto' or {option}={right!r}")
 
 
+def _by_letters_and_words(text: str, script: str) -> str | None:
+    """A short text whose letters or words settle its language, without loading lingua's full models.
+
+    Cyrillic: ї, є or ґ (only Ukrainian has them), or і with и (Belarusian
+    has no и, Russian no і), and none of ы, э, ё, ъ, ў is Ukrainian; ы, э or ё (not Bulgarian) with и, щ or ъ (not Belarusian) and
+    none of і, ї, є, ґ, ў is Russian. Latin: a text in plain ASCII letters
+    with an English function word no other Latin-script language uses
+    (``the``, ``of``, ``and``, ``said``...) is English. Anything else goes to
+    the model.
+    """
+    letters = set(text.lower())
+    if script == "cyrillic":
+        ukrainian = letters & _UK_ONLY or {"і", "и"} <= letters  # і with и: not Belarusian, not Russian
+        if ukrainian and not letters & (_RU_LETTERS | _BE_ONLY):
+            return "uk"
+        if letters & _RU_NOT_BG and letters & _RU_NOT_BE and not letters & (_UK_LETTERS | _BE_ONLY):
+            return "ru"
+        return None
+    if any(ch.isalpha() and ord(ch) > 0x7F for ch in text):
+        return None
+    import re
+
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    return "en" if words & _ENGLISH_ONLY else None
+
+
+_UK_ONLY = frozenset("їєґЇЄҐ")
+_RU_NOT_BG = frozenset("ыэёЫЭЁ")
+_RU_NOT_BE = frozenset("ищъИЩЪ")
+_BE_ONLY = frozenset("ўЎ")
+_ENGLISH_ONLY = frozenset("the of and with were has have had said that this from which who been would their its".split())
 _UK_LETTERS = frozenset("іїєґІЇЄҐ")
 _RU_LETTERS = frozenset("ыэёъЫЭЁЪ")
 _SHORT_CHARS = 120
@@ -163,6 +205,9 @@ def _detector(script: str, short: bool):
             "language identification needs lingua-language-detector: pip install lingua-language-detector "
             "(or pass the language, e.g. lang='en')"
         ) from None
+    if short:
+        logger.info("loading the full %s language models for a short text (seconds, once per process); "
+                    "pass the language to skip identification, e.g. lang='en'", script.title())
     builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _CANDIDATES[script]))
     return builder.build() if short else builder.with_low_accuracy_mode().build()
 
