@@ -297,7 +297,8 @@ def read_records(
         input_format: ``"text"`` (a file is one document), ``"jsonl"``,
             ``"csv"`` or ``"parquet"``.
         stdin: the stream ``"-"`` reads (bytes).
-        text_field, id_field: where a structured record keeps its text and id.
+        text_field: where a structured record keeps its text.
+        id_field: where a structured record keeps its id.
         max_chars: a text file too large to hold fewer characters is refused unread.
 
     Raises:

@@ -112,7 +112,10 @@ def build_tiny_checkpoint(
         directory: where to write (created if missing).
         cross_lingual: add language tokens and a CrossSum-style ``langid_map``
             (``config.task_specific_params["langid_map"]``).
-        d_model, layers, heads, d_ff: model shape.
+        d_model: hidden size.
+        layers: layers in the encoder, and in the decoder.
+        heads: attention heads.
+        d_ff: feed-forward size.
         vocab_size: SentencePiece vocabulary size (the model matches it).
         max_input_tokens: ``model_max_length`` written into the tokenizer config.
         generation: values for ``generation_config.json``.

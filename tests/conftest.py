@@ -57,6 +57,14 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_terminal_summary(terminalreporter):
+    # A skipped module is one "s" in -q output: say why, and what brings them.
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        terminalreporter.write_line("Ray is not installed: the Ray tests were skipped (pip install -e '.[ray]' runs them)")
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_HF_HOME, ignore_errors=True)
 

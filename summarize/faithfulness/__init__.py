@@ -110,7 +110,8 @@ def check_faithfulness(source: str, summary: str, *, source_lang: str = "auto", 
     Args:
         source: the document summarised.
         summary: its summary, in the same language or another of en, uk, ru.
-        source_lang, summary_lang: ``"auto"`` (detected) or a language code.
+        source_lang: ``"auto"`` (detected) or the source's language code.
+        summary_lang: ``"auto"`` (detected) or the summary's language code.
 
     Raises:
         InvalidInputError: a text that is not a string, an empty source, or a

@@ -57,9 +57,11 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     Spans do not overlap, never start or end with white space, and every
     character outside them is white space.
 
-    >>> text = "Dr. Smith arrived. He spoke."
-    >>> [text[a:b] for a, b in sentence_spans(text)]
-    ['Dr. Smith arrived.', 'He spoke.']
+    Example:
+
+        >>> text = "Dr. Smith arrived. He spoke."
+        >>> [text[a:b] for a, b in sentence_spans(text)]
+        ['Dr. Smith arrived.', 'He spoke.']
     """
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n\r\u2028\u2029]+", text):
