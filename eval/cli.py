@@ -17,7 +17,8 @@ from summarize import __version__
 from summarize.errors import InvalidInputError, SummarizeError
 from summarize.records import read_jsonl, read_text_file
 from summarize.languages import LANGUAGES
-from summarize.summarizer import METHOD_NAMES
+from summarize.generation import add_generation_arguments, generation_from_args
+from summarize.options import add_arguments
 
 from .metrics.rouge import Rouge
 from .tokenizers import TOKENIZERS
@@ -56,22 +57,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--dataset", required=True, help="hub dataset id (csebuetnlp/xlsum, csebuetnlp/CrossSum, IlyaGusev/gazeta, abisee/cnn_dailymail) or a local .jsonl/.csv/.parquet file")
     r.add_argument("--lang", required=True, choices=tuple(LANGUAGES))
     r.add_argument("--target-lang", choices=tuple(LANGUAGES))
-    r.add_argument("--model", default="xlsum", help="preset, hub id or checkpoint directory (default: xlsum)")
-    r.add_argument("--method", choices=METHOD_NAMES, default="abstractive")
+    # The summarizer's flags come from its option schema; an evaluation runs
+    # torch by default (the papers' fp32 generate) and truncates as they did.
+    add_arguments(r, ("model", "method", "device", "backend", "batch_size", "threads", "long_input"),
+                  defaults={"backend": "torch", "long_input": None},
+                  helps={"long_input": "truncate input at the model's length, as the papers did (default), or chunk: evaluate the library's map-reduce"})
+    add_generation_arguments(r, ("num_beams", "max_new_tokens"))
     r.add_argument("--split", help="dataset split (default: test)")
     r.add_argument("--limit", type=int, help="score a reproducible random sample of N examples")
     r.add_argument("--seed", type=int, default=0, help="sampling and bootstrap seed (default: 0)")
     r.add_argument("--text-field")
     r.add_argument("--summary-field")
     r.add_argument("--id-field")
-    r.add_argument("--device", default="auto")
-    r.add_argument("--backend", default="torch", help="torch or ctranslate2 (default: torch)")
-    r.add_argument("--batch-size", type=int, default=8)
-    r.add_argument("--threads", type=int, default=0, help="CPU threads (default 0: every core for ctranslate2, all but one for torch, the default backend here)")
-    r.add_argument("--num-beams", type=int)
-    r.add_argument("--max-new-tokens", type=int)
     r.add_argument("--tokenizer", choices=tuple(TOKENIZERS), help="ROUGE tokenisation (default: the dataset's published scheme: google for CNN/DailyMail, else xlsum)")
-    r.add_argument("--long-input", choices=("truncate", "chunk"), help="truncate input at the model's length, as the papers did (default), or chunk: evaluate the library's map-reduce")
     r.add_argument("--compare-fast", action="store_true", help="also generate with the library's default fast path (CTranslate2, restricted vocabulary) and report the ROUGE difference")
     r.add_argument("--no-language-check", action="store_true", help="evaluate even if the articles or references look like another language than --lang/--target-lang")
     r.add_argument("--allow-failures", action="store_true", help="exit 0 even if some generations failed (they are left out of the scores either way)")
@@ -174,7 +172,7 @@ def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
 def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from .runs import run_evaluation
 
-    options = {k: v for k, v in (("num_beams", args.num_beams), ("max_new_tokens", args.max_new_tokens)) if v is not None}
+    options = generation_from_args(args, ("num_beams", "max_new_tokens"))
     scores = run_evaluation(
         dataset=args.dataset, lang=args.lang, target_lang=args.target_lang, model=args.model,
         method=args.method, split=args.split, limit=args.limit, seed=args.seed, device=args.device,

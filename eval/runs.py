@@ -315,9 +315,9 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     from summarize.checkpoints import load_checkpoint
     from summarize.generation import resolve_settings
 
-    from summarize.summarizer import SUMMARIZER_OPTIONS
+    from summarize.options import OPTION_NAMES
 
-    generation = {k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS}
+    generation = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     ck = load_checkpoint(options["model"])
     return ck, resolve_settings(ck, generation), (options["device"], None)
 

@@ -27,7 +27,8 @@ from .outputs import check_output_path
 from .pipeline import Job, error_message, run_job
 from .presets import DEFAULT_PRESET, PRESETS
 from .records import INPUT_FORMATS, infer_input_format
-from .summarizer import MAX_INPUT_CHARS, METHOD_NAMES
+from .generation import add_generation_arguments, generation_from_args
+from .options import OPTION_NAMES, add_arguments, options_from_args
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -44,25 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id-field", default="id", help="field holding the id (default: id; the line or row number if absent)")
     p.add_argument("--lang", default="auto", choices=("auto", *LANGUAGES), help="language of the input (default: auto)")
     p.add_argument("--target-lang", choices=tuple(LANGUAGES), help="language of the summary (default: the input's)")
-    p.add_argument("--model", default=DEFAULT_PRESET, help=f"preset ({', '.join(PRESETS)}), hub id or checkpoint directory (default: {DEFAULT_PRESET})")
-    p.add_argument("--revision", help="hub revision of the model (branch, tag or commit)")
-    p.add_argument("--method", choices=METHOD_NAMES, default="abstractive", help="abstractive (a model) or an extractive method")
-    p.add_argument("--sentences", type=int, default=3, help="sentences in an extractive summary (default: 3)")
-    p.add_argument("--backend", choices=("auto", *BACKENDS), default="auto", help="generation backend: auto (CTranslate2 where installed, else torch), torch or ctranslate2 (default: auto)")
-    p.add_argument("--vocabulary", default="auto", help="output vocabulary: auto (restricted to the served scripts for mT5-size vocabularies), full, or the number of script pieces to keep (default: auto)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
-    p.add_argument("--dtype", default="auto", choices=("auto", "float32", "bfloat16", "float16"), help="model dtype (default: auto)")
-    p.add_argument("--compute-type", default="auto", help="ctranslate2 backend precision: auto (int8 on Intel CPUs, float32 on other CPUs and for mT5 on CUDA), int8, int8_bfloat16, float32... (default: auto)")
-    p.add_argument("--batch-size", type=int, default=8, help="documents generated together (default: 8)")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: 0, every core for ctranslate2, all but one for torch; with --ray, each actor's CPUs)")
-    p.add_argument("--max-input-chars", type=int, default=MAX_INPUT_CHARS, help=f"longest document accepted, in characters (default: {MAX_INPUT_CHARS:,})")
-    p.add_argument("--num-beams", type=int, help="beam width (default: the preset's)")
-    p.add_argument("--max-new-tokens", type=int, help="longest summary in tokens (default: the preset's)")
-    p.add_argument("--min-new-tokens", type=int, help="shortest summary in tokens (default: the preset's)")
-    p.add_argument("--no-repeat-ngram-size", type=int, help="forbid repeated n-grams of this size (default: the preset's)")
-    p.add_argument("--length-penalty", type=float, help="beam length penalty (default: the preset's)")
-    p.add_argument("--faithfulness", choices=("check", "rerank", "off"), default="check", help="check each summary's numbers, dates and names against its document (default); rerank: return the beam hypothesis with the fewest unsupported facts; off")
-    p.add_argument("--long-input", choices=LONG_INPUT_MODES, default="chunk", help="chunk (map-reduce) or truncate (default: chunk)")
+    add_arguments(p, helps={"threads": "CPU threads (0: every core for ctranslate2, all but one for torch; with --ray, each actor's CPUs)"})
+    add_generation_arguments(p)
     p.add_argument("--format", choices=("text", "json", "jsonl", "parquet"), help="output format (default: text; jsonl for JSONL/CSV/Parquet input; parquet shards with --ray); parquet writes shards into --output DIR")
     p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: skip ids already in --output")
@@ -88,15 +72,6 @@ def list_models(out: IO[str]) -> None:
         )
 
 
-def _generation_options(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("num_beams", "max_new_tokens", "min_new_tokens", "no_repeat_ngram_size", "length_penalty")
-    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
-
-
-def _vocabulary(value: str) -> str | int:
-    return int(value) if value.isdigit() else value
-
-
 def job_from_args(args: argparse.Namespace) -> Job:
     """The job the command line describes (checked here, before anything is loaded)."""
     if args.input_format == "auto":
@@ -118,13 +93,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
             raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
         if args.resume and args.overwrite:
             raise SummarizeError("--resume continues --output and --overwrite replaces it: give one of them")
-    summarizer: dict[str, Any] = dict(
-        model=args.model, method=args.method, device=args.device, dtype=args.dtype, backend=args.backend,
-        batch_size=args.batch_size, long_input=args.long_input, sentences=args.sentences,
-        revision=args.revision, compute_type=args.compute_type, faithfulness=args.faithfulness,
-        max_input_chars=args.max_input_chars, vocabulary=_vocabulary(args.vocabulary), threads=args.threads,
-        **_generation_options(args),
-    )
+    summarizer: dict[str, Any] = {**options_from_args(args), **generation_from_args(args)}
     return Job(
         inputs=tuple(args.inputs),
         input_format=args.input_format,
@@ -269,9 +238,7 @@ def cli_wording(message: str) -> str:
     from dataclasses import fields
 
     from .generation import GenerationSettings
-    from .summarizer import SUMMARIZER_OPTIONS
-
-    flags = SUMMARIZER_OPTIONS | {f.name for f in fields(GenerationSettings)}
+    flags = OPTION_NAMES | {f.name for f in fields(GenerationSettings)}
     message = re.sub(r"^([a-z_]+)(?= must be)", lambda m: f"--{m[1].replace('_', '-')}" if m[1] in flags else m[1], message)
     message = re.sub(r"\b([a-z_]+)='([^']*)'/'([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]} or {m[3]}", message)
     message = re.sub(r"\b([a-z_]+)='([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)

@@ -159,7 +159,7 @@ def summarize_dataset(
         raise InvalidOptionError(f"concurrency must be an integer >= 1, got {concurrency!r}")
     # Check what can be checked without loading the model on the driver (it
     # may have no GPU, or too little memory); the actors load it.
-    from .summarizer import check_options
+    from .options import check_options
 
     check_options(summarizer_options)
     batch_size = summarizer_options.get("batch_size", 8)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import InvalidOptionError, choices
@@ -83,6 +84,28 @@ _RULES: dict[str, tuple[type, float | None, float | None, str]] = {
     "top_k": (int, 0, None, "an integer >= 0"),
     "top_p": (float, 1e-6, 1.0, "a number in (0, 1]"),
 }
+
+
+# What each setting does, for command lines (``--num-beams``...).
+HELP = {
+    "num_beams": "beam width", "max_new_tokens": "longest summary in tokens", "min_new_tokens": "shortest summary in tokens",
+    "no_repeat_ngram_size": "forbid repeated n-grams of this size", "length_penalty": "beam length penalty",
+    "do_sample": "sample instead of searching", "temperature": "sampling temperature", "top_k": "sample from the k most likely",
+    "top_p": "sample from the smallest set of this probability",
+}
+# The settings the command lines take; the rest stay at the preset's.
+CLI_OPTIONS = ("num_beams", "max_new_tokens", "min_new_tokens", "no_repeat_ngram_size", "length_penalty")
+
+
+def add_generation_arguments(parser: Any, names: Sequence[str] = CLI_OPTIONS) -> None:
+    """Add ``--num-beams`` and the other settings named; unset, each stays at the preset's value."""
+    for name in names:
+        parser.add_argument("--" + name.replace("_", "-"), type=_RULES[name][0], help=f"{HELP[name]} (default: the preset's)")
+
+
+def generation_from_args(args: Any, names: Sequence[str] = CLI_OPTIONS) -> dict[str, Any]:
+    """The settings a parsed command line gives (those left unset are not in it)."""
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
 def validate_options(options: dict[str, Any]) -> dict[str, Any]:

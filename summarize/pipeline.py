@@ -237,7 +237,7 @@ class DeferredSummarizer:
     """
 
     def __init__(self, options: dict[str, Any]):
-        from .summarizer import check_options
+        from .options import check_options
 
         check_options(options)
         self.options = options

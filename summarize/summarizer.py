@@ -18,6 +18,7 @@ from typing import Any, overload
 
 from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices
 from .extractive import METHODS
+from .options import MAX_INPUT_CHARS, METHOD_NAMES, OPTION_NAMES, SummarizerOptions, check_options  # noqa: F401 - re-exported
 from .generation import GenerationSettings, resolve_settings, validate_options
 from .languages import LANGUAGES, detect_language, get_language, split_sentences, split_title
 from .languages.identify import check_declared_language
@@ -27,18 +28,7 @@ from .summary import Summary
 
 logger = logging.getLogger(__name__)
 
-METHOD_NAMES = ("abstractive", *METHODS)
 ERROR_MODES = ("raise", "return")
-FAITHFULNESS_MODES = ("check", "rerank", "off")
-# Summarizer's keyword arguments other than generation options.
-SUMMARIZER_OPTIONS = frozenset(
-    "model method device dtype backend batch_size long_input max_depth sentences faithfulness vocabulary "
-    "revision max_input_chars compute_type cache_dir threads".split()
-)
-# About 500 pages of text. Longer "documents" are nearly always a file read
-# whole by mistake (an archive, a dump); refusing them early keeps memory bounded.
-MAX_INPUT_CHARS = 1_000_000
-
 
 @dataclass
 class _Doc:
@@ -48,46 +38,6 @@ class _Doc:
     target: str
     detected: bool
     title: str | None = None
-
-
-def check_options(options: dict[str, Any]) -> None:
-    """Check :class:`Summarizer` keyword arguments without loading anything.
-
-    For front ends that build the summarizer elsewhere (Ray actors).
-
-    >>> check_options({"method": "extractive"})
-    Traceback (most recent call last):
-    ...
-    summarize.errors.InvalidOptionError: unknown method 'extractive'; valid methods are 'abstractive', 'lead' or 'textrank'
-    """
-    from .backends import BACKENDS
-
-    for name, value, accepted in (
-        ("method", options.get("method", "abstractive"), METHOD_NAMES),
-        ("backend", options.get("backend", "auto"), ("auto", *BACKENDS)),
-        ("long_input", options.get("long_input", "chunk"), LONG_INPUT_MODES),
-    ):
-        if value not in accepted:
-            raise InvalidOptionError(f"unknown {name} {value!r}; valid {name.replace('_', ' ')}s are {choices(accepted)}")
-    for name in ("batch_size", "max_depth", "sentences", "max_input_chars"):
-        value = options.get(name, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
-    threads = options.get("threads", 0)
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
-        raise InvalidOptionError(f"threads must be an integer >= 0 (0: every core), got {threads!r}")
-    faithfulness = options.get("faithfulness", "check")
-    if faithfulness not in FAITHFULNESS_MODES:
-        raise InvalidOptionError(f"unknown faithfulness {faithfulness!r}; valid values are {choices(FAITHFULNESS_MODES)}")
-    from . import vocabulary as vocab
-    from .backends import check_device, check_dtype
-    from .backends.precision import check_compute_type
-
-    vocab.resolve(options.get("vocabulary", "auto"), 0)
-    check_device(options.get("device", "auto"))
-    check_dtype(options.get("dtype", "auto"))
-    check_compute_type(options.get("compute_type", "auto"))
-    validate_options({k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS})
 
 
 class Summarizer:
@@ -160,26 +110,12 @@ class Summarizer:
         threads: int = 0,
         **generation_options: Any,
     ):
-        if method not in METHOD_NAMES:
-            raise InvalidOptionError(f"unknown method {method!r}; valid methods are {choices(METHOD_NAMES)}")
-        if long_input not in LONG_INPUT_MODES:
-            raise InvalidOptionError(
-                f"unknown long_input {long_input!r}; valid values are {choices(LONG_INPUT_MODES)}"
-            )
-        for name, value in (
-            ("batch_size", batch_size),
-            ("max_depth", max_depth),
-            ("sentences", sentences),
-            ("max_input_chars", max_input_chars),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InvalidOptionError(f"{name} must be an integer >= 1, got {value!r}")
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
-            raise InvalidOptionError(f"threads must be an integer >= 0 (0: every core), got {threads!r}")
-        if faithfulness not in FAITHFULNESS_MODES:
-            raise InvalidOptionError(
-                f"unknown faithfulness {faithfulness!r}; valid values are {choices(FAITHFULNESS_MODES)}"
-            )
+        self.options = SummarizerOptions(
+            model=model, method=method, device=device, dtype=dtype, backend=backend, batch_size=batch_size,
+            long_input=long_input, max_depth=max_depth, sentences=sentences, revision=revision,
+            max_input_chars=max_input_chars, compute_type=compute_type, cache_dir=cache_dir,
+            faithfulness=faithfulness, vocabulary=vocabulary, threads=threads,
+        )
         user_options = validate_options(generation_options)
         self.faithfulness = faithfulness
         self.method = method
@@ -199,9 +135,6 @@ class Summarizer:
 
         requested = backend
         backend = resolve_backend(backend, device=device, dtype=dtype)
-        from . import vocabulary as vocab
-
-        vocab.resolve(vocabulary, 0)  # checks the value
         backend_options: dict[str, Any] = {"device": device, "dtype": dtype, "vocabulary": vocabulary, "threads": threads}
         if backend == "ctranslate2":
             backend_options.update(compute_type=compute_type, cache_dir=cache_dir)
@@ -455,8 +388,8 @@ def _with_index(exc: SummarizeError, index: int) -> SummarizeError:
 
 
 @lru_cache(maxsize=2)
-def _cached(model: str, method: str, device: str, options: tuple[tuple[str, Any], ...]) -> Summarizer:
-    return Summarizer(model, method=method, device=device, **dict(options))
+def _cached(options: SummarizerOptions) -> Summarizer:
+    return Summarizer(**options.as_dict())
 
 
 def summarize(
@@ -478,6 +411,5 @@ def summarize(
     >>> summarize("Уряд ухвалив бюджет. Депутати його підтримали.", method="lead").text
     'Уряд ухвалив бюджет. Депутати його підтримали.'
     """
-    built = tuple(sorted((k, v) for k, v in options.items() if k in SUMMARIZER_OPTIONS))
-    call = {k: v for k, v in options.items() if k not in SUMMARIZER_OPTIONS}
-    return _cached(model, method, device, built).summarize(text, lang=lang, target_lang=target_lang, **call)
+    built, call = SummarizerOptions.split({"model": model, "method": method, "device": device, **options})
+    return _cached(built).summarize(text, lang=lang, target_lang=target_lang, **call)

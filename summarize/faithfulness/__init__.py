@@ -31,7 +31,7 @@ FACT_KINDS = ("number", "date", "name")
 # A text's opening says its language; identifying it on the whole article
 # would cost more than the check itself.
 _DETECT_CHARS = 400
-MODES = ("check", "off", "rerank")
+MODES = ("check", "rerank", "off")
 
 
 @dataclass(frozen=True)
