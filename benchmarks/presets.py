@@ -96,7 +96,7 @@ def measure(path: str, backend: str, compute_type: str | None, cache_dir: str) -
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--measure", action="store_true", help="also measure peak memory at the mT5-base shape")
-    ap.add_argument("--cache", default=str(ROOT / "benchmarks" / ".cache"), help="where the random-weight checkpoint and its conversions are kept")
+    ap.add_argument("--cache", default=str(ROOT / "benchmarks" / ".cache"), help="where the random-weight checkpoint is kept (conversions go to a fresh temporary directory)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     args = ap.parse_args(argv)
     from summarize.presets import PRESETS
@@ -110,13 +110,12 @@ def main(argv=None) -> None:
         from bench import build_checkpoint
 
         path = str(build_checkpoint("base", Path(args.cache) / "mt5-base"))
-        with tempfile.TemporaryDirectory() as tmp:
-            cache_dir = str(Path(args.cache) / "ctranslate2") if args.cache else tmp
+        with tempfile.TemporaryDirectory() as cache_dir:
+            # A fresh conversion cache: CTranslate2's first run converts the
+            # checkpoint (once, through transformers), and its peak is reported apart.
             for backend, compute_type in MEASURED:
                 label = f"{backend} {compute_type}" if compute_type else f"{backend} float32"
                 if backend == "ctranslate2":
-                    # The first run may convert the checkpoint (once, through
-                    # transformers): its peak is the conversion's, reported apart.
                     memory[f"{label}, first run (converts once)"] = measure(path, backend, compute_type, cache_dir)
                 memory[label] = measure(path, backend, compute_type, cache_dir)
                 print(f"mT5-base, {label}: {memory[label]:.0f} MB peak", flush=True)

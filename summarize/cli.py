@@ -24,7 +24,9 @@ from .errors import SummarizeError
 from .languages import LANGUAGES
 from .long_input import LONG_INPUT_MODES
 from .outputs import check_output_path
-from .pipeline import Job, error_message, run_job
+from .executors import run_job
+from .pipeline import Job
+from .rows import error_message
 from .presets import DEFAULT_PRESET, PRESETS
 from .records import INPUT_FORMATS, infer_input_format
 from .generation import add_generation_arguments, generation_from_args
@@ -101,7 +103,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         id_field=args.id_field,
         output=args.output,
         output_format=fmt,
-        resume=args.resume or bool(args.ray),
+        resume=args.resume,
         summarizer=summarizer,
         options={"lang": args.lang, "target_lang": args.target_lang},
         executor="ray" if args.ray else "local",
@@ -191,7 +193,7 @@ def _interrupted(job: Job, exc: KeyboardInterrupt) -> str:
     result = getattr(exc, "result", None)
     done = (result.ok + result.failed) if result else 0
     if job.executor == "ray":
-        return f"interrupted; the shards written so far are in {job.output}: rerun the same command to continue"
+        return f"interrupted; the shards written so far are in {job.output}: rerun the same command with --resume to continue"
     if job.output and job.output_format in ("jsonl", "parquet"):
         return f"interrupted; {done:,} records were written to {job.output} in this run: rerun the same command with --resume to continue"
     if job.output_format in ("text", "json") or job.output is None:

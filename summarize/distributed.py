@@ -183,16 +183,16 @@ def summarize_dataset(
 
 def run_ray_job(job: Any):
     """Run a :class:`~summarize.pipeline.Job` on Ray: shards into ``job.output``, missing ids only."""
-    from .outputs import count_rows, scan_shards
+    from .outputs import ShardWriter, count_rows
     from .pipeline import JobResult
 
     require_ray()
     suffix = "json" if job.output_format == "jsonl" else "parquet"
     out = Path(job.output)
-    if out.exists() and not out.is_dir():
-        raise InvalidInputError(f"--output {str(out)!r} is a file; --ray writes shards into a directory")
-    failed_before: set[str] = set()
-    done = scan_shards(out, suffix, failed_before)
+    # The same sink rules as a local job: shards already there are refused
+    # unless the job resumes, and resuming reads them the same way.
+    sink = ShardWriter(out, suffix, resume=job.resume)
+    done, failed_before = sink.done, sink.failed
     if done:
         logger.info("%d ids already in %s; doing the rest", len(done), out)
     init_ray(job.ray.get("address"))

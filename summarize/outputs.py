@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInputError
+from .rows import result_table
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,6 @@ def _write_shard(path: Path, rows: list[dict[str, Any]], fmt: str) -> None:
         return
     import pyarrow.parquet as pq
 
-    from .pipeline import result_table
 
     tmp = path.with_name(path.name + ".tmp")
     pq.write_table(result_table(rows), tmp)

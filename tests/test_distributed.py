@@ -74,12 +74,13 @@ def test_distributed_output_equals_single_process_record_for_record(local_ray, t
     assert "malformed JSON" in next(r for r in rows if r["id"] == f"{corpus[1]} line 5")["error"]
     for row in rows:
         want = expected[row["id"]]
-        if "error" in want:
+        if want["error"] is not None:
             assert row["error"] and row["summary"] is None
         else:
             assert row["error"] is None
             for key in ("summary", "source_lang", "target_lang", "input_tokens", "output_tokens", "chunked", "model"):
                 assert row[key] == want[key], (row["id"], key)
+        assert list(row) == list(want)  # the same fields, in the same order, on both executors
     assert sum(r["error"] is not None for r in rows) == 2
 
 
@@ -88,7 +89,10 @@ def test_rerun_does_only_the_missing_ids(local_ray, tiny_model, corpus, tmp_path
     cli(*model_args(tiny_model), "--ray", "--concurrency", "2", "--output", str(out), *corpus)
     first = {r["id"]: r["summary"] for r in read_shards(out)}
 
+    # One resume rule for every sink: shards already there need --resume.
     code, err = cli(*model_args(tiny_model), "--ray", "--output", str(out), *corpus)
+    assert code == 2 and "already holds shards; pass --resume to continue" in err
+    code, err = cli(*model_args(tiny_model), "--ray", "--resume", "--output", str(out), *corpus)
     assert code == 0 and len(read_shards(out)) == N  # nothing done twice
 
     # Lose some work (a shard removed, another torn by a kill), and rerun.
@@ -96,7 +100,7 @@ def test_rerun_does_only_the_missing_ids(local_ray, tiny_model, corpus, tmp_path
     assert len(shards) >= 2
     shards[0].unlink()
     shards[1].write_bytes(shards[1].read_bytes()[:40])
-    cli(*model_args(tiny_model), "--ray", "--output", str(out), *corpus)
+    cli(*model_args(tiny_model), "--ray", "--resume", "--output", str(out), *corpus)
     rows = read_shards(out)
     assert sorted(r["id"] for r in rows) == sorted(first)
     assert {r["id"]: r["summary"] for r in rows} == first

@@ -1,0 +1,132 @@
+"""Running a :class:`~summarize.pipeline.Job`: here, block by block, or on Ray Data.
+
+The top of the record pipeline. :func:`run_job` picks the executor the job
+names: ``"local"`` runs :func:`~summarize.pipeline.summarize_records` in this
+process and writes each block through :mod:`summarize.outputs` before the
+next starts; ``"ray"`` hands the same block function to Ray Data actors
+(:func:`summarize.distributed.run_ray_job`). Both read with the same reader,
+write the same rows and resume by the same rule.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from .errors import InvalidInputError, choices
+from .pipeline import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
+from .records import Record, read_records
+
+
+def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Block], None] | None = None) -> JobResult:
+    """Run a job on its executor; ``on_block`` sees each block before it is written.
+
+    Raises:
+        InvalidInputError: the job cannot start (an output that exists without
+            ``resume``, a missing input file...).
+    """
+    if job.executor not in EXECUTORS:
+        raise InvalidInputError(f"unknown executor {job.executor!r}; valid executors are {choices(EXECUTORS)}")
+    if job.executor == "ray":
+        from .distributed import run_ray_job
+
+        return run_ray_job(job)
+    return _run_local(job, stdin, on_block)
+
+
+def open_output(job: Job):
+    """The writer for a job's output (``None`` when rows are returned instead)."""
+    from .outputs import ResultWriter, ShardWriter
+
+    if job.output is None or job.output_format in ("text", "json"):
+        return None
+    if job.output_format == "parquet":
+        return ShardWriter(job.output, "parquet", resume=job.resume)
+    return ResultWriter(job.output, resume=job.resume, id_field="id")
+
+
+class DeferredSummarizer:
+    """A :class:`~summarize.Summarizer` built when a text first needs its model.
+
+    Until then each text's languages are checked against the model's preset
+    (the language policy, :func:`summarize.presets.check_languages`): a job
+    that asks ``bart-cnn`` for Ukrainian fails at once, with the presets that
+    can, instead of first downloading a model it cannot use.
+    """
+
+    def __init__(self, options: dict[str, Any]):
+        from .options import check_options
+
+        check_options(options)
+        self.options = options
+        self.batch_size = options.get("batch_size", 8)
+        self._summarizer: Any = None
+
+    def summarize(self, texts: list[str], *, lang: str = "auto", target_lang: str | None = None, **options: Any) -> list[Any]:
+        if self._summarizer is None and self.options.get("method", "abstractive") == "abstractive":
+            refused = [self._refusal(t, lang, target_lang) for t in texts]
+            if all(refused):
+                return refused
+        if self._summarizer is None:
+            from .summarizer import Summarizer
+
+            self._summarizer = Summarizer(**self.options)
+        return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
+
+    def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
+        from .checkpoints import resolve_model
+        from .errors import SummarizeError
+        from .languages import detect_language
+        from .presets import check_languages
+
+        try:
+            preset, _ = resolve_model(self.options.get("model", "xlsum"))
+            if preset is None:
+                return None  # its languages are known only from the checkpoint
+            text_lang = detect_language(text) if lang == "auto" else lang
+            check_languages(text_lang, target_lang or text_lang, model=preset.name, preset=preset)
+        except SummarizeError as exc:
+            return exc
+        return None
+
+
+def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:
+    import io
+
+    writer = open_output(job)
+    done = writer.done if writer else set()
+    failed_before = getattr(writer, "failed", set())
+    result = JobResult(output=job.output)
+    summarizer = DeferredSummarizer(job.summarizer)
+
+    def todo() -> Iterator[Record]:
+        records = read_records(
+            job.inputs, job.input_format, stdin if stdin is not None else io.BytesIO(),
+            text_field=job.text_field, id_field=job.id_field, max_chars=job.max_chars,
+        )
+        for record in records:
+            if record.key in done:
+                result.skipped += 1
+                result.skipped_failed += record.key in failed_before
+            else:
+                yield record
+
+    try:
+        for block in summarize_records(summarizer, todo(), **job.options):
+            if on_block:
+                on_block(block)  # before writing: it may stop the job (a single text that failed)
+            rows = block_rows(block)
+            if writer:
+                writer.write(rows)
+            else:
+                result.rows.extend(rows)
+            failed = sum(row.get("error") is not None for row in rows)
+            result.failed += failed
+            result.ok += len(rows) - failed
+    except KeyboardInterrupt:
+        raise JobInterrupted(result) from None
+    finally:
+        if writer:
+            writer.close()
+    return result
