@@ -18,16 +18,14 @@ import warnings
 from collections.abc import Sequence
 from typing import IO, Any
 
-from . import __version__
-from .backends import BACKENDS
+from ._version import __version__
 from .errors import SummarizeError
 from .languages import LANGUAGES
-from .long_input import LONG_INPUT_MODES
 from .outputs import check_output_path
 from .executors import run_job
 from .pipeline import Job
 from .rows import error_message
-from .presets import DEFAULT_PRESET, PRESETS
+from .presets import PRESETS
 from .records import INPUT_FORMATS, infer_input_format
 from .generation import add_generation_arguments, generation_from_args
 from .options import OPTION_NAMES, add_arguments, options_from_args

@@ -92,7 +92,6 @@ class DeferredSummarizer:
 
 
 def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:
-    import io
 
     writer = open_output(job)
     done = writer.done if writer else set()

@@ -129,15 +129,15 @@ class CTranslate2Backend:
         return "full" if self.vocabulary is None else f"top-{self.vocabulary.k}+source"
 
     def _vocabulary(self, vocabulary: str | int):
-        from .. import vocabulary as vocab
+        from ..vocabulary import candidates, resolve
 
         size = len(json.loads((self.model_dir / "shared_vocabulary.json").read_text())) if (self.model_dir / "shared_vocabulary.json").is_file() else len(self.tokenizer)
-        k = vocab.resolve(vocabulary, size)
-        return None if k is None else vocab.candidates(self.tokenizer, k, size)
+        k = resolve(vocabulary, size)
+        return None if k is None else candidates(self.tokenizer, k, size)
 
     def _vmap_dir(self, fixed) -> Path:
         """The conversion with a vocabulary map for ``fixed``: a sibling directory, the weights linked."""
-        from .. import vocabulary as vocab
+        from ..vocabulary import write_vmap
 
         target = self.model_dir.with_name(f"{self.model_dir.name}.vmap-{fixed.k}")
         if (target / "vmap.txt").is_file():
@@ -145,7 +145,7 @@ class CTranslate2Backend:
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
         for item in self.model_dir.iterdir():
             os.symlink(item.resolve(), tmp / item.name)
-        vocab.write_vmap(tmp / "vmap.txt", self.tokenizer, fixed)
+        write_vmap(tmp / "vmap.txt", self.tokenizer, fixed)
         try:
             os.replace(tmp, target)
         except OSError:

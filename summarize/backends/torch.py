@@ -218,9 +218,9 @@ class _CandidateSpace:
 
 def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
     """The fixed candidates when the output vocabulary is restricted, else None."""
-    from .. import vocabulary as vocab
+    from ..vocabulary import candidates, resolve
 
-    k = vocab.resolve(vocabulary, model.config.vocab_size)
+    k = resolve(vocabulary, model.config.vocab_size)
     if k is None:
         return None
     embedding = model.get_decoder().get_input_embeddings()
@@ -228,7 +228,7 @@ def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
         logger.warning("the vocabulary restriction does not know %s's embedding (%s); using the full vocabulary",
                        checkpoint.name, type(embedding).__name__)
         return None
-    return vocab.candidates(checkpoint.tokenizer, k, model.config.vocab_size)
+    return candidates(checkpoint.tokenizer, k, model.config.vocab_size)
 
 
 class _Restricted:
