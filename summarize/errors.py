@@ -46,3 +46,14 @@ def choices(values: Iterable[object]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def with_index(exc: SummarizeError, index: int) -> SummarizeError:
+    """The same error, its message prefixed with the position of the text in a list.
+
+    >>> str(with_index(InvalidInputError("the text is empty"), 2))
+    'text 2: the text is empty'
+    """
+    new = type(exc)(f"text {index}: {exc}")
+    new.__cause__ = exc.__cause__
+    return new

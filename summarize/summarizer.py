@@ -1,10 +1,11 @@
 """The :class:`Summarizer`: load once, summarise many texts.
 
-This module orchestrates; the pieces live elsewhere: presets and the
-language policy in :mod:`.presets`, checkpoint loading in
+This module orchestrates; the pieces live elsewhere: the options in
+:mod:`.options`, presets and the language policy in :mod:`.presets`, checkpoint loading in
 :mod:`.checkpoints`, generation in :mod:`.backends`, the batch scheduler in
 :mod:`.batching`, long input (windows and map-reduce) in :mod:`.long_input`,
-extractive methods in :mod:`.extractive`, languages in :mod:`.languages`.
+extractive methods in :mod:`.extractive`, languages in :mod:`.languages`,
+turning generated ids into a checked :class:`Summary` in :mod:`.hypotheses`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
 
-from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices
+from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices, with_index
 from .extractive import METHODS
 from .options import MAX_INPUT_CHARS, METHOD_NAMES, OPTION_NAMES, SummarizerOptions, check_options  # noqa: F401 - re-exported
 from .generation import GenerationSettings, resolve_settings, validate_options
@@ -24,6 +25,7 @@ from .languages import LANGUAGES, detect_language, get_language, split_sentences
 from .languages.identify import check_declared_language
 from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning  # noqa: F401 - re-exported, where it was
 from .presets import DEFAULT_PRESET, check_languages
+from .hypotheses import choose_hypothesis, summary_from_job  # noqa: F401 - choose_hypothesis re-exported
 from .summary import Summary
 
 logger = logging.getLogger(__name__)
@@ -231,7 +233,7 @@ class Summarizer:
                 docs.append(self._prepare(i, text, lang, target_lang))
             except SummarizeError as exc:
                 if errors == "raise":
-                    raise (exc if single else _with_index(exc, i)) from None
+                    raise (exc if single else with_index(exc, i)) from None
                 results[i] = exc
         if self.method == "abstractive":
             outputs = self._abstractive(docs, settings)
@@ -315,76 +317,8 @@ class Summarizer:
         jobs = map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
         return [self._result(job) for job in jobs]
 
-    @staticmethod
-    def _check(doc: _Doc, text: str, check: Any) -> Any:
-        try:
-            return check(doc.text, text, source_lang=doc.source, summary_lang=doc.target)
-        except InvalidInputError:
-            # A text in another script than its declared language (the model
-            # wrote in another script, or lang= was wrong): check what it is.
-            try:
-                return check(doc.text, text)
-            except SummarizeError as exc:
-                logger.debug("text %d: no faithfulness check: %s", doc.index, exc)
-                return None
-
     def _result(self, job: LongInputJob) -> Summary | BaseException:
-        if job.error is not None:
-            return job.error
-        tok = self.checkpoint.tokenizer
-        candidates = job.output if job.output and isinstance(job.output[0], list) else [job.output]
-        texts = [tok.decode(c, skip_special_tokens=True).strip() for c in candidates]
-        chosen, report = 0, None
-        if self.faithfulness != "off":
-            from .faithfulness import check_faithfulness
-
-            reports = [self._check(job.doc, t, check_faithfulness) for t in texts]
-            chosen = choose_hypothesis(reports)
-            report = reports[chosen]
-        rerank = self.faithfulness == "rerank"
-        return Summary(
-            text=texts[chosen],
-            faithfulness=report,
-            reranked=rerank and chosen != 0,
-            first_choice=texts[0] if rerank else None,
-            source_lang=job.doc.source,
-            target_lang=job.doc.target,
-            lang_detected=job.doc.detected,
-            method="abstractive",
-            title=job.doc.title,
-            model=self.checkpoint.name,
-            revision=self.checkpoint.revision,
-            backend=self.backend.name,
-            input_tokens=job.input_tokens,
-            output_tokens=len(candidates[chosen]),
-            vocabulary=getattr(self.backend, "vocabulary_used", "full"),
-            chunked=job.chunked,
-            truncated=job.truncated,
-            chunks=job.chunks,
-            seconds=job.seconds,
-        )
-
-
-def choose_hypothesis(reports: Sequence[Any]) -> int:
-    """The hypothesis ``faithfulness="rerank"`` returns: fewest unsupported facts, ties to the model's order.
-
-    A hypothesis that could not be checked (``None``) comes after every
-    checked one. With one hypothesis (``"check"``) this is always 0.
-
-    >>> from types import SimpleNamespace as R
-    >>> choose_hypothesis([R(unsupported=[1, 2]), R(unsupported=[]), R(unsupported=[3])])
-    1
-    >>> choose_hypothesis([R(unsupported=[1]), R(unsupported=[2])]), choose_hypothesis([None, R(unsupported=[1])])
-    (0, 1)
-    """
-    return min(range(len(reports)), key=lambda i: (len(reports[i].unsupported) if reports[i] is not None else float("inf"), i))
-
-
-def _with_index(exc: SummarizeError, index: int) -> SummarizeError:
-    """The same error, its message prefixed with the position of the text."""
-    new = type(exc)(f"text {index}: {exc}")
-    new.__cause__ = exc.__cause__
-    return new
+        return summary_from_job(job, self.checkpoint, self.backend, self.faithfulness)
 
 
 @lru_cache(maxsize=2)
