@@ -207,7 +207,7 @@ def worker(spec: dict) -> dict:
         from tokenizers import Tokenizer
 
         from summarize.backends.cpu import cpu_workers, prefer_avx512
-        from summarize.backends.ctranslate2 import conversion_dir
+        from summarize.backends.conversion import conversion_dir
 
         # The conversion the library made (the "convert" step), used directly.
         converted = conversion_dir(Path(spec["cache_dir"]), path, None, path, "int8")

@@ -147,7 +147,7 @@ class Summarizer:
         self.checkpoint = None
         if backend == "ctranslate2":
             # A model converted before needs neither transformers nor torch.
-            from .backends.ctranslate2 import cached_checkpoint
+            from .backends.conversion import cached_checkpoint
 
             self.checkpoint = cached_checkpoint(model, revision, compute_type, cache_dir)
         self.checkpoint = self.checkpoint or load_checkpoint(model, revision=revision)

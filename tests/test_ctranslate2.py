@@ -54,7 +54,7 @@ def test_cross_lingual_start_token_matches_the_torch_backend(tiny_crosslingual, 
 def test_conversion_is_cached_and_reused(tiny_model, tmp_path, caplog):
     import logging
 
-    caplog.set_level(logging.DEBUG, logger="summarize.backends.ctranslate2")
+    caplog.set_level(logging.DEBUG, logger="summarize.backends.conversion")
     first = Summarizer(tiny_model, backend="ctranslate2", device="cpu", cache_dir=str(tmp_path))
     assert "converting" in caplog.text and "once" in caplog.text and "converted" in caplog.text
     caplog.clear()

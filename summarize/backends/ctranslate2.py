@@ -23,39 +23,22 @@ processor does.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..checkpoints.loading import Checkpoint
-from ..checkpoints.quiet import quiet_transformers
-from ..errors import InvalidOptionError, MissingDependencyError, ModelNotAvailableError, choices
+from ..errors import InvalidOptionError, choices
 from ..generation import GenerationSettings
+from .conversion import MANIFEST, cached_checkpoint, conversion_dir, convert, default_cache_dir, import_ctranslate2  # noqa: F401 - re-exported
 from .cpu import available_cpus, cpu_workers, limit_malloc_arenas, prefer_avx512
 from .precision import COMPUTE_TYPES, int8_library, quantization_for, resolve_compute_type
 
 logger = logging.getLogger(__name__)
-
-
-def _import():
-    try:
-        import ctranslate2
-    except ImportError:
-        raise MissingDependencyError(
-            "backend 'ctranslate2' needs the ctranslate2 package, which this package depends on: pip install \"ctranslate2>=4.8\", or use backend='torch'"
-        ) from None
-    return ctranslate2
-
-
-def default_cache_dir() -> Path:
-    """``$SUMMARIZE_CACHE``, else ``~/.cache/summarize``."""
-    return Path(os.environ.get("SUMMARIZE_CACHE") or Path.home() / ".cache" / "summarize")
 
 
 class CTranslate2Backend:
@@ -92,7 +75,7 @@ class CTranslate2Backend:
         threads: int = 0,
         vocabulary: str | int = "full",
     ):
-        ct2 = _import()
+        ct2 = import_ctranslate2()
         if dtype != "auto":
             raise InvalidOptionError(
                 f"dtype {dtype!r} does not apply to backend 'ctranslate2'; its precision is set "
@@ -113,7 +96,7 @@ class CTranslate2Backend:
         if self.workers > 1:
             limit_malloc_arenas(self.workers)
         self.quantization = quantization_for(self.dtype)
-        self.model_dir = self._converted(Path(cache_dir) if cache_dir else default_cache_dir())
+        self.model_dir = convert(checkpoint, Path(cache_dir) if cache_dir else default_cache_dir(), self.quantization)
         config = json.loads((self.model_dir / "config.json").read_text())
         self._start_in_model = config.get("decoder_start_token") is not None
         self.vocabulary = self._vocabulary(vocabulary)
@@ -150,46 +133,6 @@ class CTranslate2Backend:
             os.replace(tmp, target)
         except OSError:
             shutil.rmtree(tmp, ignore_errors=True)  # another process made it first
-        return target
-
-    # -- conversion and cache ------------------------------------------------
-
-    def _converted(self, cache_dir: Path) -> Path:
-        ck = self.checkpoint
-        target = conversion_dir(cache_dir, ck.name, ck.revision, ck.source, self.quantization)
-        if (target / "model.bin").is_file():
-            logger.debug("using converted model %s", target)
-            if not (target / MANIFEST).is_file():
-                _write_manifest(ck, target)
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        logger.info(
-            "converting %s to CTranslate2 (%s), once: later runs reuse %s", ck.name, self.quantization or "float32", target
-        )
-        started = time.perf_counter()
-        # Convert into a temporary sibling and rename: a half-written
-        # conversion (a killed process) is never mistaken for a finished one.
-        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-        try:
-            with quiet_transformers():
-                _converter(ck.source, revision=ck.revision if not Path(ck.source).is_dir() else None).convert(
-                    str(tmp / "model"), quantization=self.quantization, force=True
-                )
-            if ck.lang_tokens:
-                # The start token is the target language's, passed per call as the prefix.
-                config_path = tmp / "model" / "config.json"
-                config = json.loads(config_path.read_text())
-                config["decoder_start_token"] = None
-                config_path.write_text(json.dumps(config, indent=2))
-            _write_manifest(ck, tmp / "model")
-            os.replace(tmp / "model", target)
-            logger.info("converted %s in %.1f s", ck.name, time.perf_counter() - started)
-        except OSError as exc:
-            if (target / "model.bin").is_file():  # another process finished first
-                return target
-            raise ModelNotAvailableError(f"converting {ck.name!r} to CTranslate2 failed: {exc}") from exc
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
         return target
 
     # -- generation ----------------------------------------------------------
@@ -250,110 +193,6 @@ class CTranslate2Backend:
             return [to_ids(r.hypotheses[0]) for r in results]
 
         return wait
-
-
-MANIFEST = "summarize.json"
-
-# Layer-norm placement of the BART family, which CTranslate2's converter reads
-# from config attributes that transformers 5 no longer has:
-# model_type -> (normalize_before, normalize_embedding).
-_NORM_LAYOUT = {"bart": (False, True), "mbart": (True, True), "pegasus": (True, False)}
-
-
-def _converter(source: str, revision: str | None):
-    """CTranslate2's transformers converter, given the config attributes it expects."""
-    from ctranslate2.converters import TransformersConverter
-
-    class Converter(TransformersConverter):
-        def load_model(self, model_class, model_name_or_path, **kwargs):
-            model = super().load_model(model_class, model_name_or_path, **kwargs)
-            layout = _NORM_LAYOUT.get(model.config.model_type)
-            if layout is not None:
-                for name, value in zip(("normalize_before", "normalize_embedding"), layout):
-                    if not hasattr(model.config, name):
-                        setattr(model.config, name, value)
-            return model
-
-    return Converter(source, revision=revision)
-
-
-def conversion_dir(cache_dir: Path, name: str, revision: str | None, source: str, quantization: str | None) -> Path:
-    """Where the conversion of a checkpoint lives: keyed by model, revision, quantisation, version."""
-    ct2 = _import()
-    local = Path(source).expanduser()
-    # A local directory can be overwritten in place (a retrained model): its
-    # files' sizes and times are part of the key, so a stale conversion is never reused.
-    files = (
-        sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in local.iterdir() if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".model"))
-        if local.is_dir()
-        else None
-    )
-    key_source = json.dumps([name, revision, str(local.resolve()) if local.is_dir() else None, files, quantization, ct2.__version__])
-    key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
-    safe = "".join(c if c.isalnum() or c in "-_." else "--" for c in Path(name).name)
-    return cache_dir / "ctranslate2" / f"{safe}-{quantization or 'float32'}-{key}"
-
-
-def _write_manifest(ck: Checkpoint, directory: Path) -> None:
-    """Save what a later run needs to skip transformers: the fast tokenizer and the checkpoint's facts."""
-    tok = ck.tokenizer
-    backend = getattr(tok, "backend_tokenizer", None)
-    if backend is None or getattr(tok, "clean_up_tokenization_spaces", False):
-        return  # decoding needs transformers' own code; later runs take the full path
-    backend.save(str(directory / "tokenizer.json"))
-    manifest = {
-        "name": ck.name, "source": ck.source, "revision": ck.revision,
-        "preset": ck.preset.name if ck.preset else None, "model_type": ck.model_type,
-        "max_input_tokens": ck.max_input_tokens, "prefix": ck.prefix, "lang_tokens": ck.lang_tokens,
-        "generation_defaults": ck.generation_defaults,
-        "decoder_start_token_id": ck.decoder_start_token_id, "forced_bos_token_id": ck.forced_bos_token_id,
-        "special": {"pad": tok.pad_token_id, "eos": tok.eos_token_id, "unk": tok.unk_token_id},
-    }
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
-
-
-def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache_dir: str | os.PathLike | None) -> Checkpoint | None:
-    """The checkpoint of an existing conversion, loaded without transformers; None if there is none."""
-    from ..checkpoints.loading import hub_revision, resolve_model
-    from ..checkpoints.tokenizer import StandaloneTokenizer
-    from ..presets import PRESETS
-
-    try:
-        preset, source = resolve_model(model)
-        if compute_type not in COMPUTE_TYPES:
-            return None  # the full path reports it
-        local = Path(source).expanduser()
-        source = str(local) if local.is_dir() else source
-        name = preset.model_id if preset else source
-        # Any conversion of the checkpoint carries its manifest; "auto" may
-        # resolve to either quantisation, so either will do.
-        quantizations = ["int8", None] if compute_type == "auto" else [quantization_for(compute_type)]
-        for quantization in quantizations:
-            target = conversion_dir(
-                Path(cache_dir) if cache_dir else default_cache_dir(), name, hub_revision(source, revision), source, quantization,
-            )
-            if (target / MANIFEST).is_file() and (target / "model.bin").is_file():
-                break
-        else:
-            return None
-        manifest = json.loads((target / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-    special = manifest["special"]
-    return Checkpoint(
-        source=manifest["source"],
-        preset=PRESETS.get(manifest["preset"]) if manifest["preset"] else None,
-        config=None,
-        tokenizer=StandaloneTokenizer(target / "tokenizer.json", pad_token_id=special["pad"], eos_token_id=special["eos"], unk_token_id=special["unk"]),
-        revision=manifest["revision"],
-        model_type=manifest["model_type"],
-        max_input_tokens=manifest["max_input_tokens"],
-        prefix=manifest["prefix"],
-        lang_tokens=manifest["lang_tokens"],
-        generation_defaults=manifest["generation_defaults"],
-        decoder_start_token_id=manifest.get("decoder_start_token_id"),
-        forced_bos_token_id=manifest.get("forced_bos_token_id"),
-    )
 
 
 def ct2_options(settings: GenerationSettings) -> dict[str, Any]:
