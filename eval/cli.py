@@ -202,7 +202,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
         args = build_parser().parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    from summarize.cli import QuietOutput, print_traceback
+    from summarize.console import QuietOutput, print_traceback
 
     # One "summarize-eval:" line per event; no progress bars or library advice.
     with QuietOutput(args, stderr, prefix="summarize-eval"):

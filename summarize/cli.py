@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
-import re
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -24,11 +20,12 @@ from .languages import LANGUAGES
 from .outputs import check_output_path
 from .executors import run_job
 from .pipeline import Job
+from .console import QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
 from .rows import error_message
 from .presets import PRESETS
 from .records import INPUT_FORMATS, infer_input_format
 from .generation import add_generation_arguments, generation_from_args
-from .options import OPTION_NAMES, add_arguments, options_from_args
+from .options import add_arguments, options_from_args
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -227,84 +224,6 @@ def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, std
             out.close()
 
 
-def cli_wording(message: str) -> str:
-    """A library message in the command's terms: ``method='lead'`` becomes ``--method lead``.
-
-    >>> cli_wording("use method='lead' or target_lang='en', or raise max_input_chars=1,000")
-    'use --method lead or --target-lang en, or raise --max-input-chars 1,000'
-    >>> cli_wording("threads must be an integer >= 0 (0: every core), got -1")
-    '--threads must be an integer >= 0 (0: every core), got -1'
-    """
-    from dataclasses import fields
-
-    from .generation import GenerationSettings
-    flags = OPTION_NAMES | {f.name for f in fields(GenerationSettings)}
-    message = re.sub(r"^([a-z_]+)(?= must be)", lambda m: f"--{m[1].replace('_', '-')}" if m[1] in flags else m[1], message)
-    message = re.sub(r"\b([a-z_]+)='([^']*)'/'([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]} or {m[3]}", message)
-    message = re.sub(r"\b([a-z_]+)='([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
-    return re.sub(r"\b(max_input_chars)=([\d,]+)", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
-
-
-class QuietOutput:
-    """The command's output on stderr: one ``summarize:`` line per event, nothing else.
-
-    Libraries' progress bars and advice are switched off (environment
-    variables they read at import, set only if the user has not set them),
-    their loggers kept to errors, and Python warnings (a truncated text) become
-    one line each; ``--quiet`` drops what is only news (counts of a job that
-    went well, choices logged) and keeps warnings, errors and failure counts.
-    """
-
-    NOISY = ("transformers", "huggingface_hub", "datasets", "httpx", "httpcore", "urllib3", "filelock", "pymorphy3", "ray")
-
-    def __init__(self, args: argparse.Namespace, stderr: IO[str], prefix: str = "summarize"):
-        self.args, self.stderr, self.prefix = args, stderr, prefix
-        self.quiet = bool(getattr(args, "quiet", False))
-
-    def __enter__(self) -> QuietOutput:
-        for name, value in (
-            ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"), ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"),
-            ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"), ("TOKENIZERS_PARALLELISM", "false"),
-        ):
-            os.environ.setdefault(name, value)
-        level = logging.DEBUG if self.args.debug else logging.WARNING if self.quiet else logging.INFO
-        handler = logging.StreamHandler(self.stderr)
-        handler.setFormatter(_Formatter(self.prefix))
-        self.logger = logging.getLogger("summarize")
-        self.saved = (self.logger.handlers[:], self.logger.level, self.logger.propagate, warnings.showwarning)
-        self.logger.handlers, self.logger.propagate = [handler], False
-        self.logger.setLevel(level)
-        for name in self.NOISY:
-            logging.getLogger(name).setLevel(logging.DEBUG if self.args.debug else logging.ERROR)
-        if "transformers" in sys.modules:
-            sys.modules["transformers"].logging.set_verbosity_error()
-        self.catch = warnings.catch_warnings()
-        self.catch.__enter__()
-        from .long_input import TruncationWarning
-
-        warnings.simplefilter("always", TruncationWarning)  # one line per text, every time
-        warnings.showwarning = self._warning
-        return self
-
-    def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
-        self.stderr.write(f"{self.prefix}: warning: {cli_wording(str(message))}\n")
-
-    def __exit__(self, *exc: object) -> None:
-        self.catch.__exit__(*exc)
-        self.logger.handlers, level, self.logger.propagate, warnings.showwarning = self.saved
-        self.logger.setLevel(level)
-
-
-class _Formatter(logging.Formatter):
-    def __init__(self, prefix: str = "summarize"):
-        super().__init__()
-        self.prefix = prefix
-
-    def format(self, record: logging.LogRecord) -> str:
-        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
-        return f"{self.prefix}: {level}{cli_wording(record.getMessage())}"
-
-
 def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
     """Run the CLI; returns the exit status (tests call this in-process).
 
@@ -337,13 +256,6 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, s
             hint = "" if args.debug else " (rerun with --debug for the traceback)"
             stderr.write(f"summarize: internal error: {type(exc).__name__}: {exc}{hint}\n")
             return EXIT_INTERNAL
-
-
-def print_traceback(args: argparse.Namespace, stderr: IO[str]) -> None:
-    if args.debug:
-        import traceback
-
-        traceback.print_exc(file=stderr)
 
 
 if __name__ == "__main__":

@@ -264,3 +264,16 @@ def test_a_bare_name_that_is_no_preset_gets_did_you_mean_not_download_advice(nam
     assert code == 2 and out == ""
     assert f"unknown preset {name!r}" in err and "xlsum, crosssum, bart-cnn, gazeta" in err and "Download" not in err
     assert (f"did you mean {suggestion!r}?" in err) if suggestion else ("did you mean" not in err)
+
+
+def test_running_the_command_in_process_leaves_the_process_as_it_was():
+    import logging
+    import os
+
+    before = (dict(os.environ), logging.getLogger("summarize").handlers[:], logging.getLogger("transformers").level,
+              logging.getLogger("ray").level)
+    code, out, err = run(["--method", "lead", "--sentences", "1"], TEXTS["en"].encode())
+    assert code == 0
+    after = (dict(os.environ), logging.getLogger("summarize").handlers[:], logging.getLogger("transformers").level,
+             logging.getLogger("ray").level)
+    assert after == before

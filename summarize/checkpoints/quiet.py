@@ -2,8 +2,8 @@
 
 A library call prints nothing of theirs (progress bars for loading or writing
 weights, notices about tied weights) unless the user asks: setting
-``TRANSFORMERS_VERBOSITY`` (any value) leaves transformers' verbosity and bars
-as the user has them. Errors still raise as exceptions. The state is restored
+``TRANSFORMERS_VERBOSITY`` to ``info``, ``warning`` or ``debug`` leaves
+transformers' verbosity and bars as the user has them. Errors still raise as exceptions. The state is restored
 on exit, so a user's own settings survive the call.
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 @contextlib.contextmanager
 def quiet_transformers() -> Iterator[None]:
     """Within the block: transformers logs errors only and shows no progress bars; restored after."""
-    if os.environ.get("TRANSFORMERS_VERBOSITY"):
-        yield
+    if os.environ.get("TRANSFORMERS_VERBOSITY", "error") not in ("error", "critical"):
+        yield  # the user asked for transformers' output
         return
     from transformers.utils import logging as hf_logging
 

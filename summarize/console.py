@@ -1,0 +1,124 @@
+"""What the command lines print on stderr: one ``prefix:`` line per event, in the command's terms.
+
+Both commands (``summarize`` and ``summarize-eval``) run inside
+:class:`QuietOutput`: libraries' progress bars and advice off, Python
+warnings as one line each, the library's log as ``summarize: ...`` lines,
+and messages reworded from the API's ``method='lead'`` to the command's
+``--method lead`` (:func:`cli_wording`). Everything it changes in the
+process (environment variables, logger levels, the warnings hook) is put
+back on exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import warnings
+from typing import IO
+
+
+def cli_wording(message: str) -> str:
+    """A library message in the command's terms: ``method='lead'`` becomes ``--method lead``.
+
+    >>> cli_wording("use method='lead' or target_lang='en', or raise max_input_chars=1,000")
+    'use --method lead or --target-lang en, or raise --max-input-chars 1,000'
+    >>> cli_wording("threads must be an integer >= 0 (0: every core), got -1")
+    '--threads must be an integer >= 0 (0: every core), got -1'
+    """
+    from dataclasses import fields
+
+    from .generation import GenerationSettings
+    from .options import OPTION_NAMES
+    flags = OPTION_NAMES | {f.name for f in fields(GenerationSettings)}
+    message = re.sub(r"^([a-z_]+)(?= must be)", lambda m: f"--{m[1].replace('_', '-')}" if m[1] in flags else m[1], message)
+    message = re.sub(r"\b([a-z_]+)='([^']*)'/'([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]} or {m[3]}", message)
+    message = re.sub(r"\b([a-z_]+)='([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+    return re.sub(r"\b(max_input_chars)=([\d,]+)", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+
+
+class QuietOutput:
+    """The command's output on stderr: one ``summarize:`` line per event, nothing else.
+
+    Libraries' progress bars and advice are switched off (environment
+    variables they read at import, set only if the user has not set them),
+    their loggers kept to errors, and Python warnings (a truncated text) become
+    one line each; all of it is restored on exit (a command run in-process,
+    as the tests do, leaves the process as it found it); ``--quiet`` drops what is only news (counts of a job that
+    went well, choices logged) and keeps warnings, errors and failure counts.
+    """
+
+    # Read by those libraries at import or per call; set only where the user has not.
+    ENVIRONMENT = (
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"), ("TRANSFORMERS_VERBOSITY", "error"), ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"),
+        ("HF_DATASETS_DISABLE_PROGRESS_BARS", "1"), ("TOKENIZERS_PARALLELISM", "false"),
+    )
+    NOISY = ("transformers", "huggingface_hub", "datasets", "httpx", "httpcore", "urllib3", "filelock", "pymorphy3", "ray")
+
+    def __init__(self, args: argparse.Namespace, stderr: IO[str], prefix: str = "summarize"):
+        self.args, self.stderr, self.prefix = args, stderr, prefix
+        self.quiet = bool(getattr(args, "quiet", False))
+
+    def __enter__(self) -> QuietOutput:
+        self.environ = {}
+        for name, value in self.ENVIRONMENT:
+            if name not in os.environ:
+                self.environ[name] = value
+                os.environ[name] = value
+        level = logging.DEBUG if self.args.debug else logging.WARNING if self.quiet else logging.INFO
+        handler = logging.StreamHandler(self.stderr)
+        handler.setFormatter(_Formatter(self.prefix))
+        self.logger = logging.getLogger("summarize")
+        self.saved = (self.logger.handlers[:], self.logger.level, self.logger.propagate, warnings.showwarning)
+        self.logger.handlers, self.logger.propagate = [handler], False
+        self.logger.setLevel(level)
+        self.levels = {name: logging.getLogger(name).level for name in self.NOISY}
+        for name in self.NOISY:
+            logging.getLogger(name).setLevel(logging.DEBUG if self.args.debug else logging.ERROR)
+        self.verbosity = None
+        if "transformers" in sys.modules:
+            hf_logging = sys.modules["transformers"].logging
+            self.verbosity = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()
+        self.catch = warnings.catch_warnings()
+        self.catch.__enter__()
+        from .long_input import TruncationWarning
+
+        warnings.simplefilter("always", TruncationWarning)  # one line per text, every time
+        warnings.showwarning = self._warning
+        return self
+
+    def _warning(self, message, category, filename, lineno, file=None, line=None) -> None:
+        self.stderr.write(f"{self.prefix}: warning: {cli_wording(str(message))}\n")
+
+    def __exit__(self, *exc: object) -> None:
+        self.catch.__exit__(*exc)
+        self.logger.handlers, level, self.logger.propagate, warnings.showwarning = self.saved
+        self.logger.setLevel(level)
+        for name, saved in self.levels.items():
+            logging.getLogger(name).setLevel(saved)
+        if self.verbosity is not None:
+            sys.modules["transformers"].logging.set_verbosity(self.verbosity)
+        for name in self.environ:
+            os.environ.pop(name, None)
+
+
+class _Formatter(logging.Formatter):
+    def __init__(self, prefix: str = "summarize"):
+        super().__init__()
+        self.prefix = prefix
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        return f"{self.prefix}: {level}{cli_wording(record.getMessage())}"
+
+
+def print_traceback(args: argparse.Namespace, stderr: IO[str]) -> None:
+    if args.debug:
+        import traceback
+
+        traceback.print_exc(file=stderr)
+
+
