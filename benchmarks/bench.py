@@ -132,6 +132,9 @@ def make_documents(n: int, words: int, vocab_words: int, seed: int = 0) -> list[
 
 def worker(spec: dict) -> dict:
     """Load one system, warm up, time ``runs`` passes; return timings and peak memory."""
+    from summarize.backends.cpu import tune_process
+
+    tune_process(spec.get("threads") or 0)  # process-wide tuning, as the commands do
     system, path, docs = spec["system"], spec["path"], spec["docs"]
     if system in ("baseline", "torch", "torch-vocab") or system.startswith("gpu-torch"):
         # Only where torch runs: importing it alone holds ~200 MB.

@@ -134,6 +134,9 @@ def agreement(s, docs: list[str], ref: list[list[int]], stride: int = 1) -> tupl
 
 def worker(spec: dict) -> dict:
     """One configuration: agreement and batch invariance (first round only), then one timed batched pass."""
+    from summarize.backends.cpu import tune_process
+
+    tune_process(spec.get("threads") or 0)  # process-wide tuning, as the commands do
     compute, docs = spec["compute"], spec["docs"]
     decode = dict(num_beams=spec["beams"], max_new_tokens=spec["new_tokens"], min_new_tokens=spec["new_tokens"] // 2,
                   no_repeat_ngram_size=0)

@@ -69,6 +69,9 @@ def parameters(architecture: str) -> int:
 
 
 def measure_worker(spec: dict) -> None:
+    from summarize.backends.cpu import tune_process
+
+    tune_process()  # process-wide tuning, as the commands do
     from bench import make_documents
 
     from summarize import Summarizer

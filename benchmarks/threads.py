@@ -42,6 +42,9 @@ CONFIGS = {
 
 
 def worker(spec: dict) -> dict:
+    from summarize.backends.cpu import tune_process
+
+    tune_process(max(spec["threads"], 0))  # process-wide tuning, as the commands do
     from summarize import Summarizer
 
     backend, threads = spec["backend"], spec["threads"]

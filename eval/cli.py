@@ -170,7 +170,11 @@ def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
 
 
 def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from summarize.backends.cpu import tune_process
+
     from .runs import run_evaluation
+
+    tune_process(args.threads)  # process-wide: the command's to choose, not the library's
 
     options = generation_from_args(args, ("num_beams", "max_new_tokens"))
     scores = run_evaluation(

@@ -120,6 +120,10 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         list_models(stdout)
         return EXIT_OK
     job = job_from_args(args)
+    if job.summarizer.get("method", "abstractive") == "abstractive" and job.executor == "local":
+        from .backends.cpu import tune_process
+
+        tune_process(job.summarizer.get("threads", 0))  # process-wide: the command's to choose, not the library's
     if job.output and job.output_format in ("text", "json", "jsonl"):
         _check_output(job, args)  # before anything is loaded
     if job.executor == "ray":

@@ -61,8 +61,10 @@ class SummarizeBatches:
         exclude_ids: Iterable[str] = (),
         qualify: bool = False,
     ):
+        from .backends.cpu import tune_process
         from .summarizer import Summarizer
 
+        tune_process(summarizer_options.get("threads", 0))  # an actor is a process of the job's own
         self.summarizer = Summarizer(**summarizer_options)
         self.options = options
         self.text_field, self.id_field = text_field, id_field

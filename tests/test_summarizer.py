@@ -355,3 +355,22 @@ def test_python_m_summarize_testing_builds_a_checkpoint_that_the_command_uses(tm
     assert row["source_lang"] == "uk" and row["method"] == "abstractive" and row["output_tokens"] <= 4
     again = subprocess.run([sys.executable, "-m", "summarize.testing", str(target)], capture_output=True, text=True)
     assert again.returncode == 2 and "is not an empty directory" in again.stderr
+
+
+@pytest.mark.parametrize("backend", ["torch", "ctranslate2"])
+def test_building_and_using_a_summarizer_leaves_the_process_as_it_was(tiny_model, backend, tmp_path, monkeypatch):
+    import os
+
+    import torch
+
+    from summarize.backends import cpu
+
+    changes = []
+    monkeypatch.setattr(cpu, "limit_malloc_arenas", lambda n: changes.append(("arenas", n)) or True)
+    monkeypatch.setattr(cpu, "prefer_avx512", lambda *a: changes.append("avx512") or True)
+    environ, threads = dict(os.environ), torch.get_num_threads()
+    extra = {"cache_dir": str(tmp_path)} if backend == "ctranslate2" else {}
+    s = Summarizer(tiny_model, backend=backend, device="cpu", threads=1, max_new_tokens=3, **extra)
+    s.summarize([TEXTS["en"][:80], TEXTS["uk"][:80]])
+    assert dict(os.environ) == environ and torch.get_num_threads() == threads and changes == []
+    assert cpu.tune_process(2) == ["CT2_FORCE_CPU_ISA=AVX512", "malloc arenas <= 2"] and changes == ["avx512", ("arenas", 2)]

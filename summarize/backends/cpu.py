@@ -1,7 +1,13 @@
-"""Process-wide CPU tuning for the backends: threads, parallel workers, malloc arenas, CTranslate2's kernels.
+"""CPU tuning for the backends: threads, parallel workers, malloc arenas, CTranslate2's kernels.
 
-Each function says what it changes in the process and leaves a user's own
-setting (an environment variable) alone.
+Two kinds. What a backend decides for itself and keeps to itself (how many
+threads and workers, :func:`cpu_workers`, :func:`default_torch_threads`).
+And what changes the whole process (CTranslate2's kernel choice, glibc's
+malloc arenas): only :func:`tune_process` does that, and only when called.
+The commands (``summarize``, ``summarize-eval``), Ray actors and the
+benchmarks call it at start; a library user's process is left as it was
+unless they call it too. Each function leaves a user's own setting (an
+environment variable) alone.
 """
 
 from __future__ import annotations
@@ -127,3 +133,24 @@ def default_torch_threads(cores: int | None = None) -> int:
             return available_cpus()  # the user's (or Ray's) number
         cores = available_cpus()
     return max(1, cores - 1)
+
+
+def tune_process(threads: int = 0) -> list[str]:
+    """Tune this process for CTranslate2 on a CPU, before its first model loads; what was changed.
+
+    Lets CTranslate2's own kernels use AVX-512 where the CPU has it
+    (:func:`prefer_avx512`, 7% to 9% faster) and caps glibc's malloc arenas at
+    one per parallel worker (:func:`limit_malloc_arenas`, about 160 MB less at
+    peak for mT5-base). Both are process-wide, hence explicit.
+
+    Args:
+        threads: the CPU threads the backend will use (0: every core), which
+            sets the number of workers.
+    """
+    changed = []
+    if prefer_avx512():
+        changed.append("CT2_FORCE_CPU_ISA=AVX512")
+    workers, _ = cpu_workers(threads or available_cpus())
+    if workers > 1 and limit_malloc_arenas(workers):
+        changed.append(f"malloc arenas <= {max(2, workers)}")
+    return changed

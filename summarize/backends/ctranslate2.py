@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import shutil
 import tempfile
 from pathlib import Path
@@ -35,7 +36,7 @@ from ..checkpoints.loading import Checkpoint
 from ..errors import InvalidOptionError, choices
 from ..generation import GenerationSettings
 from .conversion import MANIFEST, cached_checkpoint, conversion_dir, convert, default_cache_dir, import_ctranslate2  # noqa: F401 - re-exported
-from .cpu import available_cpus, cpu_workers, limit_malloc_arenas, prefer_avx512
+from .cpu import available_cpus, cpu_workers
 from .precision import COMPUTE_TYPES, int8_library, quantization_for, resolve_compute_type
 
 logger = logging.getLogger(__name__)
@@ -82,29 +83,29 @@ class CTranslate2Backend:
                 f"with compute_type ({choices(COMPUTE_TYPES)})"
             )
         self.device, self.device_index = _resolve_device(ct2, device)
-        if self.device == "cpu":
-            prefer_avx512()
         self.dtype = resolve_compute_type(
             compute_type, self.device, checkpoint.model_type, int8_library(ct2) if self.device == "cpu" else "mkl"
         )
         self.checkpoint = checkpoint
         self.tokenizer = checkpoint.tokenizer
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
-            raise InvalidOptionError(f"threads must be an integer >= 0 (0: every core), got {threads!r}")
         self.threads = threads or available_cpus()
         self.workers, intra = cpu_workers(self.threads) if self.device == "cpu" else (1, 1)
-        if self.workers > 1:
-            limit_malloc_arenas(self.workers)
         self.quantization = quantization_for(self.dtype)
         self.model_dir = convert(checkpoint, Path(cache_dir) if cache_dir else default_cache_dir(), self.quantization)
         config = json.loads((self.model_dir / "config.json").read_text())
         self._start_in_model = config.get("decoder_start_token") is not None
         self.vocabulary = self._vocabulary(vocabulary)
         path = self.model_dir if self.vocabulary is None else self._vmap_dir(self.vocabulary)
+        # Building a translator sets this thread's OpenMP thread count (torch's
+        # too, when it shares the runtime): put back what the process had.
+        torch = sys.modules.get("torch")
+        saved = torch.get_num_threads() if torch else None
         self.translator = ct2.Translator(
             str(path), device=self.device, device_index=self.device_index,
             compute_type=self.dtype, inter_threads=self.workers, intra_threads=intra,
         )
+        if torch and torch.get_num_threads() != saved:
+            torch.set_num_threads(saved)
 
     @property
     def vocabulary_used(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import contextlib
 import logging
 from typing import Any, Sequence
 
@@ -12,6 +13,7 @@ from ..errors import InvalidOptionError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
 from ..checkpoints.loading import NO_FP16_TYPES, Checkpoint
 from ..checkpoints.quiet import quiet_transformers
+from .cpu import default_torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +89,8 @@ class TorchBackend:
         from transformers import AutoModelForSeq2SeqLM
 
         self.device = resolve_device(device)
-        if threads or self.device == "cpu":
-            from .cpu import default_torch_threads
-
-            torch.set_num_threads(threads or default_torch_threads())
+        # torch's thread count is process-wide: it is set for each call and put back after.
+        self.threads = threads or (default_torch_threads() if self.device == "cpu" else 0)
         self.dtype = resolve_dtype(dtype, self.device, checkpoint.model_type)
         try:
             with quiet_transformers():
@@ -134,7 +134,8 @@ class TorchBackend:
         hypotheses (beam search's finished beams), best first.
         """
         try:
-            return self._generate(batch, settings, start_tokens, n_best)
+            with _torch_threads(self.threads):
+                return self._generate(batch, settings, start_tokens, n_best)
         except torch.OutOfMemoryError:
             if len(batch) == 1:
                 raise
@@ -189,6 +190,20 @@ class TorchBackend:
         if n_best > 1:
             return [results[i : i + n_best] for i in range(0, len(results), n_best)]
         return results
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int):
+    """torch's thread count set to ``threads`` within the block (0: left alone), then put back."""
+    if not threads or threads == torch.get_num_threads():
+        yield
+        return
+    saved = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(saved)
 
 
 def _reorder_self_attention_only(cache: Any, beam_idx: torch.Tensor) -> Any:
