@@ -165,13 +165,20 @@ def legacy_score(text: str) -> float:
 
 
 def _word_points(word: list[str]) -> float:
-    scripts = {_script(c) for c in word}
+    scripts = {_served_alphabet(c) for c in word}
     if None in scripts or len(scripts) > 1:
         return -float(len(word))
     return sum(1.0 if c.islower() else 0.25 for c in word)
 
 
-def _script(c: str) -> str | None:
+def _served_alphabet(c: str) -> str | None:
+    """The alphabet of the served languages a letter belongs to, or None.
+
+    Narrower than :func:`summarize.languages.scripts.letter_script` on
+    purpose: a wrong decoding shows as letters no English, Ukrainian or
+    Russian text has (``Öåíû``: Windows-1251 read as Windows-1252), which a
+    script test would call Latin.
+    """
     if ("a" <= c.lower() <= "z") or c in "àâäçéèêëîïôöùûüÿñæœßáíóúãõ":
         return "latin"
     if "а" <= c.lower() <= "я" or c.lower() in "іїєґёў":

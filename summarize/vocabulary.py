@@ -23,7 +23,6 @@ its scores (and, rarely, its choice) can differ from the full model's.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidOptionError
+from .languages.scripts import word_script
 
 DEFAULT_K = 32_000
 # Restriction is on by default only where the output layer dominates decoding.
@@ -56,20 +56,9 @@ def resolve(vocabulary: str | int, vocab_size: int) -> int | None:
 
 
 def _script_of(piece: str) -> str | None:
-    """``"latin"``, ``"cyrillic"``, ``"neutral"`` (digits, punctuation, the space marker) or None (another script)."""
-    letters = [ch for ch in piece.replace("▁", "") if ch.isalpha()]
-    if not letters:
-        return "neutral"
-    scripts = set()
-    for ch in letters:
-        name = unicodedata.name(ch, "")
-        if name.startswith("LATIN"):
-            scripts.add("latin")
-        elif name.startswith("CYRILLIC"):
-            scripts.add("cyrillic")
-        else:
-            return None
-    return scripts.pop() if len(scripts) == 1 else None
+    """``"latin"``, ``"cyrillic"``, ``"neutral"`` (digits, punctuation, the space marker) or None (another script, or mixed)."""
+    script = word_script(piece.replace("▁", ""))
+    return script if script in ("latin", "cyrillic", "neutral") else None
 
 
 @dataclass(frozen=True)

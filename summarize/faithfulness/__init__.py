@@ -16,13 +16,13 @@ number, date or name in it is never flagged.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInputError, UnsupportedLanguageError, choices
 from ..languages import LANGUAGES, detect_language
 from ..languages.identify import check_declared_language
+from ..languages.scripts import script_counts
 from .dates import find_dates, supports
 from .names import SourceNames, find_names
 from .numbers import find_numbers
@@ -97,8 +97,8 @@ def _language(text: str, declared: str, role: str, fallback: str | None) -> str:
         if fallback is None:
             raise
         # A summary of digits only ("5 000"), or names only: its script decides.
-        cyrillic = len(re.findall(r"[а-яіїєґё]", text, re.IGNORECASE))
-        latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
+        counts = script_counts(text)
+        cyrillic, latin = counts.get("cyrillic", 0), counts.get("latin", 0)
         if latin > cyrillic:
             return "en"
         return fallback if cyrillic == 0 or fallback in ("uk", "ru") else "uk"

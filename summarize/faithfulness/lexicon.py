@@ -24,43 +24,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..errors import MissingDependencyError
+from ..languages.morphology import morph, parses, require as _require  # noqa: F401 - morph re-exported
 
 _NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
-
-
-def _require(module: str, package: str):
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingDependencyError(f"the fact checker needs {package}: pip install {package}") from None
-
-
-@lru_cache(maxsize=None)
-def morph(lang: str):
-    """The pymorphy3 analyser for ``"uk"`` or ``"ru"`` (loaded once, about 0.1 s)."""
-    pymorphy3 = _require("pymorphy3", "pymorphy3")
-    try:
-        return pymorphy3.MorphAnalyzer(lang=lang)
-    except (ValueError, ImportError, OSError):
-        raise MissingDependencyError(f"the fact checker needs pymorphy3's {lang!r} dictionary: pip install pymorphy3-dicts-{lang}") from None
-
-
-def parses(word: str, lang: str) -> list:
-    """pymorphy3's parses of ``word``, most likely first; none for a word it cannot read.
-
-    pymorphy3 looks up the Unicode name of every letter and raises on letters
-    that have none (Tangut, for one).
-
-    >>> parses("𗀀", "uk")
-    []
-    """
-    try:
-        return morph(lang).parse(word)
-    except ValueError:
-        return []
 
 
 @lru_cache(maxsize=262144)

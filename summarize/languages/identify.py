@@ -23,10 +23,10 @@ load times, measured on this package's own sentence sets, are in the README.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from functools import lru_cache
 
 from ..errors import InvalidInputError, MissingDependencyError, UnsupportedLanguageError, choices
+from .scripts import letter_script, script_counts
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +36,6 @@ _OTHER_CYRILLIC = {
     **dict.fromkeys("ђјљњћџЂЈЉЊЋЏѓќѕЃЌЅ", "Serbian or Macedonian"),
     **dict.fromkeys("әғқңөұүһӘҒҚҢӨҰҮҺ", "Kazakh or another Turkic language"),
 }
-def _script(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x80 or 0xC0 <= code <= 0x24F:
-        return "latin"
-    if 0x400 <= code <= 0x52F:
-        return "cyrillic"
-    name = unicodedata.name(ch, "")
-    return name.split(" ")[0].title() if name else "unknown"
-
-
 def detect_language(text: str) -> str:
     """Return ``"en"``, ``"uk"`` or ``"ru"`` for a text, or raise.
 
@@ -65,11 +55,7 @@ def detect_language(text: str) -> str:
     """
     if not isinstance(text, str):
         raise UnsupportedLanguageError(f"expected text (str), got {type(text).__name__}")
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isalpha():
-            script = _script(ch)
-            counts[script] = counts.get(script, 0) + 1
+    counts = script_counts(text)
     if not counts:
         raise UnsupportedLanguageError(
             "cannot identify the language of a text with no letters; "
@@ -78,7 +64,7 @@ def detect_language(text: str) -> str:
     script = max(counts, key=lambda s: counts[s])
     if script not in ("latin", "cyrillic"):
         raise UnsupportedLanguageError(
-            f"the text is in {_SCRIPT_NAMES.get(script, script)} script; supported languages are English, "
+            f"the text is in {_SCRIPT_NAMES.get(script, script.title())} script; supported languages are English, "
             "Ukrainian and Russian ('en', 'uk', 'ru'); pass the language to override this, e.g. lang='en'"
         )
     if script == "cyrillic":
@@ -130,7 +116,7 @@ def check_declared_language(text: str, lang: str, *, role: str = "text", option:
     cyrillic = latin = uk = ru = 0
     for ch in text:
         if ch.isalpha():
-            script = _script(ch)
+            script = letter_script(ch)
             cyrillic += script == "cyrillic"
             latin += script == "latin"
             uk += ch in _UK_LETTERS
@@ -192,7 +178,7 @@ _CANDIDATES = {
         "SLOVENE", "CROATIAN", "BOSNIAN", "ROMANIAN", "HUNGARIAN", "TURKISH", "SWEDISH", "DANISH",
     ),
 }
-_SCRIPT_NAMES = {"Cjk": "Chinese, Japanese or Korean (CJK)", "Hangul": "Korean (Hangul)", "Hiragana": "Japanese", "Katakana": "Japanese"}
+_SCRIPT_NAMES = {"cjk": "Chinese, Japanese or Korean (CJK)", "hangul": "Korean (Hangul)", "hiragana": "Japanese", "katakana": "Japanese"}
 
 
 @lru_cache(maxsize=4)

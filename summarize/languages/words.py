@@ -61,7 +61,7 @@ def lemmatize_ukrainian(word: str) -> str:
     >>> [lemmatize_ukrainian(w) for w in ["переговори", "переговорів", "переговорах"]]
     ['переговори', 'переговори', 'переговори']
     """
-    from ..faithfulness.lexicon import parses
+    from .morphology import parses
 
     found = parses(word, "uk")
     return found[0].normal_form if found else word
