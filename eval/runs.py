@@ -35,12 +35,12 @@ from typing import Any
 from summarize import Summarizer, __version__
 from summarize.errors import InvalidInputError
 from summarize.outputs import ResultWriter
-from summarize.pipeline import block_rows, summarize_records
-from summarize.records import Record
 from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
 from .datasets import DATASETS, load_examples
+from . import generation
+from .generation import prediction, quiet_truncation, read_predictions, result_rows
 from .metrics.faithfulness import score_faithfulness
 from .metrics.rouge import Rouge
 from .report import write_chart, write_report
@@ -82,38 +82,7 @@ def default_scoring(dataset: str) -> str:
     return spec.scoring if spec else "xlsum"
 
 
-def _local_rows(summarizer, todo, lang, target):
-    """Result rows, block by block, from this process (the record pipeline's local loop)."""
-    records = [Record(e.id, e.text, i) for i, e in enumerate(todo, start=1)]
-    for block in summarize_records(summarizer, records, lang=lang, target_lang=target):
-        yield block_rows(block)
 
-
-def _ray_rows(todo, summarizer_options, lang, target, address, concurrency, num_gpus):
-    """Result rows, as Ray Data batches finish (the same block function, in actors)."""
-    if not todo:
-        return
-    from summarize import distributed
-
-    ray = distributed.require_ray()
-    distributed.init_ray(address)
-    rows = ray.data.from_items([{"id": e.id, "text": e.text} for e in todo])
-    results = distributed.summarize_dataset(
-        rows, concurrency=concurrency, num_gpus=num_gpus, lang=lang, target_lang=target, **summarizer_options,
-    )
-    for batch in results.iter_batches(batch_format="pyarrow", batch_size=summarizer_options["batch_size"] * 4):
-        yield batch.to_pylist()
-
-
-def _prediction(row: dict[str, Any], reference: str) -> dict[str, Any]:
-    """A predictions.jsonl record from a result row."""
-    if row.get("error") is not None:
-        return {"id": row["id"], "error": row["error"], "error_kind": row.get("error_kind"), "reference": reference}
-    return {
-        "id": row["id"], "prediction": row["summary"], "reference": reference, "seconds": row["seconds"],
-        "truncated": row["truncated"], "chunked": row["chunked"],
-        "faithfulness": row.get("faithfulness"), "unsupported_facts": row.get("unsupported_facts"),
-    }
 
 
 def run_evaluation(
@@ -194,18 +163,15 @@ def run_evaluation(
     predictions: dict[str, dict[str, Any]] = {}
     with ResultWriter(out / "predictions.jsonl", resume=resume) as writer:
         if writer.done:
-            predictions.update(_read_predictions(out / "predictions.jsonl"))
+            predictions.update(read_predictions(out / "predictions.jsonl"))
         todo = [e for e in examples if e.id not in writer.done]
         from tqdm import tqdm
 
         with tqdm(total=len(examples), initial=len(examples) - len(todo), disable=not progress, unit="doc") as bar:
-            blocks = (
-                _ray_rows(todo, summarizer_options, lang, target, ray_address, concurrency, num_gpus)
-                if ray
-                else _local_rows(summarizer, todo, lang, target)
-            )
-            for rows in _quiet_truncation(blocks, long_input):
-                records = [_prediction(row, references[str(row["id"])]) for row in rows]
+            on_ray = {"address": ray_address, "concurrency": concurrency, "num_gpus": num_gpus} if ray else None
+            blocks = result_rows(todo, summarizer_options, lang, target, summarizer=summarizer, ray=on_ray)
+            for rows in quiet_truncation(blocks, long_input):
+                records = [prediction(row, references[str(row["id"])]) for row in rows]
                 writer.write(records)
                 predictions.update((str(r["id"]), r) for r in records)
                 generated += len(rows)
@@ -283,21 +249,13 @@ def run_evaluation(
         "published": _published(model, dataset, lang, target, split or "test"),
     }
     if compare_fast and method == "abstractive":
-        scores["compare_fast"] = _compare_fast(summarizer_options, scored_examples, lang, target, rouge, scored[system_name], out)
+        own = dict(zip([e.id for e in scored_examples], systems[system_name]))
+        scores["compare_fast"] = generation.compare_fast(summarizer_options, scored_examples, own, lang, target, rouge, out)
     (out / "scores.json").write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     write_report(out, scores)
     write_chart(out, scores)
     return scores
 
-
-def _read_predictions(path: Path) -> dict[str, dict[str, Any]]:
-    """The records an earlier, interrupted run wrote (read once, when resuming)."""
-    found: dict[str, dict[str, Any]] = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            found[str(record["id"])] = record
-    return found
 
 
 def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tuple[str, str | None]]:
@@ -321,17 +279,6 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     ck = load_checkpoint(options["model"])
     return ck, resolve_settings(ck, generation), (options["device"], None)
 
-
-def _quiet_truncation(blocks, long_input: str):
-    """Truncation is the protocol, not news: no warning per document (each prediction records it)."""
-    import warnings
-
-    from summarize import TruncationWarning
-
-    with warnings.catch_warnings():
-        if long_input == "truncate":
-            warnings.simplefilter("ignore", TruncationWarning)
-        yield from blocks
 
 
 def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:
@@ -375,23 +322,3 @@ def _check_languages(dataset: str, examples: list, lang: str, target: str, sampl
             )
 
 
-def _compare_fast(options: dict[str, Any], examples: list, lang: str, target: str, rouge: Rouge, reference_scores: dict, out: Path) -> dict[str, Any]:
-    """The same examples through the library's default fast path: its ROUGE, and the difference."""
-    fast_options = {**options, "backend": "auto", "vocabulary": "auto"}
-    fast = Summarizer(**fast_options)
-    records = [Record(e.id, e.text, i) for i, e in enumerate(examples, start=1)]
-    predictions: dict[str, str] = {}
-    with ResultWriter(out / "predictions-fast.jsonl", resume=True) as writer:
-        for block in summarize_records(fast, [r for r in records if r.key not in writer.done], lang=lang, target_lang=target):
-            rows = block_rows(block)
-            writer.write(rows)
-    for line in (out / "predictions-fast.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        predictions[str(row["id"])] = row.get("summary") or ""
-    scored = rouge.score(predictions=[predictions[e.id] for e in examples], references=[e.summary for e in examples]).to_dict()
-    return {
-        "backend": fast.backend.name,
-        "vocabulary": fast.backend.vocabulary_used,
-        "systems": {"fast": scored},
-        "difference": {t: round(scored[t]["f1"] - reference_scores[t]["f1"], 4) for t in scored if t in reference_scores},
-    }

@@ -329,17 +329,45 @@ def test_a_resume_with_nothing_left_keeps_the_measured_speed(tmp_path, jsonl_dat
 
 
 @pytest.mark.slow
-def test_run_takes_threads_and_torch_leaves_a_core_free_by_default(tiny_model, jsonl_dataset, tmp_path):
+def test_run_takes_threads_and_torch_leaves_a_core_free_by_default(tiny_model, jsonl_dataset, tmp_path, monkeypatch):
     import torch
 
     from summarize.backends.cpu import default_torch_threads
+    from summarize.backends.torch import TorchBackend
+
+    seen = []
+    real = TorchBackend._generate
+    monkeypatch.setattr(TorchBackend, "_generate", lambda self, *a: seen.append(torch.get_num_threads()) or real(self, *a))
+    before = torch.get_num_threads()
 
     argv = ["run", "--dataset", str(jsonl_dataset), "--lang", "uk", "--model", tiny_model, "--device", "cpu",
             "--num-beams", "1", "--max-new-tokens", "3", "--bootstrap", "10", "--limit", "2"]
     assert main([*argv, "--threads", "3", "--out", str(tmp_path / "three")], stdout=io.StringIO(), stderr=io.StringIO()) == 0
-    assert torch.get_num_threads() == 3
+    assert set(seen) == {3} and torch.get_num_threads() == before  # for the calls, then put back
+    seen.clear()
     assert main([*argv, "--out", str(tmp_path / "default")], stdout=io.StringIO(), stderr=io.StringIO()) == 0
-    assert torch.get_num_threads() == default_torch_threads()
+    assert set(seen) == {default_torch_threads()}
     err = io.StringIO()
     assert main([*argv, "--threads", "-1", "--out", str(tmp_path / "bad")], stdout=io.StringIO(), stderr=err) == 2
     assert "threads must be an integer >= 0" in err.getvalue()
+
+
+def test_compare_fast_counts_a_failed_fast_generation_and_never_scores_it_empty(tiny_model, jsonl_dataset, tmp_path, monkeypatch):
+    from summarize.backends.ctranslate2 import CTranslate2Backend
+
+    real, calls = CTranslate2Backend.submit, []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("out of memory")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(CTranslate2Backend, "submit", flaky)
+    scores = run_evaluation(dataset=str(jsonl_dataset), lang="uk", model=tiny_model, device="cpu", batch_size=1, threads=1,
+                            n_bootstrap=10, out_dir=tmp_path / "r", generation_options={"num_beams": 1, "max_new_tokens": 3},
+                            compare_fast=True)
+    fast = scores["compare_fast"]
+    assert fast["failed"] == 1 and fast["examples"] == len(ROWS) - 1
+    assert fast["systems"]["fast"]["rouge1"]["n"] == len(ROWS) - 1
+    assert set(fast["difference"]) == set(fast["systems"]["fast"])
