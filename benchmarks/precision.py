@@ -93,7 +93,7 @@ def reference(spec: dict) -> list[list[int]]:
     """torch float32's greedy summary of each document: the tokens every configuration is held to."""
     s = summarizer(spec, "torch:float32", num_beams=1, max_new_tokens=spec["positions"],
                    min_new_tokens=spec["positions"], no_repeat_ngram_size=0, vocabulary="full", batch_size=1)
-    return [s.backend.generate([s._encode(t)], s.settings, [None])[0] for t in spec["docs"]]
+    return [s.backend.generate([s._encode(t)], s.settings, [None])[0][0] for t in spec["docs"]]
 
 
 def agreement(s, docs: list[str], ref: list[list[int]], stride: int = 1) -> tuple[int, int, int]:

@@ -90,7 +90,7 @@ def compare_fast(options: dict[str, Any], examples: Sequence[Any], predictions: 
     rows: dict[str, dict[str, Any]] = {}
     with ResultWriter(out / "predictions-fast.jsonl", resume=True) as writer:
         todo = [e for e in examples if e.id not in writer.done]
-        for block in result_rows(todo, options, lang, target, summarizer=fast):
+        for block in quiet_truncation(result_rows(todo, options, lang, target, summarizer=fast), options.get("long_input", "truncate")):
             writer.write(block)
     for line in (out / "predictions-fast.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)

@@ -19,6 +19,7 @@ import logging
 import time
 from typing import Any, Callable
 
+from .backends import is_out_of_memory
 from .generation import GenerationSettings
 
 logger = logging.getLogger(__name__)
@@ -49,15 +50,16 @@ def generate_batched(
 
     ``seconds`` is the request's share of the time: its batch's time divided
     by the batch's size, or, with parallel workers, the whole call's time
-    divided by the number of requests. A request that wants ``n > 1``
-    hypotheses gets a list of them (best first); requests wanting different
-    numbers go to different batches.
+    divided by the number of requests. Each request gets its hypotheses,
+    best first (the backend contract); requests wanting different numbers go
+    to different batches. A batch that runs out of memory is retried in
+    halves, whatever the backend.
 
     >>> class Echo:
-    ...     def generate(self, batch, settings, starts):
-    ...         return [list(ids[:1]) for ids in batch]
+    ...     def generate(self, batch, settings, starts, n_best=1):
+    ...         return [[list(ids[:1])] for ids in batch]
     >>> [out for out, _ in generate_batched(Echo(), [([5, 6], None, 1), ([7], None, 1)], GenerationSettings(), 8)]
-    [[5], [7]]
+    [[[5]], [[7]]]
     """
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
     workers = max(1, int(getattr(backend, "workers", 1)))
@@ -74,7 +76,7 @@ def generate_batched(
         ids = [requests[j][0] for j in batch]
         starts = [requests[j][1] for j in batch]
         try:
-            return submit(ids, settings, starts, n_best) if n_best > 1 else submit(ids, settings, starts)
+            return submit(ids, settings, starts, n_best)
         except Exception as exc:  # noqa: BLE001 - reported per document
             return exc
 
@@ -88,14 +90,32 @@ def generate_batched(
                     raise waiting
                 outs: list[Any] = waiting()
             except Exception as exc:  # noqa: BLE001 - reported per document
-                logger.error("generation failed for a batch of %d: %s", len(batch), exc)
-                outs = [exc] * len(batch)
+                outs = _after_failure(backend, exc, [requests[j] for j in batch], settings)
             outputs.append(outs)
         share = (time.perf_counter() - start) / sum(len(b) for b in group)
         for batch, outs in zip(group, outputs):
             for j, out in zip(batch, outs):
                 results[j] = (out, share)
     return results
+
+
+def _after_failure(backend: Any, exc: Exception, batch: list[Request], settings: GenerationSettings) -> list[Any]:
+    """A failed batch's outputs: out of memory on several inputs is retried in halves (any backend); else the error, per input."""
+    if len(batch) > 1 and is_out_of_memory(exc):
+        getattr(backend, "release_memory", lambda: None)()
+        half = len(batch) // 2
+        logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
+        return _generate_now(backend, batch[:half], settings) + _generate_now(backend, batch[half:], settings)
+    logger.error("generation failed for a batch of %d: %s", len(batch), exc)
+    return [exc] * len(batch)
+
+
+def _generate_now(backend: Any, batch: list[Request], settings: GenerationSettings) -> list[Any]:
+    n_best = batch[0][2]
+    try:
+        return backend.generate([r[0] for r in batch], settings, [r[1] for r in batch], n_best)
+    except Exception as exc:  # noqa: BLE001 - reported per document
+        return _after_failure(backend, exc, batch, settings)
 
 
 def _done(generate: Callable[..., list[Any]]) -> Callable[..., Callable[[], list[Any]]]:

@@ -53,7 +53,7 @@ def summary_from_job(job: Any, checkpoint: Any, backend: Any, faithfulness: str)
     if job.error is not None:
         return job.error
     tok = checkpoint.tokenizer
-    candidates = job.output if job.output and isinstance(job.output[0], list) else [job.output]
+    candidates = job.output  # the backend contract: every input gets its hypotheses, best first
     texts = [tok.decode(c, skip_special_tokens=True).strip() for c in candidates]
     chosen, report = 0, None
     if faithfulness != "off":

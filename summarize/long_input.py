@@ -45,7 +45,7 @@ class LongInputJob:
     truncated: bool = False
     level: int = 0
     seconds: float = 0.0
-    output: list[int] | None = None
+    output: list[list[int]] | None = None  # the final level's hypotheses, best first
     error: BaseException | None = field(default=None, repr=False)
 
 
@@ -68,7 +68,7 @@ class MapReduce:
         start_token: language code -> the decoder's start token (``None``:
             the model's own).
         n_best: hypotheses wanted for each document's final summary (its
-            ``output`` is then a list of them, best first); windows get one.
+            ``output`` is a list of them, best first); windows get one.
     """
 
     mode: str
@@ -111,7 +111,7 @@ class MapReduce:
                 elif len(outs) == 1:
                     job.output = outs[0]
                 else:
-                    joined = " ".join(self.decode(o).strip() for o in outs)
+                    joined = " ".join(self.decode(o[0]).strip() for o in outs)
                     job.level += 1
                     self._segments(job, joined, self.encode(joined), first=False)
                     next_active.append(job)

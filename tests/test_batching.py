@@ -9,10 +9,12 @@ from summarize.generation import GenerationSettings
 class Recording:
     """Returns each input's first id; remembers batches and how many ran at once."""
 
-    def __init__(self, workers=1, fail_on=None):
+    def __init__(self, workers=1, fail_on=None, memory=None):
         self.workers = workers
         self.fail_on = fail_on
+        self.memory = memory  # the most inputs a batch may have before it runs out of memory
         self.batches = []
+        self.released = 0
         self.lock = threading.Lock()
 
     def _run(self, batch, n_best):
@@ -20,8 +22,12 @@ class Recording:
             self.batches.append([list(ids) for ids in batch])
         if self.fail_on is not None and any(ids[0] == self.fail_on for ids in batch):
             raise RuntimeError("boom")
-        out = [list(ids[:1]) for ids in batch]
-        return [[o] * n_best for o in out] if n_best > 1 else out
+        if self.memory is not None and len(batch) > self.memory:
+            raise RuntimeError("CUDA failed with error out of memory")
+        return [[list(ids[:1])] * n_best for ids in batch]  # the contract: a list of hypotheses per input
+
+    def release_memory(self):
+        self.released += 1
 
     def generate(self, batch, settings, starts, n_best=1):
         return self._run(batch, n_best)
@@ -38,7 +44,7 @@ def requests(n, n_best=1):
 def test_parallel_workers_split_the_batch_size_and_keep_request_order():
     backend = Recording(workers=2)
     results = generate_batched(backend, requests(9), GenerationSettings(), batch_size=4)
-    assert [out for out, _ in results] == [[i] for i in range(9)]
+    assert [out for out, _ in results] == [[[i]] for i in range(9)]
     # Two workers, batch size 4: batches of 2, so 4 documents are in flight, not 8.
     assert max(len(b) for b in backend.batches) == 2 and sum(len(b) for b in backend.batches) == 9
     assert all(seconds >= 0 for _, seconds in results)
@@ -55,7 +61,7 @@ def test_a_failing_parallel_batch_fails_only_its_own_requests():
     results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=4)
     failed = [i for i, (out, _) in enumerate(results) if isinstance(out, BaseException)]
     assert 3 in failed and len(failed) == 2  # 3 and its batch mate
-    assert all(out == [i] for i, (out, _) in enumerate(results) if i not in failed)
+    assert all(out == [[i]] for i, (out, _) in enumerate(results) if i not in failed)
 
 
 def test_n_best_requests_get_lists_and_their_own_batches():
@@ -64,3 +70,17 @@ def test_n_best_requests_get_lists_and_their_own_batches():
     results = generate_batched(backend, mixed, GenerationSettings(), batch_size=8)
     assert results[3][0] == [[7], [7], [7]]
     assert [b for b in backend.batches if [7] in b] == [[[7]]]
+
+
+def test_out_of_memory_is_retried_in_halves_for_every_backend():
+    for workers in (1, 2):  # generate (torch's shape) and submit (CTranslate2's)
+        backend = Recording(workers=workers, memory=1)
+        results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=8)
+        assert [out for out, _ in results] == [[[i]] for i in range(8)], workers
+        assert backend.released > 0 and all(len(b) >= 1 for b in backend.batches)
+
+
+def test_out_of_memory_on_one_input_is_that_inputs_error():
+    backend = Recording(memory=0)
+    results = generate_batched(backend, requests(2), GenerationSettings(), batch_size=2)
+    assert all(isinstance(out, RuntimeError) and "out of memory" in str(out) for out, _ in results)

@@ -228,10 +228,10 @@ def test_failed_generations_are_counted_not_scored_and_exit_3(tiny_model, tmp_pa
 
     real = TorchBackend.generate
 
-    def flaky(self, batch, settings, start):
+    def flaky(self, batch, settings, start, n_best=1):
         if any(len(ids) > 60 for ids in batch):  # the truncated long rows
             raise RuntimeError("CUDA out of memory (simulated)")
-        return real(self, batch, settings, start)
+        return real(self, batch, settings, start, n_best)
 
     monkeypatch.setattr(TorchBackend, "generate", flaky)
     out, err = io.StringIO(), io.StringIO()

@@ -39,9 +39,9 @@ def test_greedy_output_equals_the_full_vocabulary_when_its_tokens_are_candidates
     compared = 0
     for text in TEXTS_VARIED:
         ids = full._encode(text)
-        expected = full.backend.generate([ids], full.settings, [None])[0]
+        [expected] = full.backend.generate([ids], full.settings, [None])[0]
         allowed = set(restricted.backend.vocabulary.for_batch([ids]))
-        got = restricted.backend.generate([ids], restricted.settings, [None])[0]
+        [got] = restricted.backend.generate([ids], restricted.settings, [None])[0]
         assert set(got) <= allowed  # never a token outside the candidates
         if set(expected) <= allowed:
             assert got == expected
@@ -90,6 +90,6 @@ def test_bart_family_models_are_restricted_on_both_backends_alike(bart_family, a
     assert [(r.text, r.output_tokens) for r in got] == [(r.text, r.output_tokens) for r in expected]
     full = Summarizer(bart_family[arch], backend="torch", **{**options, "vocabulary": "full"})
     ids = full._encode(texts[0])
-    reference = full.backend.generate([ids], full.settings, [None])[0]
+    [reference] = full.backend.generate([ids], full.settings, [None])[0]
     if set(reference) <= set(torch_s.backend.vocabulary.for_batch([ids])):
-        assert torch_s.backend.generate([ids], torch_s.settings, [None])[0] == reference
+        assert torch_s.backend.generate([ids], torch_s.settings, [None])[0] == [reference]

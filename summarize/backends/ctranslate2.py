@@ -188,10 +188,7 @@ class CTranslate2Backend:
         to_ids = self.tokenizer.convert_tokens_to_ids
 
         def wait() -> list[Any]:
-            results = [p.result() for p in pending]
-            if n_best > 1:
-                return [[to_ids(h) for h in r.hypotheses] for r in results]
-            return [to_ids(r.hypotheses[0]) for r in results]
+            return [[to_ids(h) for h in p.result().hypotheses] for p in pending]
 
         return wait
 
@@ -221,12 +218,6 @@ def ct2_options(settings: GenerationSettings) -> dict[str, Any]:
 
 
 def _resolve_device(ct2: Any, device: str) -> tuple[str, int]:
-    cuda = ct2.get_cuda_device_count() > 0
-    if device == "auto":
-        return ("cuda" if cuda else "cpu"), 0
-    kind, _, index = device.partition(":")
-    if kind not in ("cpu", "cuda") or (index and not index.isdigit()):
-        raise InvalidOptionError(f"unknown device {device!r} for backend 'ctranslate2'; valid devices are 'auto', 'cpu', 'cuda' or 'cuda:N'")
-    if kind == "cuda" and not cuda:
-        raise InvalidOptionError(f"device {device!r} was asked for, but CTranslate2 sees no CUDA device; use 'cpu' or 'auto'")
-    return kind, int(index or 0)
+    from . import resolve_device
+
+    return resolve_device(device, backend="ctranslate2", cuda_devices=ct2.get_cuda_device_count())

@@ -59,12 +59,23 @@ def resolve_compute_type(compute_type: str, device: str, model_type: str, cpu_in
         if device == "cpu":
             return "int8" if cpu_int8 == "mkl" else "float32"
         return "float32" if t5 else "int8_float16"
-    if t5 and compute_type in ("float16", "int8_float16"):
-        raise InvalidOptionError(
-            f"compute_type {compute_type!r} is refused for {model_type!r} models: their activations "
-            "overflow float16 and the output becomes NaN; use 'float32' (or 'int8' on CPU)"
-        )
+    refuse_half_precision(model_type, "compute_type", compute_type, instead="'float32' (or 'int8' on CPU)")
     return compute_type
+
+
+def refuse_half_precision(model_type: str, option: str, value: str, *, instead: str) -> None:
+    """The one float16 rule for every backend: refused for T5-family models, whose activations overflow it.
+
+    >>> refuse_half_precision("mt5", "dtype", "float16", instead="'float32'")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidOptionError: dtype 'float16' is refused for 'mt5' models: their activations overflow float16 and the output becomes NaN; use 'float32'
+    """
+    if model_type in NO_FP16_TYPES and value in ("float16", "int8_float16"):
+        raise InvalidOptionError(
+            f"{option} {value!r} is refused for {model_type!r} models: their activations "
+            f"overflow float16 and the output becomes NaN; use {instead}"
+        )
 
 
 def quantization_for(compute_type: str) -> str | None:

@@ -11,9 +11,10 @@ import torch
 
 from ..errors import InvalidOptionError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
-from ..checkpoints.loading import NO_FP16_TYPES, Checkpoint
+from ..checkpoints.loading import Checkpoint
 from ..checkpoints.quiet import quiet_transformers
 from .cpu import default_torch_threads
+from .precision import refuse_half_precision
 
 logger = logging.getLogger(__name__)
 
@@ -21,30 +22,17 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 
 
 def resolve_device(device: str) -> str:
-    """``"auto"`` -> CUDA, then MPS, then CPU; anything else is checked.
+    """The torch device for ``device`` by the backends' one rule (:func:`summarize.backends.resolve_device`).
 
     >>> resolve_device("cpu")
     'cpu'
     """
-    if device == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
-            return "mps"
-        return "cpu"
-    from . import check_device
+    from . import resolve_device as resolve
 
-    check_device(device)
-    kind = device.split(":")[0]
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise InvalidOptionError(
-            f"device {device!r} was asked for, but CUDA is not available "
-            f"(torch {torch.__version__}); use device='cpu' or 'auto'"
-        )
-    if kind == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise InvalidOptionError(f"device {device!r} was asked for, but MPS is not available")
-    return device
+    mps = getattr(torch.backends, "mps", None)
+    kind, _ = resolve(device, backend="torch", cuda_devices=torch.cuda.device_count() if torch.cuda.is_available() else 0,
+                      mps=bool(mps is not None and mps.is_available()))
+    return kind if device == "auto" else device
 
 
 def resolve_dtype(dtype: str, device: str, model_type: str) -> str:
@@ -59,11 +47,7 @@ def resolve_dtype(dtype: str, device: str, model_type: str) -> str:
         return "float32"
     if dtype not in DTYPES:
         raise InvalidOptionError(f"unknown dtype {dtype!r}; valid dtypes are {choices(['auto', *DTYPES])}")
-    if dtype == "float16" and model_type in NO_FP16_TYPES:
-        raise InvalidOptionError(
-            f"dtype 'float16' is refused for {model_type!r} models: their activations "
-            "overflow float16 and the output becomes NaN; use 'bfloat16' or 'float32'"
-        )
+    refuse_half_precision(model_type, "dtype", dtype, instead="'bfloat16' or 'float32'")
     return dtype
 
 
@@ -128,23 +112,18 @@ class TorchBackend:
         start_tokens: Sequence[int | None],
         n_best: int = 1,
     ) -> list[Any]:
-        """Generate for one batch; on CUDA out-of-memory, retry in halves.
+        """Generate for one batch: each input's hypotheses, best first (see :class:`~summarize.backends.Backend`).
 
-        With ``n_best > 1`` each input gets a list of its best ``n_best``
-        hypotheses (beam search's finished beams), best first.
+        Out of memory raises, and the scheduler retries in halves, as for
+        every backend; the cache torch keeps is emptied first (:meth:`release_memory`).
         """
-        try:
-            with _torch_threads(self.threads):
-                return self._generate(batch, settings, start_tokens, n_best)
-        except torch.OutOfMemoryError:
-            if len(batch) == 1:
-                raise
+        with _torch_threads(self.threads):
+            return self._generate(batch, settings, start_tokens, n_best)
+
+    def release_memory(self) -> None:
+        """Give back the CUDA memory torch caches (before the scheduler retries a batch in halves)."""
+        if self.device.startswith("cuda"):
             torch.cuda.empty_cache()
-            half = len(batch) // 2
-            logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
-            return self.generate(batch[:half], settings, start_tokens[:half], n_best) + self.generate(
-                batch[half:], settings, start_tokens[half:], n_best
-            )
 
     def _restricted(self, batch, starts, config):
         return _Restricted(self, batch, starts, config)
@@ -187,9 +166,7 @@ class TorchBackend:
         for row in out[:, 1:].tolist():
             row = row[: row.index(eos)] if eos in row else row
             results.append(row if to_token is None else [to_token.ids[i] for i in row])
-        if n_best > 1:
-            return [results[i : i + n_best] for i in range(0, len(results), n_best)]
-        return results
+        return [results[i : i + n_best] for i in range(0, len(results), n_best)]
 
 
 @contextlib.contextmanager
