@@ -84,3 +84,36 @@ def test_out_of_memory_on_one_input_is_that_inputs_error():
     backend = Recording(memory=0)
     results = generate_batched(backend, requests(2), GenerationSettings(), batch_size=2)
     assert all(isinstance(out, RuntimeError) and "out of memory" in str(out) for out, _ in results)
+
+
+def test_batches_are_longest_first_and_never_mix_hypothesis_counts():
+    from summarize.batching import plan_batches
+
+    lengths = [1, 3, 2, 5, 4]
+    reqs = [([0] * n, None, 1) for n in lengths] + [([0] * 9, None, 3)]
+    assert plan_batches(reqs, 2) == [[3, 4], [1, 2], [0], [5]]
+    assert plan_batches(reqs, 1) == [[3], [4], [1], [2], [0], [5]]
+
+
+class Plain:
+    """A backend with no workers attribute and no release_memory: the least a backend may be."""
+
+    def __init__(self, memory):
+        self.memory, self.seen = memory, []
+
+    def generate(self, batch, settings, starts, n_best=1):
+        self.seen.append((len(batch), settings, list(starts), n_best))
+        if len(batch) > self.memory:
+            raise MemoryError("out of memory")
+        return [[list(ids[:1])] * n_best for ids in batch]
+
+
+def test_halving_passes_the_same_settings_starts_and_hypothesis_count():
+    backend = Plain(memory=1)
+    settings = GenerationSettings(num_beams=2)
+    reqs = [([i, 0], 7 + i, 2) for i in range(4)]
+    results = generate_batched(backend, reqs, settings, batch_size=4)
+    assert [out for out, _ in results] == [[[i], [i]] for i in range(4)]
+    assert backend.seen[0][0] == 4 and all(s is settings and n == 2 for _, s, _, n in backend.seen)
+    assert sorted(start for size, _, starts, _ in backend.seen if size == 1 for start in starts) == [7, 8, 9, 10]
+    assert all(seconds >= 0 for _, seconds in results) and sum(seconds for _, seconds in results) < 60
