@@ -17,6 +17,16 @@ def test_auto_restricts_only_large_vocabularies():
     assert resolve("auto", 32_128) is None and resolve("full", 250_112) is None
     with pytest.raises(InvalidOptionError, match="vocabulary must be 'auto', 'full' or a number"):
         resolve("small", 250_112)
+    for bad in (0, -5, True):
+        with pytest.raises(InvalidOptionError, match="an integer >= 1"):
+            resolve(bad, 250_112)
+    assert resolve(1, 250_112) == 1
+
+
+def test_a_piece_is_latin_cyrillic_neutral_or_another_script():
+    from summarize.vocabulary import _script_of
+
+    assert [_script_of(p) for p in ("▁Київ", "▁Kyiv", "▁", "▁13,5", "λόγος", "Kиїв")] == ["cyrillic", "latin", "neutral", "neutral", None, None]
 
 
 def test_candidates_are_specials_digits_punctuation_script_pieces_and_the_source(tiny_model):
@@ -24,7 +34,7 @@ def test_candidates_are_specials_digits_punctuation_script_pieces_and_the_source
     tok = s.checkpoint.tokenizer
     fixed = s.backend.vocabulary
     pieces = tok.convert_ids_to_tokens(sorted(fixed.fixed))
-    assert tok.eos_token_id in fixed.fixed and tok.pad_token_id in fixed.fixed
+    assert {tok.eos_token_id, tok.pad_token_id, tok.unk_token_id} <= fixed.fixed
     assert any(p.strip("▁").isdigit() for p in pieces)
     ids = s._encode(TEXTS["uk"])
     assert set(ids) <= set(fixed.for_batch([ids]))
