@@ -162,7 +162,10 @@ def record_from_object(
     >>> record_from_object({"body": "x"}, 3, "in.jsonl").error
     "in.jsonl line 3: no field 'text' (fields: 'body'); choose the field with --text-field"
     """
-    rid = obj.get(id_field, f"{name}:{number}" if qualify else number)
+    rid = obj.get(id_field)
+    if rid is None or rid == "":
+        # No id, a null one (a Parquet column with gaps) or an empty CSV cell: the line number.
+        rid = f"{name}:{number}" if qualify else number
     if isinstance(rid, (dict, list)):
         return Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: id field {id_field!r} must be a string or number")
     record = Record(rid, None, number, fields=obj)
