@@ -129,6 +129,13 @@ def test_invalid_mode_names_the_valid_ones(tiny_model):
         ("двадцать пять человек", "ru", [((25.0,), False)]),
         ("twenty five people", "en", [((25.0,), False)]),
         ("no numbers here", "en", []),
+        ("1,23,456 people", "en", []),  # groups of three only after the first mark
+        ("Тиск упав на 5 тисків", "uk", [((5.0,), False)]),  # a three-letter scale (тис) only as the whole word
+        ("5 тис. гривень", "uk", [((5000.0,), False)]),
+        ("чотирьох загиблих", "en", [((4.0,), False)]),  # a Cyrillic word in a text declared English: both dictionaries
+        ("четырёх погибших", "en", [((4.0,), False)]),
+        ("двадцять один день", "uk", [((21.0,), False)]),  # "one" after a ten adds; alone it is not counted
+        ("двадцать одна страна", "ru", [((21.0,), False)]),
     ],
 )
 def test_numbers_are_read_with_their_sign_scale_and_percent(text, lang, expected):
@@ -175,3 +182,28 @@ def test_a_first_check_of_short_text_does_not_load_the_full_language_models(monk
         report = check_faithfulness(source, summary)
         assert [f.text for f in report.unsupported][:1] in (["7 million"], ["7 млн гривень"], ["7 млн рублей"], ["7 млн"])
     assert built == []
+
+
+@pytest.mark.parametrize("word", ["дев'ятигодинних", "дев’ятигодинних", "девʼятигодинних", "Дев'ятигодинних"])
+def test_a_numeral_that_starts_a_source_compound_word_is_its_number(word):
+    from summarize.faithfulness.numbers import find_numbers
+
+    text = f"Після {word} переговорів"
+    [number] = find_numbers(text, "uk", compounds=True)
+    assert number.values == frozenset({9.0}) and number.percent is False
+    assert text[number.start : number.end].lower().startswith(word.lower()[:4])
+    assert find_numbers(text, "uk") == []  # only sources read compounds
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a 10bn budget", [10e9]), ("3tn of debt", [3e12]), ("$5k fee", [5000.0]), ("10k people", [10.0]),
+        ("ten ten", [10.0, 10.0]), ("twenty-five people", [25.0]), ("twenty one, seven", [21.0, 7.0]),
+        ("twenty one people", [21.0]), ("one person", []), ("ten one", [10.0]),
+    ],
+)
+def test_short_scales_and_number_word_runs(text, expected):
+    from summarize.faithfulness.numbers import find_numbers
+
+    assert [sorted(n.values)[-1] for n in find_numbers(text, "en")] == expected

@@ -49,6 +49,7 @@ _CYR_WORDS = {
     "двести": 200, "пятьсот": 500,
 }
 _MINUS = ("minus", "мінус", "минус")
+_ONE = frozenset("one один одна одне одно одного однієї одной одному одній".split())
 # Compounds that start with a numeral ("дев'ятигодинних", "пятиэтажный",
 # "двомісний"): counted in a source, so that "nine-hour" in a summary is
 # supported; never read into a summary's claims.
@@ -194,6 +195,8 @@ def _number_words(text: str, lang: str, free) -> list[Number]:
         # "twenty five", "двадцять п'ять": a larger word followed by a smaller one adds.
         while j < len(words) and text[end : words[j].start()].strip(" -") == "":
             nxt = _word_value(words[j].group(), lang)
+            if nxt is None and total >= 20 and total % 10 == 0 and words[j].group().lower() in _ONE:
+                nxt = 1.0  # "twenty one": "one" alone is not counted, after a ten it is
             if nxt is None or nxt >= total:
                 break
             total, end, j = total + nxt, words[j].end(), j + 1
