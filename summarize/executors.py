@@ -56,10 +56,15 @@ class DeferredSummarizer:
     """
 
     def __init__(self, options: dict[str, Any]):
+        from .checkpoints import resolve_model
         from .options import check_options
 
         check_options(options)
         self.options = options
+        self.preset = None
+        if options.get("method", "abstractive") == "abstractive":
+            # An unknown preset fails the job at once, not each record.
+            self.preset, _ = resolve_model(options.get("model", "xlsum"))
         self.batch_size = options.get("batch_size", 8)
         self._summarizer: Any = None
 
@@ -75,15 +80,14 @@ class DeferredSummarizer:
         return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
 
     def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
-        from .checkpoints import resolve_model
         from .errors import SummarizeError
         from .languages import detect_language
         from .presets import check_languages
 
+        preset = self.preset
+        if preset is None:
+            return None  # its languages are known only from the checkpoint
         try:
-            preset, _ = resolve_model(self.options.get("model", "xlsum"))
-            if preset is None:
-                return None  # its languages are known only from the checkpoint
             text_lang = detect_language(text) if lang == "auto" else lang
             check_languages(text_lang, target_lang or text_lang, model=preset.name, preset=preset)
         except SummarizeError as exc:

@@ -164,3 +164,12 @@ def test_every_row_has_the_same_keys_failed_or_not(tmp_path):
     ok, failed = (json.loads(line) for line in out.splitlines())
     assert code == 3 and list(ok) == list(failed)
     assert ok["error"] is None and failed["summary"] is None and failed["error_kind"] == "permanent"
+
+
+def test_an_unknown_preset_is_the_jobs_error_not_each_files(tmp_path):
+    one, two = tmp_path / "a.txt", tmp_path / "b.txt"
+    one.write_text(TEXTS["en"], encoding="utf-8")
+    two.write_text(TEXTS["uk"], encoding="utf-8")
+    code, out, err = run(["--model", "xlsun", str(one), str(two)])
+    assert code == 2 and out == ""
+    assert err.startswith("summarize: error: unknown preset 'xlsun'; did you mean 'xlsum'?") and err.count("\n") == 1
