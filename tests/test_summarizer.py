@@ -337,6 +337,7 @@ def test_a_library_call_prints_nothing_of_transformers_and_restores_its_settings
     assert (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()) == before
 
 
+@pytest.mark.slow
 def test_python_m_summarize_testing_builds_a_checkpoint_that_the_command_uses(tmp_path):
     import subprocess
     import sys
