@@ -54,6 +54,9 @@ def test_the_evaluation_command_overrides_only_what_it_says():
         ({"faithfulness": "strict"}, "unknown faithfulness 'strict'; valid values are 'check', 'rerank' or 'off'"),
         ({"vocabulary": "small"}, "vocabulary must be 'auto', 'full' or a number of pieces to keep"),
         ({"device": "tpu"}, "unknown device 'tpu'"),
+        ({"device": "cuda:x"}, "unknown device 'cuda:x'"),
+        ({"threads": 1.5}, "threads must be an integer >= 0"),
+        ({"faithfulness": "bogus"}, "unknown faithfulness 'bogus'"),
         ({"dtype": "fp8"}, "unknown dtype 'fp8'; valid dtypes are 'auto', 'float32', 'bfloat16' or 'float16'"),
         ({"compute_type": "int3"}, "unknown compute_type 'int3'"),
         ({"revision": 3}, "revision must be a string, got 3"),
@@ -66,6 +69,10 @@ def test_every_front_end_refuses_a_bad_value_with_the_same_message(options, mess
         with pytest.raises(InvalidOptionError) as caught:
             check(options)
         assert str(caught.value).startswith(message), check
+
+
+def test_check_options_accepts_every_kind_of_valid_value():
+    check_options({"faithfulness": "rerank", "vocabulary": 16000, "device": "cuda:1", "dtype": "bfloat16", "compute_type": "int8_float32"})
 
 
 def test_summarize_caches_one_summarizer_per_combination_of_options():

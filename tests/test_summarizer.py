@@ -294,26 +294,6 @@ def test_lang_is_trusted_where_the_letters_do_not_say_otherwise():
     assert Summarizer(method="lead").summarize(quoted, lang="ru").source_lang == "ru"
 
 
-@pytest.mark.parametrize(
-    "options, message",
-    [
-        ({"faithfulness": "bogus"}, "unknown faithfulness 'bogus'"),
-        ({"vocabulary": "small"}, "vocabulary must be 'auto', 'full' or a number"),
-        ({"device": "tpu"}, "unknown device 'tpu'"),
-        ({"device": "cuda:x"}, "unknown device 'cuda:x'"),
-        ({"dtype": "fp8"}, "unknown dtype 'fp8'"),
-        ({"compute_type": "int3"}, "unknown compute_type 'int3'"),
-        ({"threads": 1.5}, "threads must be an integer >= 0"),
-    ],
-)
-def test_check_options_refuses_what_the_constructor_refuses(options, message):
-    from summarize.summarizer import check_options
-
-    with pytest.raises(InvalidOptionError, match=message):
-        check_options(options)
-    check_options({"faithfulness": "rerank", "vocabulary": 16000, "device": "cuda:1", "dtype": "bfloat16", "compute_type": "int8_float32"})
-
-
 def test_summarize_function_takes_constructor_options_and_caches_per_options(tiny_model):
     from summarize.summarizer import _cached
 
