@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                   helps={"long_input": "truncate input at the model's length, as the papers did (default), or chunk: evaluate the library's map-reduce"})
     add_generation_arguments(r, ("num_beams", "max_new_tokens"))
     r.add_argument("--split", help="dataset split (default: test)")
+    r.add_argument("--config", help="a hub dataset's config (the built-in datasets pick theirs from --lang and --target-lang)")
+    r.add_argument("--dataset-revision", help="a hub dataset's branch, tag or commit (default: the built-in dataset's pinned one, else main)")
     r.add_argument("--limit", type=int, help="score a reproducible random sample of N examples")
     r.add_argument("--seed", type=int, default=0, help="sampling and bootstrap seed (default: 0)")
     r.add_argument("--text-field")
@@ -185,6 +187,7 @@ def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         id_field=args.id_field, out_dir=args.out, generation_options=options,
         ray=args.ray, ray_address=args.ray_address, concurrency=args.concurrency, num_gpus=args.num_gpus,
         check_language=not args.no_language_check, compare_fast=args.compare_fast,
+        config=args.config, dataset_revision=args.dataset_revision,
         progress=not args.quiet and stderr.isatty(),
     )
     stdout.write((Path(args.out) / "report.md").read_text(encoding="utf-8"))

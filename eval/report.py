@@ -31,6 +31,14 @@ def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
     lines = [
         f"# Evaluation: {meta['model']} on {meta['dataset']} ({meta['lang']}→{meta['target_lang']}, {meta['split']})",
         "",
+    ]
+    if meta.get("data"):
+        from .hub import DataSource
+
+        source = DataSource(**{**meta["data"], "files": tuple(meta["data"]["files"])})
+        left_out = meta.get("duplicates_left_out")
+        lines += [f"Data: {source.describe()}." + (f" {left_out} rows repeating an earlier id were left out." if left_out else ""), ""]
+    lines += [
         f"{meta['examples']} examples, {meta.get('scored', meta['examples'])} scored; {failed}; "
         f"device {meta['device']} ({meta['device_name']}); {speed}.",
         "",

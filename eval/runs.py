@@ -38,11 +38,11 @@ from summarize.outputs import ResultWriter
 from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
-from .datasets import DATASETS, load_examples
+from .datasets import DATASETS, check_languages, load_data
 from . import generation
 from .generation import prediction, quiet_truncation, read_predictions, result_rows
-from .metrics.faithfulness import score_faithfulness
 from .metrics.rouge import Rouge
+from .scoring import score_systems
 from .report import write_chart, write_report
 
 
@@ -60,7 +60,7 @@ def _preset(model: str):
     return PRESETS.get(model) or next((p for p in PRESETS.values() if p.model_id == model), None)
 
 
-def _published(model: str, dataset: str, lang: str, target: str, split: str) -> list[dict[str, Any]]:
+def _published(model: str, dataset: str, lang: str, target: str, split: str, revision: str | None) -> list[dict[str, Any]]:
     preset = _preset(model)
     if preset is None or split != "test":
         return []
@@ -69,6 +69,7 @@ def _published(model: str, dataset: str, lang: str, target: str, split: str) -> 
         {"source": p.source, "rouge1": p.rouge1, "rouge2": p.rouge2, p.rouge_l: p.rougeL, "approximate": p.approximate}
         for p in preset.published
         if p.dataset == short and p.lang == lang and p.target_lang == target
+        and (p.data_revision is None or p.data_revision == revision)
     ]
 
 
@@ -116,6 +117,8 @@ def run_evaluation(
     check_language: bool = True,
     vocabulary: str | int = "full",
     compare_fast: bool = False,
+    config: str | None = None,
+    dataset_revision: str | None = None,
 ) -> dict[str, Any]:
     """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds.
 
@@ -143,12 +146,13 @@ def run_evaluation(
     tokenizer = tokenizer or default_scoring(dataset)
     long_input = long_input or (preset.protocol.long_input if preset else "truncate")
     rouge = Rouge(lang=target, tokenizer=tokenizer, n_bootstrap=n_bootstrap, seed=seed)
-    examples = load_examples(
+    data = load_data(
         dataset, lang=lang, target_lang=target, split=split, limit=limit, seed=seed,
-        text_field=text_field, summary_field=summary_field, id_field=id_field,
+        text_field=text_field, summary_field=summary_field, id_field=id_field, config=config, revision=dataset_revision,
     )
+    examples = data.examples
     if check_language:
-        _check_languages(dataset, examples, lang, target)
+        check_languages(dataset, examples, lang, target)
     out.mkdir(parents=True, exist_ok=True)
     summarizer_options = dict(
         model=model, method=method, device=device, backend=backend, batch_size=batch_size, threads=threads, long_input=long_input,
@@ -194,13 +198,12 @@ def run_evaluation(
         # Extractive baselines copy source sentences, so they only make sense
         # when the summary language is the source language.
         systems.update(baseline_predictions([e.text for e in scored_examples], refs, lang, tokenizer))
-    scored = {name: rouge.score(predictions=preds, references=refs).to_dict() for name, preds in systems.items()}
-    # Every system's facts against the articles, the references' too.
-    articles = [e.text for e in scored_examples]
-    faithfulness = {
-        name: score_faithfulness(sources=articles, summaries=preds, source_lang=lang, summary_lang=target).to_dict()
-        for name, preds in {**systems, "reference": refs}.items()
-    }
+    # Every system's facts against the articles, the references' too; each example's numbers for compare.
+    data_signature = f"|{data.source.signature()}|sample:{limit or 'all'}"
+    scored, faithfulness = score_systems(
+        rouge, systems, ids=[e.id for e in scored_examples], references=refs, articles=[e.text for e in scored_examples],
+        lang=lang, target=target, signature_suffix=data_signature, out=out,
+    )
     done = [predictions[e.id] for e in scored_examples]
     protocol = {
         "long_input": long_input,
@@ -228,6 +231,8 @@ def run_evaluation(
             "limit": limit,
             "seed": seed,
             "examples": len(examples),
+            "data": data.source.to_dict(),
+            "duplicates_left_out": data.duplicates,
             "scored": len(scored_examples),
             "failed": len(failed),
             "failed_ids": failed[:20],
@@ -246,7 +251,7 @@ def run_evaluation(
         },
         "systems": scored,
         "faithfulness": faithfulness,
-        "published": _published(model, dataset, lang, target, split or "test"),
+        "published": _published(model, dataset, lang, target, split or "test", data.source.revision),
     }
     if compare_fast and method == "abstractive":
         own = dict(zip([e.id for e in scored_examples], systems[system_name]))
@@ -295,30 +300,3 @@ def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:
         "generated_this_run": generated,
         "docs_per_second": generated / wall if generated and wall > 0 else 0.0,
     }
-
-
-def _check_languages(dataset: str, examples: list, lang: str, target: str, sample: int = 20) -> None:
-    """Refuse data whose articles or references are mostly in another language than declared."""
-    from collections import Counter
-
-    from summarize.errors import SummarizeError
-    from summarize.languages import detect_language
-
-    for role, texts, declared, flag in (
-        ("articles", [e.text for e in examples[:sample]], lang, "--lang"),
-        ("references", [e.summary for e in examples[:sample]], target, "--target-lang" if target != lang else "--lang"),
-    ):
-        found: Counter[str] = Counter()
-        for text in texts:
-            try:
-                found[detect_language(text)] += 1
-            except SummarizeError:
-                found["other"] += 1
-        best, count = found.most_common(1)[0]
-        if best != declared and count / len(texts) >= 0.6:
-            raise InvalidInputError(
-                f"the {role} of {dataset!r} look {best!r} ({count} of {len(texts)} sampled), not {declared!r}: "
-                f"pass {flag} for their language, or --no-language-check to evaluate anyway"
-            )
-
-

@@ -70,10 +70,13 @@ class QuietOutput:
         level = logging.DEBUG if self.args.debug else logging.WARNING if self.quiet else logging.INFO
         handler = logging.StreamHandler(self.stderr)
         handler.setFormatter(_Formatter(self.prefix))
-        self.logger = logging.getLogger("summarize")
-        self.saved = (self.logger.handlers[:], self.logger.level, self.logger.propagate, warnings.showwarning)
-        self.logger.handlers, self.logger.propagate = [handler], False
-        self.logger.setLevel(level)
+        # The library's loggers, and the harness's (summarize_eval), speak through the one handler.
+        self.loggers = [logging.getLogger(name) for name in ("summarize", "summarize_eval")]
+        self.saved = [(lg.handlers[:], lg.level, lg.propagate) for lg in self.loggers]
+        self.showwarning = warnings.showwarning
+        for lg in self.loggers:
+            lg.handlers, lg.propagate = [handler], False
+            lg.setLevel(level)
         self.levels = {name: logging.getLogger(name).level for name in self.NOISY}
         for name in self.NOISY:
             logging.getLogger(name).setLevel(logging.DEBUG if self.args.debug else logging.ERROR)
@@ -95,8 +98,10 @@ class QuietOutput:
 
     def __exit__(self, *exc: object) -> None:
         self.catch.__exit__(*exc)
-        self.logger.handlers, level, self.logger.propagate, warnings.showwarning = self.saved
-        self.logger.setLevel(level)
+        for lg, (handlers, level, propagate) in zip(self.loggers, self.saved):
+            lg.handlers, lg.propagate = handlers, propagate
+            lg.setLevel(level)
+        warnings.showwarning = self.showwarning
         for name, saved in self.levels.items():
             logging.getLogger(name).setLevel(saved)
         if self.verbosity is not None:

@@ -159,3 +159,18 @@ def test_scoring_does_not_import_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+def test_references_are_tokenised_once_whatever_the_number_of_systems():
+    from summarize_eval import Rouge
+
+    refs = ["Ціни зросли на 5%. Уряд мовчить.", "Рада ухвалила бюджет."]
+    rouge = Rouge(lang="uk", n_bootstrap=0)
+    first = rouge.score(predictions=["Ціни зросли.", "Бюджет ухвалено."], references=refs)
+    calls = rouge._references.calls
+    other = ["Уряд нічого не сказав.", "Бюджет прийнято."]
+    second = rouge.score(predictions=other, references=refs)
+    # The second system tokenised only its own predictions (each whole, and its one sentence line).
+    assert rouge._references.calls - calls == 4
+    fresh = Rouge(lang="uk", n_bootstrap=0).score(predictions=other, references=refs)
+    assert second.per_example == fresh.per_example and first.per_example != second.per_example

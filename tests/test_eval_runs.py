@@ -154,13 +154,16 @@ def test_full_run_writes_everything_and_resumes_without_regenerating(tiny_model,
 def test_published_numbers_appear_for_xlsum_test_sets(preset_standins, tmp_path, jsonl_dataset):
     from summarize_eval.runs import _published
 
-    assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "test") == [
+    assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "test", "main") == [
         {"source": "Hasan et al., 2021, XL-Sum (Findings of ACL)", "rouge1": 23.99, "rouge2": 10.14, "rougeL": 20.92, "approximate": False}
     ]
     # BART's published third number is ROUGE-Lsum, and is reported as such.
-    (bart,) = _published("bart-cnn", "abisee/cnn_dailymail", "en", "en", "test")
+    (bart,) = _published("bart-cnn", "abisee/cnn_dailymail", "en", "en", "test", "main")
     assert bart["rougeLsum"] == 40.90 and "rougeL" not in bart
-    assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "validation") == []
+    assert _published("xlsum", "csebuetnlp/xlsum", "uk", "uk", "validation", "main") == []
+    # Gazeta's numbers depend on its version: the paper's on v1, the model card's on v2.
+    assert [p["rouge1"] for p in _published("gazeta", "IlyaGusev/gazeta", "ru", "ru", "test", "v1.0")] == [32.4]
+    assert [p["rouge1"] for p in _published("gazeta", "IlyaGusev/gazeta", "ru", "ru", "test", "v2.0")] == [28.7]
 
 
 def test_cli_score_json_and_errors(tmp_path):

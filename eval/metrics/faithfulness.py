@@ -28,6 +28,7 @@ class FaithfulnessResult:
         n: summaries checked.
         by_kind: unsupported facts counted by kind (number, date, name).
         unsupported: for each summary, its unsupported facts (``"kind: text"``).
+        scores: for each summary, the share of its facts the article supports.
     """
 
     mean_score: float
@@ -35,6 +36,7 @@ class FaithfulnessResult:
     n: int
     by_kind: dict[str, int]
     unsupported: tuple[tuple[str, ...], ...]
+    scores: tuple[float, ...] = ()
 
     def to_dict(self, *, with_examples: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -86,4 +88,5 @@ def score_faithfulness(
         n=len(scores),
         by_kind=dict(sorted(kinds.items())),
         unsupported=tuple(unsupported),
+        scores=tuple(scores),
     )

@@ -99,7 +99,8 @@ class Rouge:
         self.rouge_types = tuple(rouge_types)
         self.n_bootstrap = n_bootstrap
         self.seed = seed
-        self._scorer = rouge_scorer.RougeScorer(list(self.rouge_types), tokenizer=self.tokenizer)
+        self._references = _ReferenceCache(self.tokenizer)
+        self._scorer = rouge_scorer.RougeScorer(list(self.rouge_types), tokenizer=self._references)
 
     def signature(self, rouge_type: str) -> str:
         """What produced a score, e.g. ``rouge1|lang:uk|tok:xlsum|stem:none|bs:1000|seed:0|v:0.1.0``."""
@@ -109,10 +110,14 @@ class Rouge:
         )
 
     def score_pair(self, *, prediction: str, reference: str) -> dict[str, tuple[float, float, float]]:
-        """(precision, recall, F1) x100 for one prediction against one reference."""
+        """(precision, recall, F1) x100 for one prediction against one reference.
+
+        A reference's sentences and tokens are computed once per scorer: a
+        run scores several systems against the same references.
+        """
         if "rougeLsum" in self.rouge_types:
             prediction = "\n".join(split_sentences(prediction))
-            reference = "\n".join(split_sentences(reference))
+            reference = self._references.sentences(reference)
         # rouge-score takes (target, prediction): the reverse of what most
         # people type, hence the keyword-only arguments here.
         raw = self._scorer.score(reference, prediction)
@@ -141,6 +146,7 @@ class Rouge:
             raise InvalidInputError(
                 f"{len(empty)} reference(s) are empty (first: {empty[0]}); an empty reference cannot be scored"
             )
+        self._references.remember(*references)
         per_example = [self.score_pair(prediction=p, reference=r) for p, r in zip(predictions, references)]
         scores = {t: self._aggregate(t, [e[t] for e in per_example]) for t in self.rouge_types}
         return RougeResult(scores, per_example)
@@ -173,3 +179,42 @@ class Rouge:
             n=len(arr),
             signature=self.signature(rouge_type),
         )
+
+
+class _ReferenceCache:
+    """The scheme's tokenizer, remembering what it made of each reference (and of its sentences).
+
+    Texts marked with :meth:`remember` are tokenised once; anything else
+    afresh. Memory is bounded: past ``limit`` texts it starts again.
+    """
+
+    def __init__(self, tokenizer: Any, limit: int = 200_000):
+        self.tokenizer = tokenizer
+        self.limit = limit
+        self.calls = 0  # tokenisations made: what the cache saves is visible
+        self._split: dict[str, str] = {}
+        self._tokens: dict[str, list[str] | None] = {}
+
+    def remember(self, *texts: str) -> None:
+        if len(self._tokens) + len(texts) > self.limit:
+            self._split.clear()
+            self._tokens.clear()
+        for text in texts:
+            self._tokens.setdefault(text, None)
+
+    def sentences(self, reference: str) -> str:
+        """The reference one sentence a line, as ROUGE-Lsum reads it; remembered."""
+        joined = self._split.get(reference)
+        if joined is None:
+            joined = self._split[reference] = "\n".join(split_sentences(reference))
+            self.remember(joined, *joined.split("\n"))
+        return joined
+
+    def tokenize(self, text: str) -> list[str]:
+        found = self._tokens.get(text)
+        if found is None:
+            self.calls += 1
+            found = self.tokenizer.tokenize(text)
+            if text in self._tokens:
+                self._tokens[text] = found
+        return list(found)
