@@ -1,4 +1,4 @@
-"""The ``summarize-eval`` command: ``score``, ``faithfulness`` and ``run``.
+"""The ``summarize-eval`` command: ``score``, ``faithfulness``, ``run``, ``compare`` and ``published``.
 
 Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some generations
 failed (``run``, unless ``--allow-failures``).
@@ -52,6 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--summary-lang", default="auto", choices=("auto", *LANGUAGES))
     f.add_argument("--id-field", default="id", help="JSONL: field matching summaries to sources (default: id)")
     f.add_argument("--format", choices=("json", "text"), default="text")
+
+    c = sub.add_parser("compare", help="paired significance tests between runs' systems (bootstrap and approximate randomization)")
+    c.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run directories over the same examples; the first is the baseline")
+    c.add_argument("--with-baselines", action="store_true", help="also compare the first run's baselines (lead, TextRank, oracle) with it")
+    c.add_argument("--resamples", type=int, default=1000, help="paired bootstrap resamples (default: 1000)")
+    c.add_argument("--trials", type=int, default=10000, help="approximate randomization trials (default: 10000)")
+    c.add_argument("--seed", type=int, default=0, help="seed of both tests (default: 0)")
+    c.add_argument("--alpha", type=float, default=0.05, help="significance level (default: 0.05)")
+    c.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    c.add_argument("--out", help="also write compare.json, compare.md and compare.png into this directory")
 
     r = sub.add_parser("run", help="generate with a model, score it and the baselines, write a report")
     r.add_argument("--dataset", required=True, help="hub dataset id (csebuetnlp/xlsum, csebuetnlp/CrossSum, IlyaGusev/gazeta, abisee/cnn_dailymail) or a local .jsonl/.csv/.parquet file")
@@ -171,6 +181,23 @@ def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace, stdout: IO[str]) -> int:
+    from .compare import compare_runs, format_comparison, write_comparison_chart
+
+    if not 0 < args.alpha < 1:
+        raise InvalidInputError(f"--alpha must be between 0 and 1, got {args.alpha}")
+    result = compare_runs(args.runs, with_baselines=args.with_baselines, resamples=args.resamples,
+                          trials=args.trials, seed=args.seed, alpha=args.alpha)
+    stdout.write(format_comparison(result, args.format))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare.json").write_text(format_comparison(result, "json"), encoding="utf-8")
+        (out / "compare.md").write_text(format_comparison(result, "markdown"), encoding="utf-8")
+        write_comparison_chart(result, out / "compare.png")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from summarize.backends.cpu import tune_process
 
@@ -218,6 +245,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
                 return cmd_score(args, stdout)
             if args.command == "faithfulness":
                 return cmd_faithfulness(args, stdout)
+            if args.command == "compare":
+                return cmd_compare(args, stdout)
             return cmd_run(args, stdout, stderr)
         except SummarizeError as exc:
             print_traceback(args, stderr)

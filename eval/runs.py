@@ -238,6 +238,7 @@ def run_evaluation(
             "failed_ids": failed[:20],
             "protocol": protocol,
             "model": ck.name if ck else method,
+            "system": system_name,
             "revision": ck.revision if ck else None,
             "backend": backend if ck else None,
             "generation": settings.as_dict() if ck else None,

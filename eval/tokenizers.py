@@ -137,13 +137,23 @@ class UnicodeTokenizer:
 
         get_language(lang)
         self.lang = lang
-        self.stemming = "uk-light" if lang == "uk" else "snowball"
+        # The label names what changes the tokens: pymorphy3's Ukrainian dictionary, by version.
+        self.stemming = f"pymorphy3-dicts-uk-{_version('pymorphy3-dicts-uk')}" if lang == "uk" else "snowball"
         self._stem = get_stemmer(lang)
 
     def tokenize(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFC", text).lower().replace("ё", "е")
         text = text.replace("’", "'").replace("ʼ", "'").replace("`", "'")
         return [self._stem(w) for w in _UNICODE_WORD.findall(text)]
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 TOKENIZERS = {"xlsum": XLSumTokenizer, "google": GoogleTokenizer, "unicode": UnicodeTokenizer}

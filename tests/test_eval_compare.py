@@ -1,0 +1,130 @@
+"""summarize-eval compare: paired bootstrap and approximate randomization between runs."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from summarize.errors import InvalidInputError
+from summarize_eval.cli import main
+from summarize_eval.compare import compare_runs, paired_tests
+from summarize_eval.runs import run_evaluation
+from summarize_eval.standin_data import story
+
+
+def test_a_system_against_itself_differs_by_nothing_with_p_one():
+    r = paired_tests([10.0, 20.0, 35.5, 0.0], [10.0, 20.0, 35.5, 0.0], resamples=500, trials=500, seed=1)
+    assert r["difference"] == 0.0 and r["ci95"] == [0.0, 0.0]
+    assert r["p_bootstrap"] == 1.0 and r["p_randomization"] == 1.0
+
+
+def test_approximate_randomization_approaches_the_exact_permutation_p_value():
+    # d = (1, 2, 3): of the 8 sign patterns only +++ and --- reach |mean| >= 2, so p = 2/8.
+    r = paired_tests([0.0, 0.0, 0.0], [1.0, 2.0, 3.0], resamples=2000, trials=40000, seed=0)
+    assert r["difference"] == pytest.approx(2.0)
+    assert r["p_randomization"] == pytest.approx(0.25, abs=0.01)
+    # Every resample of three positive differences is positive: the interval excludes 0.
+    assert 1.0 <= r["ci95"][0] < r["ci95"][1] <= 3.0
+
+
+def test_a_consistent_gain_is_significant_and_noise_is_not():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(10, 50, size=300)
+    gain = paired_tests(list(base), list(base + 1.0 + rng.normal(0, 0.5, size=300)), resamples=1000, trials=2000, seed=0)
+    assert gain["p_bootstrap"] < 0.01 and gain["p_randomization"] < 0.01
+    assert 0.8 < gain["ci95"][0] < gain["difference"] < gain["ci95"][1] < 1.2
+    noise = paired_tests(list(base), list(base + rng.normal(0, 5, size=300)), resamples=1000, trials=2000, seed=0)
+    assert noise["p_bootstrap"] > 0.05 and noise["p_randomization"] > 0.05
+    assert noise["ci95"][0] < 0 < noise["ci95"][1]
+    # The bootstrap p-value is two-sided: a loss is as significant as the same gain.
+    loss = paired_tests(list(base + 1.0 + rng.normal(0, 0.5, size=300)), list(base), resamples=1000, trials=2000, seed=0)
+    assert loss["difference"] < 0 and loss["p_bootstrap"] < 0.01 and loss["p_randomization"] < 0.01
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "uk.jsonl"
+    rows = [{"id": f"d{i}", "text": story(i, "uk")[0], "summary": story(i, "uk")[1]} for i in range(10)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _run(dataset, out, **kw):
+    options = {"dataset": str(dataset), "lang": "uk", "out_dir": out, "n_bootstrap": 20, "method": "lead", **kw}
+    run_evaluation(model="xlsum", **options)
+    return out
+
+
+def test_compare_two_runs_and_the_baselines_of_one(dataset, tmp_path):
+    lead = _run(dataset, tmp_path / "lead")
+    textrank = _run(dataset, tmp_path / "textrank", method="textrank")
+    result = compare_runs([lead, textrank], resamples=200, trials=500)
+    assert result["baseline"] == "lead" and result["examples"] == 10
+    metrics = [c["metric"] for c in result["comparisons"]]
+    assert metrics == ["rouge1", "rouge2", "rougeL", "rougeLsum", "faithfulness", "flagged"]
+    per_example = [json.loads(line) for line in (lead / "per_example.jsonl").read_text(encoding="utf-8").splitlines()]
+    other = [json.loads(line) for line in (textrank / "per_example.jsonl").read_text(encoding="utf-8").splitlines()]
+    r1 = result["comparisons"][0]
+    expected = sum(o["systems"]["textrank"]["rouge1"] - p["systems"]["lead"]["rouge1"] for p, o in zip(per_example, other)) / 10
+    assert r1["difference"] == pytest.approx(expected)
+    # The run's own corpus score is the mean of what per_example.jsonl holds.
+    scores = json.loads((lead / "scores.json").read_text(encoding="utf-8"))
+    assert scores["systems"]["lead"]["rouge1"]["f1"] == pytest.approx(r1["baseline_score"], abs=1e-3)
+    alone = compare_runs([lead], with_baselines=True, resamples=100, trials=100)
+    assert {c["system"] for c in alone["comparisons"]} == {"lead-1", "lead-3", "textrank", "oracle"}
+    # The lead run's system (three sentences) and its lead-3 baseline are the same summaries.
+    same = [c for c in alone["comparisons"] if c["system"] == "lead-3"]
+    assert len(same) == 6 and all(c["difference"] == 0 and c["p_randomization"] == 1.0 for c in same)
+    gain = next(c for c in alone["comparisons"] if c["system"] == "lead-1" and c["metric"] == "rouge1")
+    assert gain["difference"] > 0 and gain["verdict"] == "better"
+
+
+def test_the_cli_writes_text_markdown_json_and_a_plot(dataset, tmp_path):
+    lead = _run(dataset, tmp_path / "lead")
+    textrank = _run(dataset, tmp_path / "textrank", method="textrank")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["compare", str(lead), str(textrank), "--resamples", "100", "--trials", "200", "--out", str(tmp_path / "cmp")],
+                stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    text = out.getvalue()
+    assert "Paired comparison with lead on 10 examples" in text and "p (randomization)" in text
+    assert "ROUGE-1" in text and "textrank" in text and "Signature: paired|bs:100|ar:200|seed:0" in text
+    assert json.loads((tmp_path / "cmp" / "compare.json").read_text())["examples"] == 10
+    assert "| metric | system |" in (tmp_path / "cmp" / "compare.md").read_text()
+    assert (tmp_path / "cmp" / "compare.png").stat().st_size > 1000
+
+
+def test_runs_that_cannot_be_compared_are_refused_with_the_reason(dataset, tmp_path):
+    lead = _run(dataset, tmp_path / "lead")
+    google = _run(dataset, tmp_path / "google", method="textrank", tokenizer="unicode")
+    sample = _run(dataset, tmp_path / "sample", method="textrank", limit=5)
+    with pytest.raises(InvalidInputError, match="ROUGE signature's tok: .*xlsum.*unicode"):
+        compare_runs([lead, google])
+    with pytest.raises(InvalidInputError, match="sample: .*all.* has 5"):
+        compare_runs([lead, sample])
+    ru = tmp_path / "ru.jsonl"
+    ru.write_text("".join(json.dumps({"id": f"d{i}", "text": story(i, "ru")[0], "summary": story(i, "ru")[1]},
+                                     ensure_ascii=False) + "\n" for i in range(10)), encoding="utf-8")
+    russian = _run(ru, tmp_path / "ru", lang="ru")
+    with pytest.raises(InvalidInputError, match="differ in language: .* uk→uk, .* ru→ru"):
+        compare_runs([lead, russian])
+    # Same signature, other examples: the ids say so.
+    other = tmp_path / "other.jsonl"
+    other.write_text(dataset.read_text(encoding="utf-8").replace('"d9"', '"x9"'), encoding="utf-8")
+    (tmp_path / "o").mkdir()
+    moved = _run(other, tmp_path / "o" / "run")
+    scores = json.loads((moved / "scores.json").read_text(encoding="utf-8"))
+    for system in scores["systems"].values():
+        for score in system.values():
+            score["signature"] = json.loads((lead / "scores.json").read_text())["systems"]["lead"]["rouge1"]["signature"]
+    (moved / "scores.json").write_text(json.dumps(scores), encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"over different examples: 1 of .*\(first: 'd9'"):
+        compare_runs([lead, moved])
+    (lead / "per_example.jsonl").unlink()
+    err = io.StringIO()
+    assert main(["compare", str(lead), str(google)], stdout=io.StringIO(), stderr=err) == 2
+    assert "older version" in err.getvalue() and "--resume" in err.getvalue() and err.getvalue().count("\n") == 1
