@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     c.add_argument("--out", help="also write compare.json, compare.md and compare.png into this directory")
 
+    u = sub.add_parser("published", help="run every preset's published row on a sample and write one table: published, measured, difference")
+    u.add_argument("--out", help="directory: one run per row, then published.md and published.json")
+    u.add_argument("--limit", type=int, help="a reproducible sample of N examples per row (default: whole test sets)")
+    u.add_argument("--seed", type=int, default=0, help="sampling and bootstrap seed (default: 0)")
+    u.add_argument("--rows", help="comma-separated row names (default: all; see --list)")
+    u.add_argument("--list", action="store_true", help="print the rows and exit")
+    add_arguments(u, ("device", "backend", "batch_size", "threads"), defaults={"backend": "torch"})
+    u.add_argument("--bootstrap", type=int, default=1000)
+    u.add_argument("--no-language-check", action="store_true", help="evaluate even if the data look like another language")
+    u.add_argument("--quiet", "-q", action="store_true")
+
     r = sub.add_parser("run", help="generate with a model, score it and the baselines, write a report")
     r.add_argument("--dataset", required=True, help="hub dataset id (csebuetnlp/xlsum, csebuetnlp/CrossSum, IlyaGusev/gazeta, abisee/cnn_dailymail) or a local .jsonl/.csv/.parquet file")
     r.add_argument("--lang", required=True, choices=tuple(LANGUAGES))
@@ -198,6 +209,35 @@ def cmd_compare(args: argparse.Namespace, stdout: IO[str]) -> int:
     return 0
 
 
+def cmd_published(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from summarize.backends.cpu import tune_process
+
+    from .published import format_published, published_rows, run_published
+
+    if args.list:
+        for row in published_rows():
+            stdout.write(f"{row.name}\t{row.dataset}{'@' + row.revision if row.revision else ''}\t{row.published.source}\n")
+        return 0
+    if not args.out:
+        raise InvalidInputError("--out is required (the directory for the runs and the table)")
+    if args.limit is not None and args.limit < 1:
+        raise InvalidInputError(f"--limit must be >= 1, got {args.limit}")
+    tune_process(args.threads)
+    table = run_published(
+        args.out, rows=[r.strip() for r in args.rows.split(",") if r.strip()] if args.rows else None,
+        limit=args.limit, seed=args.seed, device=args.device, backend=args.backend, batch_size=args.batch_size,
+        threads=args.threads, n_bootstrap=args.bootstrap, check_language=not args.no_language_check,
+        progress=not args.quiet and stderr.isatty(),
+    )
+    stdout.write(format_published(table))
+    failed = [r["row"] for r in table["rows"] if "error" in r]
+    if failed:
+        stderr.write(f"summarize-eval: {len(failed)} of {len(table['rows'])} rows failed ({', '.join(failed)}); "
+                     "the table says why; rerun the same command to retry them\n")
+        return 3
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     from summarize.backends.cpu import tune_process
 
@@ -247,6 +287,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
                 return cmd_faithfulness(args, stdout)
             if args.command == "compare":
                 return cmd_compare(args, stdout)
+            if args.command == "published":
+                return cmd_published(args, stdout, stderr)
             return cmd_run(args, stdout, stderr)
         except SummarizeError as exc:
             print_traceback(args, stderr)
