@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default: 1000)")
     s.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
     s.add_argument("--format", choices=("json", "text"), default="text")
+    s.add_argument("--no-language-check", action="store_true", help="score even if the summaries look like another language than --lang")
 
     f = sub.add_parser("faithfulness", help="check summaries' numbers, dates and names against their sources")
     f.add_argument("--sources", required=True, help="text file (one article a line) or JSONL (field text, article or source)")
@@ -175,6 +176,11 @@ def cmd_score(args: argparse.Namespace, stdout: IO[str]) -> int:
     pred_fields = (args.field,) if args.field else PREDICTION_FIELDS
     ref_fields = (args.field,) if args.field else REFERENCE_FIELDS
     preds, refs = _paired(args.predictions, args.references, pred_fields, ref_fields, args.id_field)
+    if not args.no_language_check and len(preds) == len(refs):
+        from .datasets import check_language_of
+
+        check_language_of("references", refs[:20], args.lang, "--lang", action="score")
+        check_language_of("predictions", preds[:20], args.lang, "--lang", action="score")
     rouge = Rouge(lang=args.lang, tokenizer=args.tokenizer, n_bootstrap=args.bootstrap, seed=args.seed)
     result = rouge.score(predictions=preds, references=refs)
     if args.format == "json":
@@ -268,6 +274,22 @@ def cmd_run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     return 0
 
 
+def _interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl-C left behind, and how to go on."""
+    if args.command not in ("run", "published") or not getattr(args, "out", None):
+        return "interrupted"
+    out = Path(args.out)
+    files = [out / "predictions.jsonl"] if args.command == "run" else sorted(out.glob("*/predictions.jsonl"))
+    done = 0
+    for path in files:
+        if path.is_file():
+            with open(path, "rb") as f:
+                done += sum(1 for line in f if line.strip())
+    flag = " --resume" if args.command == "run" else ""
+    return (f"interrupted; {done:,} predictions are kept in {out}: rerun the same command{flag} to continue "
+            "(nothing written is generated again)")
+
+
 def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     stdout = stdout or sys.stdout
@@ -294,6 +316,10 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             print_traceback(args, stderr)
             stderr.write(f"summarize-eval: error: {exc}\n")
             return 2
+        except KeyboardInterrupt:
+            print_traceback(args, stderr)
+            stderr.write(f"summarize-eval: {_interrupted(args)}\n")
+            return 130
         except Exception as exc:  # noqa: BLE001
             print_traceback(args, stderr)
             stderr.write(f"summarize-eval: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")

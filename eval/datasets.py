@@ -253,24 +253,38 @@ def _load_hub(dataset: str, spec: DatasetSpec | None, lang: str, target: str, sp
 
 def check_languages(dataset: str, examples: list, lang: str, target: str, sample: int = 20) -> None:
     """Refuse data whose articles or references are mostly in another language than declared."""
+    check_language_of(f"articles of {dataset!r}", [e.text for e in examples[:sample]], lang, "--lang")
+    flag = "--target-lang" if target != lang else "--lang"
+    check_language_of(f"references of {dataset!r}", [e.summary for e in examples[:sample]], target, flag)
+
+
+def check_language_of(what: str, texts: list[str], declared: str, flag: str, *, action: str = "evaluate") -> None:
+    """Refuse ``texts`` if at least 60% of them look like one other language than ``declared``.
+
+    Texts too short to tell (under 20 letters: a number, a word) are not counted.
+
+    Stemming, sentence splitting and the baselines depend on the language:
+    a wrong one scores the wrong way without any error.
+    """
     from collections import Counter
 
     from summarize.errors import SummarizeError
     from summarize.languages import detect_language
 
-    for role, texts, declared, flag in (
-        ("articles", [e.text for e in examples[:sample]], lang, "--lang"),
-        ("references", [e.summary for e in examples[:sample]], target, "--target-lang" if target != lang else "--lang"),
-    ):
-        found: Counter[str] = Counter()
-        for text in texts:
-            try:
-                found[detect_language(text)] += 1
-            except SummarizeError:
-                found["other"] += 1
-        best, count = found.most_common(1)[0]
-        if best != declared and count / len(texts) >= 0.6:
-            raise InvalidInputError(
-                f"the {role} of {dataset!r} look {best!r} ({count} of {len(texts)} sampled), not {declared!r}: "
-                f"pass {flag} for their language, or --no-language-check to evaluate anyway"
-            )
+    found: Counter[str] = Counter()
+    for text in texts:
+        if sum(ch.isalpha() for ch in text) < 20:
+            continue
+        try:
+            found[detect_language(text)] += 1
+        except SummarizeError:
+            found["other"] += 1
+    if not found:
+        return
+    best, count = found.most_common(1)[0]
+    total = sum(found.values())
+    if best != declared and count / total >= 0.6:
+        raise InvalidInputError(
+            f"the {what} look {best!r} ({count} of {total} sampled), not {declared!r}: "
+            f"pass {flag} for their language, or --no-language-check to {action} anyway"
+        )

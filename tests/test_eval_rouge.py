@@ -61,8 +61,33 @@ def test_cyrillic_identical_scores_100_and_disjoint_0(lang, text, other, tokeniz
 
 def test_google_scores_cyrillic_zero_where_xlsum_does_not():
     pred, ref = "Ціни на газ зросли", "Ціни на газ різко зросли"
-    assert scores(pred, ref, "uk", "google")["rouge1"] == (0, 0, 0)
+    with pytest.warns(UserWarning, match="google tokenizer keeps only a-z and 0-9: Ukrainian words vanish"):
+        assert scores(pred, ref, "uk", "google")["rouge1"] == (0, 0, 0)
     assert scores(pred, ref, "uk", "xlsum")["rouge1"][2] == pytest.approx(100 * f1(1, 4 / 5))
+
+
+def test_score_warns_of_google_on_cyrillic_and_refuses_summaries_in_another_language(tmp_path):
+    import io
+
+    from summarize_eval.cli import main
+
+    preds, refs = tmp_path / "p.txt", tmp_path / "r.txt"
+    # Only the digits match: 60.00 ROUGE-1 from "5" and "2024" alone.
+    preds.write_text("Ціни зросли на 5 відсотків у 2024\n", encoding="utf-8")
+    refs.write_text("Вартість газу збільшилася на 5 % 2024\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["score", "--predictions", str(preds), "--references", str(refs), "--lang", "uk", "--tokenizer", "google"],
+                stdout=out, stderr=err) == 0
+    assert "summarize-eval: warning: the google tokenizer keeps only a-z and 0-9" in err.getvalue()
+    assert "--tokenizer xlsum" in err.getvalue()
+    english = tmp_path / "en.txt"
+    english.write_text("Prices rose by five percent in 2024, the statistics office said.\n", encoding="utf-8")
+    err = io.StringIO()
+    assert main(["score", "--predictions", str(english), "--references", str(refs), "--lang", "uk"],
+                stdout=io.StringIO(), stderr=err) == 2
+    assert "the predictions look 'en' (1 of 1 sampled), not 'uk'" in err.getvalue() and err.getvalue().count("\n") == 1
+    assert main(["score", "--predictions", str(english), "--references", str(refs), "--lang", "uk", "--no-language-check"],
+                stdout=io.StringIO(), stderr=io.StringIO()) == 0
 
 
 ENGLISH_PAIRS = [

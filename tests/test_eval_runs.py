@@ -374,3 +374,29 @@ def test_compare_fast_counts_a_failed_fast_generation_and_never_scores_it_empty(
     assert fast["failed"] == 1 and fast["examples"] == len(ROWS) - 1
     assert fast["systems"]["fast"]["rouge1"]["n"] == len(ROWS) - 1
     assert set(fast["difference"]) == set(fast["systems"]["fast"])
+
+
+def test_ctrl_c_during_a_run_is_one_line_exit_130_and_resume_finishes(jsonl_dataset, tmp_path, monkeypatch):
+    from summarize_eval import runs
+
+    real = runs.result_rows
+
+    def interrupted_after_one_block(*args, **kwargs):
+        for block in real(*args, **kwargs):
+            yield block[:2]  # two written, then Ctrl-C
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(runs, "result_rows", interrupted_after_one_block)
+    out = tmp_path / "run"
+    command = ["run", "--dataset", str(jsonl_dataset), "--lang", "uk", "--method", "lead", "--batch-size", "2",
+               "--bootstrap", "10", "--out", str(out)]
+    err = io.StringIO()
+    assert main(command, stdout=io.StringIO(), stderr=err) == 130
+    kept = len((out / "predictions.jsonl").read_text(encoding="utf-8").splitlines())
+    assert kept == 2
+    assert err.getvalue().endswith(f"summarize-eval: interrupted; {kept} predictions are kept in {out}: rerun the same "
+                                   "command --resume to continue (nothing written is generated again)\n")
+    assert "Traceback" not in err.getvalue() and all(line.startswith("summarize-eval: ") for line in err.getvalue().splitlines())
+    monkeypatch.setattr(runs, "result_rows", real)
+    assert main([*command, "--resume"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
+    assert len((out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()) == len(ROWS)

@@ -12,6 +12,7 @@ signature on the same inputs gives the same numbers.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -96,6 +97,12 @@ class Rouge:
 
         self.lang = lang
         self.tokenizer = get_tokenizer(tokenizer, lang)
+        if tokenizer == "google" and get_language(lang).script != "latin":
+            warnings.warn(
+                f"the google tokenizer keeps only a-z and 0-9: {get_language(lang).name.title()} words vanish and only "
+                "digits and Latin words are scored; use tokenizer='xlsum' (the papers') or 'unicode'",
+                UserWarning, stacklevel=2,
+            )
         self.rouge_types = tuple(rouge_types)
         self.n_bootstrap = n_bootstrap
         self.seed = seed
