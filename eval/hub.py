@@ -267,7 +267,6 @@ class _hub_errors:
 
 
 def _one_line(dataset: str, revision: str | None, exc: BaseException) -> Exception:
-    import httpx2 as httpx
     from huggingface_hub.errors import (
         GatedRepoError,
         HfHubHTTPError,
@@ -284,12 +283,18 @@ def _one_line(dataset: str, revision: str | None, exc: BaseException) -> Excepti
         return ModelNotAvailableError(f"dataset {dataset!r} is not on the hub ({endpoint()}), or is private: check the id, or log in")
     if isinstance(exc, RevisionNotFoundError):
         return InvalidInputError(f"dataset {dataset!r} has no revision {revision!r} (see {page} for its branches and tags)")
-    if isinstance(exc, (httpx.ConnectError, httpx.TimeoutException, OfflineModeIsEnabled, ConnectionError)):
+    if isinstance(exc, (OfflineModeIsEnabled, ConnectionError, TimeoutError)) or _lost_connection(exc):
         return ModelNotAvailableError(f"dataset {dataset!r}: the hub ({endpoint()}) stopped answering: {type(exc).__name__}")
     if isinstance(exc, HfHubHTTPError):
         status = getattr(getattr(exc, "response", None), "status_code", "?")
         return ModelNotAvailableError(f"dataset {dataset!r}: the hub answered {status}: {str(exc).splitlines()[0]}")
     return exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """A connection refused or timed out, whichever HTTP client huggingface_hub uses (httpx, httpx2, requests)."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"ConnectError", "ConnectTimeout", "TimeoutException", "ReadTimeout", "ConnectionError"})
 
 
 def load_repository(dataset: str, config: str | None, split: str, revision: str | None) -> tuple[Any, DataSource]:
