@@ -82,7 +82,9 @@ DATASETS: dict[str, DatasetSpec] = {
     # The published 32.4 ROUGE-1 is on v1's test set (5,770 articles); v2 changed it.
     "IlyaGusev/gazeta": DatasetSpec(
         "IlyaGusev/gazeta", "text", "summary", "url", ("ru",), revision="v1.0", part="default",
-        sources=(ParquetExport("default"), RawFiles("gazeta_{raw_split}.jsonl")),
+        # Where its script found the JSONL files, at the top or in data/, or the release's archive.
+        sources=(ParquetExport("default"), RawFiles("gazeta_{raw_split}.jsonl"), RawFiles("data/gazeta_{raw_split}.jsonl"),
+                 RawFiles("gazeta_jsonl.tar.gz", "gazeta_{raw_split}.jsonl")),
     ),
     # BART's published CNN/DailyMail numbers: rouge-score's tokenizer, Porter stemming, ROUGE-Lsum.
     "abisee/cnn_dailymail": DatasetSpec(

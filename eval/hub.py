@@ -157,8 +157,10 @@ def _read(dataset: str, source: Any, names: dict[str, str], revision: str, ask: 
     path = source.path.format(**names)
     local = _download(dataset, revision, path, ask)
     if source.member:
-        member = source.member.format(**names)
-        rows = _jsonl_rows(_archive_member(local, member, dataset), f"{path}:{member}")
+        # The raw files' split name ("val"), else the hub's ("validation").
+        wanted = list(dict.fromkeys(source.member.format(**{**names, "raw_split": s}) for s in (names["raw_split"], names["split"])))
+        member, data = _archive_member(local, wanted, dataset)
+        rows = _jsonl_rows(data, f"{path}:{member}")
         files, kind = (f"{path}:{member}",), "raw-archive"
     else:
         rows = _jsonl_rows(local.read_bytes(), path)
@@ -220,18 +222,19 @@ def _absent(dataset: str, revision: str, commit: str, pattern: str, ask: bool, k
     return f"{what} has no {pattern}" + (f" (it has {choices(there)})" if there else "")
 
 
-def _archive_member(local: Path, member: str, dataset: str) -> bytes:
+def _archive_member(local: Path, wanted: list[str], dataset: str) -> tuple[str, bytes]:
+    """The first of ``wanted`` (file names, at any depth) in the archive, streamed: (name, bytes)."""
+    names = []
     try:
         with tarfile.open(local, mode="r:*") as tar:
-            names = []
             for info in tar:
                 names.append(info.name)
-                if Path(info.name).name == member and info.isfile():
+                if Path(info.name).name in wanted and info.isfile():
                     extracted = tar.extractfile(info)
-                    return extracted.read() if extracted else b""
+                    return Path(info.name).name, extracted.read() if extracted else b""
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise InvalidInputError(f"dataset {dataset!r}: {local.name} is not a readable archive ({exc})") from None
-    raise _Missing(f"{local.name} holds no {member} (it holds {choices([Path(n).name for n in names][:12])})")
+    raise _Missing(f"{local.name} holds no {' or '.join(wanted)} (it holds {choices([Path(n).name for n in names][:12])})")
 
 
 def _jsonl_rows(data: bytes, name: str) -> list[dict]:

@@ -108,9 +108,29 @@ def test_a_sample_is_the_same_from_the_export_and_from_the_archives(tmp_path):
     assert exported["ids"] == archived["ids"] and len(set(exported["ids"])) == 5
 
 
+def test_other_raw_layouts_are_found_too(tmp_path):
+    """Gazeta's files in data/ rather than at the top; an archive naming the split as the hub does."""
+    from summarize_eval.standin_data import _jsonl, _rows, _tar_bz2
+
+    hub = StandInHub()
+    add_datasets(hub)
+    gazeta = hub._repos[("dataset", "IlyaGusev/gazeta")].revisions
+    moved = {("data/" + k if k.endswith(".jsonl") else k): v for k, v in gazeta["v1.0"].items()}
+    hub.add("IlyaGusev/gazeta", {**gazeta, "v1.0": moved})
+    hub.add("csebuetnlp/xlsum", {"main": {
+        "xlsum.py": b"", "data/russian_XLSum_v2.0.tar.bz2": _tar_bz2({"russian_validation.jsonl": _jsonl(_rows("ru", "validation"))}),
+    }})
+    with hub.serving() as endpoint:
+        gazeta_v1, xlsum = load(_env(endpoint, tmp_path), {"dataset": "IlyaGusev/gazeta", "lang": "ru"},
+                                {"dataset": "csebuetnlp/xlsum", "lang": "ru", "split": "validation"})
+    assert gazeta_v1["source"]["files"] == ["data/gazeta_test.jsonl"] and gazeta_v1["ids"][0] == "https://news.example/ru/0"
+    assert xlsum["source"]["files"] == ["data/russian_XLSum_v2.0.tar.bz2:russian_validation.jsonl"]
+    assert xlsum["ids"][0] == "ru-validation-0100"
+
+
 def test_user_datasets_load_or_say_in_one_line_what_to_do(standin, tmp_path):
     _, endpoint = standin
-    native, scripted, chosen, gated, missing, revision = load(
+    native, scripted, chosen, gated, missing, revision, split = load(
         _env(endpoint, tmp_path),
         {"dataset": "newsroom/briefs", "lang": "uk"},
         {"dataset": "newsroom/scripted", "lang": "en"},
@@ -118,6 +138,7 @@ def test_user_datasets_load_or_say_in_one_line_what_to_do(standin, tmp_path):
         {"dataset": "newsroom/gated", "lang": "en"},
         {"dataset": "newsroom/none", "lang": "en"},
         {"dataset": "IlyaGusev/gazeta", "lang": "ru", "revision": "v9"},
+        {"dataset": "newsroom/briefs", "lang": "uk", "split": "validation"},
     )
     assert native["ok"] and native["source"]["kind"] == "repository" and native["ids"][0] == "uk-test-0000"
     assert not scripted["ok"]
@@ -127,7 +148,8 @@ def test_user_datasets_load_or_say_in_one_line_what_to_do(standin, tmp_path):
     assert "gated" in gated["error"] and "HF_TOKEN" in gated["error"]
     assert "is not on the hub" in missing["error"]
     assert "no revision 'v9'" in revision["error"]
-    for failure in (scripted, gated, missing, revision):
+    assert "validation" in split["error"] and "test" in split["error"]
+    for failure in (scripted, gated, missing, revision, split):
         assert "\n" not in failure["error"]
 
 
