@@ -205,7 +205,9 @@ def _data_part(run: Run) -> str:
 def _names(runs: list[Run]) -> list[str]:
     """Each run's system name, with its directory's name where two runs' systems share one."""
     plain = [run.system for run in runs]
-    return [f"{name} ({run.path.name})" if plain.count(name) > 1 else name for name, run in zip(plain, runs)]
+    named = [f"{name} ({run.path.name})" if plain.count(name) > 1 else name for name, run in zip(plain, runs)]
+    # The same directory twice (or two of one name): their position tells them apart.
+    return [f"{name} #{i}" if named.count(name) > 1 else name for i, name in enumerate(named, start=1)]
 
 
 def _p(value: float) -> str:

@@ -45,6 +45,19 @@ def test_a_consistent_gain_is_significant_and_noise_is_not():
     assert loss["difference"] < 0 and loss["p_bootstrap"] < 0.01 and loss["p_randomization"] < 0.01
 
 
+def test_the_bootstrap_interval_is_the_central_95_percent():
+    """Its width is 2 x 1.96 standard errors of the mean difference (a 90% interval would be 16% narrower)."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    d = rng.normal(0.5, 4.0, size=400)
+    r = paired_tests([0.0] * 400, list(d), resamples=4000, trials=10, seed=2)
+    standard_error = d.std() / np.sqrt(len(d))
+    assert (r["ci95"][1] - r["ci95"][0]) / (2 * 1.96 * standard_error) == pytest.approx(1.0, abs=0.04)
+    # Central: as much of it below the mean difference as above.
+    assert (r["difference"] - r["ci95"][0]) / (r["ci95"][1] - r["difference"]) == pytest.approx(1.0, abs=0.08)
+
+
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     path = tmp_path_factory.mktemp("data") / "uk.jsonl"
@@ -102,6 +115,13 @@ def test_runs_that_cannot_be_compared_are_refused_with_the_reason(dataset, tmp_p
     lead = _run(dataset, tmp_path / "lead")
     google = _run(dataset, tmp_path / "google", method="textrank", tokenizer="unicode")
     sample = _run(dataset, tmp_path / "sample", method="textrank", limit=5)
+    with pytest.raises(InvalidInputError, match="--resamples must be >= 1, got 0"):
+        compare_runs([lead, lead], resamples=0)
+    with pytest.raises(InvalidInputError, match="--trials must be >= 1, got 0"):
+        compare_runs([lead, lead], trials=0)
+    with pytest.raises(InvalidInputError, match="at least two run directories"):
+        compare_runs([lead])
+    assert compare_runs([lead, lead], resamples=1, trials=1)["comparisons"][0]["p_randomization"] == 1.0
     with pytest.raises(InvalidInputError, match="ROUGE signature's tok: .*xlsum.*unicode"):
         compare_runs([lead, google])
     with pytest.raises(InvalidInputError, match="sample: .*all.* has 5"):
