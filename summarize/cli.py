@@ -9,6 +9,7 @@ output, and the count is on stderr).
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Summarise English, Ukrainian and Russian news text.",
         epilog="Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some records failed.",
     )
-    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files (one document each), JSONL, CSV or Parquet files (records); none or '-' reads stdin")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files or saved .html pages (one document each), http(s) URLs (the page's article), JSONL, CSV or Parquet files (records); none or '-' reads stdin")
     p.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto", help="auto (from the extension: .jsonl, .csv, .parquet; anything else and stdin are text), text (a file is a document), jsonl, csv or parquet (default: auto)")
     p.add_argument("--text-field", default="text", help="field holding the text in JSONL, CSV or Parquet records (default: text)")
     p.add_argument("--id-field", default="id", help="field holding the id (default: id; the line or row number if absent)")
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write results here instead of stdout (JSONL output is appended and flushed per batch)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted job: skip ids already in --output")
     p.add_argument("--overwrite", action="store_true", help="replace an --output file that exists (without it, an existing file is refused)")
+    p.add_argument("--allow-private-urls", action="store_true", help="fetch URLs whose host is on a private or loopback network (refused by default)")
     p.add_argument("--ray", action="store_true", help="run on Ray Data; writes shards into --output DIR (pip install 'summarize[ray]')")
     p.add_argument("--ray-address", help="Ray cluster address (default: start a local Ray on this machine)")
     p.add_argument("--concurrency", type=int, default=1, help="--ray: actors, each with its own model (default: 1)")
@@ -120,6 +122,10 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         list_models(stdout)
         return EXIT_OK
     job = job_from_args(args)
+    if args.allow_private_urls:
+        from .webpages import ALLOW_PRIVATE_ENV
+
+        os.environ[ALLOW_PRIVATE_ENV] = "1"  # read where URLs are fetched (summarize.webpages.read_document)
     if job.summarizer.get("method", "abstractive") == "abstractive" and job.executor == "local":
         from .backends.cpu import tune_process
 

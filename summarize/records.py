@@ -337,7 +337,9 @@ def read_records(
         # A file that cannot be read fails its own record, not the files after it.
         try:
             name = "<stdin>" if path == "-" else path
-            text = decode_text(stdin.read(), name) if path == "-" else read_text_file(path, max_chars=max_chars)
+            from . import webpages  # a saved .html page or an http(s) URL: its article
+
+            text = decode_text(stdin.read(), name) if path == "-" else webpages.read_document(path) or read_text_file(path, max_chars=max_chars)
             if not text.strip():
                 raise InvalidInputError(f"{name}: the text is empty or only white space: nothing to summarise")
             if _looks_like_jsonl(text):
