@@ -242,6 +242,11 @@ def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, s
     stdin = stdin if stdin is not None else sys.stdin.buffer
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # a file named "serve" is ./serve
+        from .server.cli import main as serve
+
+        return serve(argv[1:], stderr=stderr)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

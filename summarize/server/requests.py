@@ -27,6 +27,7 @@ DOCUMENT_FIELDS = ("id", "text", "html", "url")
 SOURCES = ("text", "html", "url")
 METHODS = ("abstractive", "lead", "textrank")
 REQUEST_OPTIONS = ("lang", "target_lang", "method")
+RESPONSE_OPTIONS = ("include_source",)  # how to answer, not how to summarise
 GENERATION_OPTIONS = tuple(f.name for f in fields(GenerationSettings))
 MAX_DOCUMENTS = 256
 
@@ -53,6 +54,7 @@ class Request:
     documents: tuple[Document, ...]
     options: dict[str, Any]  # lang, target_lang, method, decoding settings
     batch: bool  # answered as {"results": [...]}
+    include_source: bool = False  # each result carries the text that was summarised (the page shows it)
 
 
 def parse_request(body: bytes) -> Request:
@@ -64,7 +66,8 @@ def parse_request(body: bytes) -> Request:
     if not isinstance(data, dict):
         raise RequestError(f"the body must be a JSON object, got {type(data).__name__}", 400, "invalid_request")
     batch = "documents" in data
-    allowed = {"documents", *REQUEST_OPTIONS, *GENERATION_OPTIONS} if batch else {*DOCUMENT_FIELDS, *REQUEST_OPTIONS, *GENERATION_OPTIONS}
+    common = {*REQUEST_OPTIONS, *RESPONSE_OPTIONS, *GENERATION_OPTIONS}
+    allowed = {"documents", *common} if batch else {*DOCUMENT_FIELDS, *common}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise RequestError(f"unknown field(s) {', '.join(map(repr, unknown))}; accepted: {choices(sorted(allowed))}",
@@ -83,7 +86,10 @@ def parse_request(body: bytes) -> Request:
             raise RequestError(f"document id {repeated!r} appears twice; ids must be unique", 400, "invalid_request")
     else:
         documents = (_document(data, 1, in_batch=False),)
-    return Request(documents, options, batch)
+    include_source = data.get("include_source", False)
+    if not isinstance(include_source, bool):
+        raise RequestError(f"include_source must be true or false, got {include_source!r}", 400, "invalid_option")
+    return Request(documents, options, batch, include_source)
 
 
 def _document(item: Any, number: int, *, in_batch: bool) -> Document:
@@ -143,6 +149,7 @@ def openapi(version: str) -> dict[str, Any]:
         "lang": {"type": "string", "enum": ["auto", *LANGUAGES], "description": "language of the input (default: detect)"},
         "target_lang": {"type": "string", "enum": list(LANGUAGES), "description": "language of the summary (default: the input's)"},
         "method": {"type": "string", "enum": list(METHODS), "description": "the served model, or an extractive method"},
+        "include_source": {"type": "boolean", "description": "also answer the text that was summarised ('source')"},
         **{name: {"type": "number" if name in ("length_penalty", "temperature", "top_p") else "boolean" if name == "do_sample"
                   else "integer", "description": GENERATION_HELP.get(name, name)} for name in GENERATION_OPTIONS},
     }

@@ -1,0 +1,283 @@
+"""The HTTP front end: routes, errors, access, logs, on Starlette.
+
+Starlette (with uvicorn) rather than FastAPI: the request schema already
+exists as the library's option schema (:mod:`.requests` checks against it and
+builds the OpenAPI description from it), and FastAPI's ``/docs`` loads its
+viewer from a CDN, which the page's rule (nothing from outside the package)
+forbids. Every error a client can cause is ``{"error": one line, "kind": ...}``
+with a 4xx status; an internal error is a 500 with one line, and the server
+goes on serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from importlib import resources
+from typing import Any
+
+from .. import __version__
+from ..errors import InvalidInputError, SummarizeError, UnsupportedLanguageError
+from ..records import Record
+from .batcher import QueueFull
+from .requests import RequestError, openapi, parse_request
+from .service import ServerConfig, Service
+
+logger = logging.getLogger("summarize.server")
+PUBLIC = ("/healthz", "/readyz")
+PAGE_FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/static/page.js": ("page.js", "text/javascript; charset=utf-8"),
+              "/static/page.css": ("page.css", "text/css; charset=utf-8")}
+TOKEN_COOKIE = "summarize_token"
+
+
+def create_app(config: ServerConfig, summarizer: Any = None):
+    """The ASGI app; the model loads in a thread at startup unless ``summarizer`` is given."""
+    from contextlib import asynccontextmanager
+
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.routing import Route
+
+    service = Service(config, summarizer)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        await service.batcher.start()
+        loading = asyncio.get_running_loop().run_in_executor(None, service.load)
+        try:
+            yield
+        finally:
+            await service.batcher.drain()  # every accepted request is answered before the process ends
+            await loading
+
+    routes = [
+        Route("/v1/summarize", _handler(service, _summarize), methods=["POST"]),
+        Route("/healthz", _handler(service, _healthz), methods=["GET"]),
+        Route("/readyz", _handler(service, _readyz), methods=["GET"]),
+        Route("/metrics", _handler(service, _metrics), methods=["GET"]),
+        Route("/openapi.json", _handler(service, _openapi), methods=["GET"]),
+        Route("/docs", _handler(service, _docs), methods=["GET"]),
+        *[Route(path, _handler(service, _page), methods=["GET"]) for path in PAGE_FILES],
+    ]
+    middleware = []
+    if config.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_methods=["GET", "POST"],
+                                     allow_headers=["Authorization", "Content-Type"]))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={404: _not_found, 405: _not_allowed})
+    app.state.service = service
+    return app
+
+
+def _json(data: Any, status: int = 200, headers: dict | None = None):
+    from starlette.responses import Response
+
+    return Response(json.dumps(data, ensure_ascii=False), status_code=status, headers=headers,
+                    media_type="application/json")
+
+
+def _error(message: str, kind: str, status: int, headers: dict | None = None):
+    return _json({"error": " ".join(str(message).split()), "kind": kind}, status, headers)
+
+
+async def _not_found(request, exc):
+    return _counted(request, _error(f"no route {request.method} {request.url.path}", "not_found", 404))
+
+
+async def _not_allowed(request, exc):
+    return _counted(request, _error(f"{request.method} is not allowed on {request.url.path}", "method_not_allowed", 405))
+
+
+def _counted(request, response):
+    """Requests that reach no route are counted and logged too."""
+    service = request.app.state.service
+    service.metrics.requests.labels("other", str(response.status_code)).inc()
+    _log(service.config, request, response.status_code, 0.0, 0)
+    return response
+
+
+def _authorized(config: ServerConfig, request) -> bool:
+    if not config.token or request.url.path in PUBLIC:
+        return True
+    header = request.headers.get("authorization", "")
+    given = header[7:] if header[:7].lower() == "bearer " else ""
+    if not given and request.method == "GET" and request.url.path in (*PAGE_FILES, "/docs", "/openapi.json"):
+        given = request.cookies.get(TOKEN_COOKIE, "")  # the page, after its sign-in form; never the API
+    return hmac.compare_digest(given.encode(), config.token.encode())
+
+
+def _handler(service: Service, endpoint):
+    """Wrap an endpoint: access check, one log line, metrics, and no traceback to the client."""
+
+    async def handle(request):
+        started = time.perf_counter()
+        documents = 0
+        try:
+            if not _authorized(service.config, request):
+                if "text/html" in request.headers.get("accept", "") and request.url.path in PAGE_FILES:
+                    response = _page_file("signin.html", "text/html; charset=utf-8", 401)
+                else:
+                    response = _error("missing or wrong bearer token (Authorization: Bearer TOKEN)", "unauthorized", 401,
+                                      {"WWW-Authenticate": "Bearer"})
+            else:
+                response, documents = await endpoint(service, request)
+        except RequestError as exc:
+            response = _error(str(exc), exc.kind, exc.status, exc.headers)
+        except Exception as exc:  # noqa: BLE001 - one line to the client and the log; the server goes on
+            logger.exception("internal error on %s %s", request.method, request.url.path)
+            response = _error(f"internal error: {type(exc).__name__}: {exc}", "internal", 500)
+        seconds = time.perf_counter() - started
+        route = request.url.path if request.url.path in (*PAGE_FILES, *PUBLIC, "/v1/summarize", "/metrics", "/docs", "/openapi.json") else "other"
+        service.metrics.requests.labels(route, str(response.status_code)).inc()
+        service.metrics.latency.labels(route).observe(seconds)
+        _log(service.config, request, response.status_code, seconds, documents)
+        return response
+
+    return handle
+
+
+def _log(config: ServerConfig, request, status: int, seconds: float, documents: int) -> None:
+    client = request.client.host if request.client else "-"
+    if config.log_format == "json":
+        logger.info("%s", json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "client": client, "method": request.method,
+                                      "path": request.url.path, "status": status, "seconds": round(seconds, 4),
+                                      "documents": documents}))
+    else:
+        logger.info("%s %s %s %d %.3fs %d docs", client, request.method, request.url.path, status, seconds, documents)
+
+
+async def _read_body(request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RequestError(f"the body is {int(declared):,} bytes; at most {limit:,} (--max-body-bytes)", 413, "too_large")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise RequestError(f"the body is over {limit:,} bytes (--max-body-bytes)", 413, "too_large")
+    return bytes(body)
+
+
+async def _summarize(service: Service, request):
+    from starlette.concurrency import run_in_threadpool
+
+    config = service.config
+    parsed = parse_request(await _read_body(request, config.max_body_bytes))
+    if not service.ready:
+        reason = f"the model failed to load: {service.load_error}" if service.load_error else "the model is still loading"
+        raise RequestError(reason, 503, "not_ready", {"Retry-After": "5"})
+    records = await run_in_threadpool(_records, service, parsed)
+    if not parsed.batch and records[0].error:
+        raise RequestError(records[0].error, 422, "bad_source")
+    submit = asyncio.ensure_future(service.batcher.submit(records, parsed.options))
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        done, _ = await asyncio.wait({submit, gone}, timeout=config.timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if submit not in done:
+        submit.cancel()  # its documents are dropped from the queue, not computed
+        if gone in done:
+            raise RequestError("the client disconnected", 499, "client_closed")
+        raise RequestError(f"no answer within {config.timeout:g} s (--timeout)", 504, "timeout")
+    try:
+        rows = submit.result()
+    except QueueFull as exc:
+        raise RequestError(f"the server is busy: {exc}; retry later", 503, "overloaded", {"Retry-After": "1"}) from None
+    if parsed.include_source:
+        for row, record in zip(rows, records):
+            row["source"] = record.text
+    if parsed.batch:
+        return _json({"results": [_public(r) for r in rows]}), len(rows)
+    row = rows[0]
+    if row.get("error") is not None:
+        raise _row_error(row)
+    return _json(_public(row)), 1
+
+
+def _records(service: Service, parsed) -> list[Record]:
+    """The request's documents as records; a page that cannot be read is that record's error."""
+    from .. import webpages
+
+    config = service.config
+    records = []
+    for number, doc in enumerate(parsed.documents, start=1):
+        try:
+            if doc.source == "text":
+                text = doc.value
+            elif doc.source == "html":
+                text = webpages.article_from_html(doc.value, name="the html").document()
+            else:
+                text = webpages.fetch_page(doc.value, max_bytes=config.fetch_max_bytes, timeout=config.fetch_timeout,
+                                           allow_private=config.allow_private_urls).document()
+            records.append(Record(doc.id, text, number))
+        except SummarizeError as exc:
+            records.append(Record(doc.id, None, number, str(exc)))
+    return records
+
+
+async def _disconnected(request) -> None:
+    """Returns when the client hangs up (the body is already read)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row.pop("error_type", None)
+    return row
+
+
+def _row_error(row: dict[str, Any]) -> RequestError:
+    kind = row.get("error_type")
+    if kind in (UnsupportedLanguageError.__name__,):
+        return RequestError(row["error"], 422, "unsupported_language")
+    if kind in (InvalidInputError.__name__, "InvalidOptionError") or (row.get("error_kind") == "permanent" and "internal" not in row["error"]):
+        return RequestError(row["error"], 422, "invalid_input")
+    return RequestError(row["error"], 500, "internal")
+
+
+async def _healthz(service: Service, request):
+    return _json({"status": "alive", "version": __version__}), 0
+
+
+async def _readyz(service: Service, request):
+    if service.ready:
+        return _json({"status": "ready", "model": getattr(getattr(service.summarizer, "checkpoint", None), "name", None), "method": service.method}), 0
+    status = "failed" if service.load_error else "loading"
+    return _json({"status": status, "error": service.load_error}, 503, {"Retry-After": "5"}), 0
+
+
+async def _metrics(service: Service, request):
+    from starlette.responses import Response
+
+    data, kind = service.metrics.exposition()
+    return Response(data, media_type=kind.split(";")[0], headers={"Content-Type": kind}), 0
+
+
+async def _openapi(service: Service, request):
+    return _json(openapi(__version__)), 0
+
+
+async def _docs(service: Service, request):
+    return _page_file("docs.html", "text/html; charset=utf-8"), 0
+
+
+async def _page(service: Service, request):
+    name, kind = PAGE_FILES[request.url.path]
+    return _page_file(name, kind), 0
+
+
+def _page_file(name: str, kind: str, status: int = 200):
+    from starlette.responses import Response
+
+    data = resources.files("summarize.server").joinpath("page", name).read_bytes()
+    return Response(data, status_code=status, media_type=kind.split(";")[0], headers={"Content-Type": kind,
+                    "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})

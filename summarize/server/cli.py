@@ -1,0 +1,138 @@
+"""``summarize serve``: the HTTP API and the page, in one process (or on Ray Serve with ``--ray``).
+
+Exit status: 0 after a requested stop (SIGTERM, or Ctrl-C: every accepted
+request answered first), 2 bad usage, 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+from ..errors import SummarizeError
+from ..options import add_arguments, options_from_args
+from ..generation import add_generation_arguments, generation_from_args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="summarize serve", description="Serve summaries over HTTP: an API with dynamic batching, and a page for editors.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on every route but /healthz and /readyz (default: $SUMMARIZE_TOKEN; none: open)")
+    add_arguments(p, helps={"batch_size": "documents per generated batch, gathered across requests (default: 8)"})
+    add_generation_arguments(p)
+    p.add_argument("--max-wait-ms", type=float, default=10.0, help="how long a batch waits for more documents (default: 10)")
+    p.add_argument("--max-queue", type=int, default=256, help="documents waiting at most; past it, 503 with Retry-After (default: 256)")
+    p.add_argument("--max-body-bytes", type=int, default=2_000_000, help="largest request body; past it, 413 (default: 2000000)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds a request may wait for its summary; past it, 504 (default: 120)")
+    p.add_argument("--cors-origin", action="append", default=[], help="allow browser calls from this origin (repeatable; default: none)")
+    p.add_argument("--allow-private-urls", action="store_true", help="let {'url': ...} fetch hosts on private or loopback networks")
+    p.add_argument("--fetch-timeout", type=float, default=10.0, help="seconds to fetch a URL (default: 10)")
+    p.add_argument("--fetch-max-bytes", type=int, default=5_000_000, help="largest page fetched (default: 5000000)")
+    p.add_argument("--log-format", choices=("text", "json"), default="text", help="one line per request, as text or JSON (default: text)")
+    p.add_argument("--ray", action="store_true", help="run on Ray Serve (pip install 'summarize[ray]' 'ray[serve]')")
+    p.add_argument("--replicas", type=int, default=1, help="--ray: replicas, each with its own model (default: 1)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    return p
+
+
+def config_from_args(args: argparse.Namespace):
+    from .service import ServerConfig
+
+    options = {k: v for k, v in options_from_args(args).items()}
+    options.update(generation_from_args(args))
+    for name, value, least in (("--max-queue", args.max_queue, 1), ("--max-body-bytes", args.max_body_bytes, 1),
+                               ("--timeout", args.timeout, 0.001), ("--max-wait-ms", args.max_wait_ms, 0),
+                               ("--fetch-timeout", args.fetch_timeout, 0.001), ("--fetch-max-bytes", args.fetch_max_bytes, 1),
+                               ("--replicas", args.replicas, 1)):
+        if value < least:
+            raise SummarizeError(f"{name} must be >= {least:g}, got {value:g}")
+    if not 0 <= args.port <= 65535:
+        raise SummarizeError(f"--port must be between 0 and 65535, got {args.port}")
+    return ServerConfig(
+        summarizer=options, batch_size=args.batch_size, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
+        max_body_bytes=args.max_body_bytes, timeout=args.timeout, token=args.token or os.environ.get("SUMMARIZE_TOKEN") or None,
+        cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,
+        fetch_max_bytes=args.fetch_max_bytes, log_format=args.log_format,
+    )
+
+
+def main(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> int:
+    stderr = stderr or sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        config = config_from_args(args)
+        from ..generation import GenerationSettings
+        from ..options import OPTION_NAMES, check_options
+
+        check_options({k: v for k, v in config.summarizer.items() if k in OPTION_NAMES})  # before anything loads
+        GenerationSettings().replace(**{k: v for k, v in config.summarizer.items() if k not in OPTION_NAMES})
+    except SummarizeError as exc:
+        stderr.write(f"summarize serve: error: {exc}\n")
+        return 2
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(logging.Formatter("summarize serve: %(message)s"))
+    for name in ("summarize.server", "summarize"):
+        logging.getLogger(name).handlers = [handler]
+        logging.getLogger(name).setLevel(logging.DEBUG if args.debug else logging.INFO)
+        logging.getLogger(name).propagate = False
+    try:
+        if args.ray:
+            from .ray_serve import serve_on_ray
+
+            return serve_on_ray(config, host=args.host, port=args.port, replicas=args.replicas)
+        return serve(config, host=args.host, port=args.port)
+    except SummarizeError as exc:
+        stderr.write(f"summarize serve: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        stderr.write("summarize serve: interrupted\n")
+        return 130
+
+
+def serve(config, *, host: str, port: int) -> int:
+    """Run the server until SIGTERM or Ctrl-C; both finish what is in flight, then exit 0."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise SummarizeError("summarize serve needs its extra: pip install 'summarize[serve]'") from None
+    from ..backends.cpu import tune_process
+    from .app import create_app
+
+    if config.summarizer.get("method", "abstractive") == "abstractive":
+        tune_process(config.summarizer.get("threads", 0))
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):
+            super().handle_exit(sig, frame)
+            # A requested stop: uvicorn would raise the signal again once drained, and the process
+            # would end with the signal's status; a stop that finished its work is a success.
+            if sig in (signal.SIGTERM, signal.SIGINT) and sig in self._captured_signals:
+                self._captured_signals.remove(sig)
+
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise SummarizeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    logging.getLogger("summarize.server").info(
+        "listening on http://%s:%d (the model loads now; /readyz says when it is ready)%s", shown, bound,
+        "; a bearer token is required" if config.token else "")
+    server = Server(uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on",
+                                   timeout_graceful_shutdown=max(config.timeout, 1.0)))
+    server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,122 @@
+"""What the server does with a request, apart from HTTP: load the model, batch, summarise, check.
+
+One :class:`Service` per process: the summarizer of ``--model`` (loaded once,
+in a thread, so that ``/healthz`` answers while it loads), extractive
+summarizers made when first asked for, the :class:`~.batcher.Batcher`, and
+the metrics. Its :meth:`Service.run` is what the batcher's worker thread
+calls: the record pipeline's :func:`~summarize.pipeline.summarize_block`,
+then each row with its facts (:func:`~.facts.facts_with_passages`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..pipeline import summarize_block
+from ..records import Record
+from ..rows import result_row
+from .batcher import Batcher
+from .facts import facts_with_passages
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ServerConfig:
+    """The server's settings (``summarize serve --help`` gives each one's meaning)."""
+
+    summarizer: dict[str, Any] = field(default_factory=dict)
+    batch_size: int = 8
+    max_wait_ms: float = 10.0
+    max_queue: int = 256
+    max_body_bytes: int = 2_000_000
+    timeout: float = 120.0
+    token: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    allow_private_urls: bool = False
+    fetch_timeout: float = 10.0
+    fetch_max_bytes: int = 5_000_000
+    log_format: str = "text"
+
+
+class Service:
+    """The model, the batcher and the metrics of one server process."""
+
+    def __init__(self, config: ServerConfig, summarizer: Any = None):
+        from .metrics import Metrics
+
+        self.config = config
+        self.summarizer = summarizer
+        self.method = (summarizer.method if summarizer is not None else config.summarizer.get("method", "abstractive"))
+        self._extractive: dict[str, Any] = {}
+        self.load_error: str | None = None
+        self.loaded = threading.Event()
+        if summarizer is not None:
+            self.loaded.set()
+        self.metrics = Metrics(self)
+        self.batcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
+                               max_queue=config.max_queue, on_batch=self.metrics.batch_sizes.observe)
+
+    @property
+    def ready(self) -> bool:
+        return self.loaded.is_set() and self.load_error is None
+
+    def load(self) -> None:
+        """Build the summarizer (in a thread: the model's download and load take a while)."""
+        if self.summarizer is not None:
+            return
+        from .. import Summarizer
+
+        try:
+            self.summarizer = Summarizer(**self.config.summarizer)
+            if self.summarizer.method == "abstractive":
+                # One short generation, so that the first request does not pay for the first call's setup.
+                self.summarizer.summarize("Warm-up text for the model.", lang="en", errors="return")
+        except Exception as exc:  # noqa: BLE001 - reported by /readyz and the log, the server stays up
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            logger.error("the model could not be loaded: %s", self.load_error)
+        finally:
+            self.loaded.set()
+
+    def summarizer_for(self, method: str | None) -> Any:
+        method = method or self.method
+        if method == self.method:
+            return self.summarizer
+        if method == "abstractive":
+            from ..errors import InvalidOptionError
+
+            raise InvalidOptionError(f"this server summarises with method {self.method!r}; it serves no model for 'abstractive'")
+        if method not in self._extractive:
+            from .. import Summarizer
+
+            self._extractive[method] = Summarizer(method=method)
+        return self._extractive[method]
+
+    def run(self, records: list[Record], options: dict[str, Any]) -> list[dict[str, Any]]:
+        """Rows for ``records`` (in order), each with its facts; called in the batcher's worker thread."""
+        options = dict(options)
+        summarizer = self.summarizer_for(options.pop("method", None))
+        block = summarize_block(summarizer, records, **options)
+        rows = []
+        for record, result in block:
+            row = result_row(record.id, result)
+            if isinstance(result, BaseException):
+                row["error_type"] = type(result).__name__
+                self.metrics.documents.labels("failed").inc()
+            else:
+                report = result.faithfulness
+                if report is None and summarizer.method != "abstractive":
+                    from ..faithfulness import check_faithfulness
+
+                    report = check_faithfulness(record.text, result.text, source_lang=result.source_lang,
+                                                summary_lang=result.target_lang)
+                row["facts"] = facts_with_passages(record.text, result.text, report)
+                self.metrics.documents.labels("ok").inc()
+                for kind in ("input", "output"):
+                    if row.get(f"{kind}_tokens"):
+                        self.metrics.tokens.labels(kind).inc(row[f"{kind}_tokens"])
+            rows.append(row)
+        return rows
