@@ -6,7 +6,8 @@ with what text. Here each fact also gets its place in the source: a
 supported fact, the span of its evidence and the sentence holding it; an
 unsupported one, the source sentence closest to the summary sentence that
 asserts it (most shared words), which is the passage an editor should read
-to see what the source does say.
+to see what the source does say (the clause around the fact, where it has
+words enough to match, rather than the whole sentence).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if len(w) > 2}
+    """Words of three letters or more, cut to five: "допомога" and "допомогу" match (a crude stem, for ranking only)."""
+    return {w.lower()[:5] for w in _WORD.findall(text) if len(w) > 2}
 
 
 def facts_with_passages(source: str, summary: str, report: Any) -> list[dict[str, Any]]:
@@ -59,12 +61,29 @@ def facts_with_passages(source: str, summary: str, report: Any) -> list[dict[str
             else:
                 passage = _closest(source, source_sentences, fact.evidence)
         else:
-            claim = next(((a, b) for a, b in summary_sentences if a <= fact.start < b), (0, len(summary)))
-            passage = _closest(source, source_sentences, summary[claim[0]:claim[1]])
+            passage = _closest(source, source_sentences, _claim(summary, summary_sentences, fact.start))
         entry["passage"] = source[passage[0]:passage[1]]
         entry["passage_start"], entry["passage_end"] = passage
         found.append(entry)
     return found
+
+
+_CLAUSE = re.compile(r"[;:—–()]|, (?=\w)")
+
+
+def _claim(summary: str, sentences: list[tuple[int, int]], at: int) -> str:
+    """The clause of the summary that asserts the fact at ``at`` (its sentence, if the clause is too short to match)."""
+    start, end = next(((a, b) for a, b in sentences if a <= at < b), (0, len(summary)))
+    sentence = summary[start:end]
+    clause_start = 0
+    for match in _CLAUSE.finditer(sentence):
+        if match.start() >= at - start:
+            clause = sentence[clause_start:match.start()]
+            break
+        clause_start = match.end()
+    else:
+        clause = sentence[clause_start:]
+    return clause if len(_words(clause)) >= 2 else sentence
 
 
 def _closest(source: str, sentences: list[tuple[int, int]], claim: str) -> tuple[int, int]:

@@ -1,0 +1,108 @@
+"""The server's dynamic batcher and fact passages, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from summarize.faithfulness import check_faithfulness
+from summarize.server.batcher import Batcher, QueueFull
+from summarize.server.facts import facts_with_passages, sentence_spans
+
+
+def _run(calls):
+    def run(records, options):
+        calls.append((len(records), dict(options), threading.current_thread().name))
+        time.sleep(0.05)
+        return [{"id": r, "options": options} for r in records]
+    return run
+
+
+def test_concurrent_submissions_are_gathered_up_to_the_batch_size_in_order():
+    calls: list = []
+
+    async def main():
+        batcher = Batcher(_run(calls), batch_size=4, max_wait_ms=50, max_queue=100)
+        await batcher.start()
+        answers = await asyncio.gather(*(batcher.submit([f"d{i}a", f"d{i}b"], {"lang": "uk"}) for i in range(5)))
+        await batcher.drain()
+        return answers
+
+    answers = asyncio.run(main())
+    assert answers == [[{"id": f"d{i}a", "options": {"lang": "uk"}}, {"id": f"d{i}b", "options": {"lang": "uk"}}] for i in range(5)]
+    assert [n for n, _, _ in calls] == [4, 4, 2]  # two requests a batch, none split
+    assert all(name.startswith("summarize-generate") for _, _, name in calls)  # never on the event loop
+
+
+def test_other_options_go_in_other_batches_and_a_lone_request_waits_at_most_max_wait():
+    calls: list = []
+
+    async def main():
+        batcher = Batcher(_run(calls), batch_size=8, max_wait_ms=30, max_queue=100)
+        await batcher.start()
+        started = time.perf_counter()
+        await asyncio.gather(batcher.submit(["a"], {"lang": "uk"}), batcher.submit(["b"], {"lang": "ru"}),
+                             batcher.submit(["c"], {"lang": "uk"}))
+        waited = time.perf_counter() - started
+        await batcher.drain()
+        return waited
+
+    waited = asyncio.run(main())
+    assert sorted((n, o["lang"]) for n, o, _ in calls) == [(1, "ru"), (2, "uk")]
+    assert waited < 1.0
+
+
+def test_a_full_queue_refuses_at_once_and_a_failed_batch_fails_its_requests_only():
+    def failing(records, options):
+        if options.get("fail"):
+            raise RuntimeError("boom")
+        return list(records)
+
+    async def main():
+        batcher = Batcher(failing, batch_size=2, max_wait_ms=1, max_queue=3)
+        await batcher.start()
+        with pytest.raises(QueueFull, match="--max-queue 3"):
+            await batcher.submit(["a", "b", "c", "d"], {})
+        with pytest.raises(RuntimeError, match="boom"):
+            await batcher.submit(["a"], {"fail": True})
+        assert await batcher.submit(["x"], {}) == ["x"]  # the loop goes on
+        await batcher.drain()
+        with pytest.raises(QueueFull, match="shutting down"):
+            await batcher.submit(["y"], {})
+
+    asyncio.run(main())
+
+
+def test_a_request_whose_client_has_gone_is_not_computed():
+    calls: list = []
+
+    async def main():
+        batcher = Batcher(_run(calls), batch_size=1, max_wait_ms=0, max_queue=100)
+        await batcher.start()
+        first = asyncio.ensure_future(batcher.submit(["first"], {}))
+        gone = asyncio.ensure_future(batcher.submit(["gone"], {}))
+        await asyncio.sleep(0.01)
+        gone.cancel()
+        await first
+        await batcher.submit(["last"], {})
+        await batcher.drain()
+
+    asyncio.run(main())
+    assert [n for n, _, _ in calls] == [1, 1]
+
+
+def test_facts_carry_their_evidence_and_the_passage_to_read():
+    source = "Ціни на газ у жовтні зросли на 5 відсотків. Уряд обіцяв допомогу до зими. Мер Львова підтримав рішення."
+    summary = "Ціни зросли на 5 відсотків; допомога буде до 2030."
+    facts = facts_with_passages(source, summary, check_faithfulness(source, summary))
+    number = next(f for f in facts if f["text"] == "5 відсотків")
+    assert number["supported"] and source[number["evidence_start"]:number["evidence_end"]] == "5 відсотків"
+    assert number["passage"] == "Ціни на газ у жовтні зросли на 5 відсотків."
+    year = next(f for f in facts if f["text"] == "2030")
+    assert not year["supported"] and year["evidence_start"] is None
+    assert year["passage"] == "Уряд обіцяв допомогу до зими."  # the clause around it, not the first sentence
+    assert summary[year["start"]:year["end"]] == "2030"
+    assert sentence_spans("") == [(0, 0)] and facts_with_passages(source, summary, None) == []
