@@ -238,3 +238,34 @@ def test_sigterm_under_load_answers_every_accepted_request_and_exits_0(tiny_mode
     assert sorted(json.loads(a[2])["id"] for a in answers) == list(range(8))
     with pytest.raises(OSError):  # and nothing new is accepted
         request(s.url + "/healthz", timeout=2)
+
+
+@pytest.mark.slow
+def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
+    pytest.importorskip("ray.serve")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "summarize", "serve", "--ray", "--replicas", "2", "--model", tiny_model,
+               "--backend", "torch", "--max-new-tokens", "8", "--num-beams", "1", "--batch-size", "4", "--port", str(port)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if "listening on" in line:
+                break
+        assert "on Ray Serve (2 replicas" in "".join(lines), "".join(lines)
+        threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
+        url = f"http://127.0.0.1:{port}/v1/summarize"
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda i: request(url, json.dumps({"id": i, "text": TEXTS["uk"]}).encode()), range(8)))
+        assert [a[0] for a in answers] == [200] * 8
+        assert sorted(json.loads(a[2])["id"] for a in answers) == list(range(8))
+        status, _, body = request(url, json.dumps({"documents": [{"id": "x", "text": TEXTS["en"]}, {"id": "y", "text": ""}]}).encode())
+        results = json.loads(body)["results"]
+        assert status == 200 and results[0]["summary"] and "empty" in results[1]["error"]
+        assert request(url, b"{bad")[0] == 400
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=120) == 0

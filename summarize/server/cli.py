@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fetch-timeout", type=float, default=10.0, help="seconds to fetch a URL (default: 10)")
     p.add_argument("--fetch-max-bytes", type=int, default=5_000_000, help="largest page fetched (default: 5000000)")
     p.add_argument("--log-format", choices=("text", "json"), default="text", help="one line per request, as text or JSON (default: text)")
-    p.add_argument("--ray", action="store_true", help="run on Ray Serve (pip install 'summarize[ray]' 'ray[serve]')")
+    p.add_argument("--ray", action="store_true", help="run on Ray Serve (pip install 'summarize[ray]')")
     p.add_argument("--replicas", type=int, default=1, help="--ray: replicas, each with its own model (default: 1)")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     return p
