@@ -126,3 +126,13 @@ def test_textrank_benchmark_runs_the_command_and_reports_time_and_memory(tmp_pat
     [row] = json.loads((tmp_path / "textrank.json").read_text())["results"]
     assert row["chars"] == 20_000 and row["seconds_median"] > 0 and row["peak_mb_median"] > 10
     assert row["runs"][0]["summary_chars"] > 0
+
+
+@pytest.mark.slow
+def test_serve_load_benchmark_smoke(tmp_path):
+    pytest.importorskip("uvicorn")
+    serve_load = load(BENCH.parent / "serve_load.py", "serve_load")
+
+    assert serve_load.main(["--smoke", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")]) == 0
+    report = json.loads((tmp_path / "out" / "serve-tiny-c4.json").read_text())
+    assert report["median"]["every_document_answered_once"] and report["median"]["server_exit_codes"] == [0]
