@@ -1,0 +1,144 @@
+"""The server app in-process (uvicorn in a thread, a real HTTP client): pages and links, internal errors, CORS, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from summarize import Summarizer
+
+from .test_server import request
+from .test_webpages import PAGE
+
+pytest.importorskip("uvicorn")
+
+
+class Serving:
+    def __init__(self, summarizer, **config):
+        import uvicorn
+
+        from summarize.server.app import create_app
+        from summarize.server.service import ServerConfig
+
+        self.app = create_app(ServerConfig(**config), summarizer=summarizer)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.02)
+
+    def post(self, body: dict):
+        return request(self.url + "/v1/summarize", json.dumps(body).encode())
+
+    def close(self):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+class _Site(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        body = PAGE.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/article"
+    server.shutdown()
+
+
+def test_html_and_links_are_read_as_articles_with_their_title(site):
+    lead = Summarizer(method="lead", sentences=1)
+    closed = Serving(lead)
+    open_ = Serving(lead, allow_private_urls=True)
+    try:
+        status, _, body = closed.post({"html": PAGE, "include_source": True})
+        row = json.loads(body)
+        assert status == 200 and row["title"].startswith("Рада ухвалила бюджет")
+        assert row["summary"] == "Міська рада у вівторок ухвалила бюджет обсягом 11 мільйонів гривень."
+        assert row["source"].split("\n")[0] == row["title"]
+        # A link to a private address: refused by default, in one line; fetched when allowed.
+        status, _, body = closed.post({"url": site})
+        assert status == 422 and json.loads(body)["kind"] == "bad_source" and "private or reserved" in json.loads(body)["error"]
+        status, _, body = open_.post({"url": site})
+        assert status == 200 and json.loads(body)["title"].startswith("Рада ухвалила бюджет")
+        status, _, body = closed.post({"url": "ftp://example.org/x"})
+        assert status == 422 and "only http and https" in json.loads(body)["error"]
+        # In a batch, a page that cannot be read is its own error entry.
+        status, _, body = closed.post({"documents": [{"id": "p", "html": PAGE}, {"id": "u", "url": site},
+                                                     {"id": "e", "html": "<html></html>"}]})
+        results = json.loads(body)["results"]
+        assert status == 200 and results[0]["summary"] and results[1]["error"] and "no article text" in results[2]["error"]
+    finally:
+        closed.close()
+        open_.close()
+
+
+class Broken:
+    method = "abstractive"
+    batch_size = 4
+
+    def __init__(self):
+        self.calls = 0
+
+    def summarize(self, texts, **options):
+        self.calls += 1
+        if self.calls == 1:
+            raise RuntimeError("the model broke")  # a bug outside the per-document path
+        raise ZeroDivisionError("division by zero")
+
+
+def test_an_internal_error_is_500_in_one_line_and_the_server_goes_on():
+    s = Serving(Broken())
+    try:
+        for _ in range(2):
+            status, _, body = s.post({"text": "Prices rose by 5 percent in October, the statistics office said."})
+            answer = json.loads(body)
+            assert status == 500 and answer["kind"] == "internal" and "\n" not in answer["error"]
+        assert request(s.url + "/healthz")[0] == 200
+    finally:
+        s.close()
+
+
+def test_cors_is_off_unless_configured_and_logs_can_be_json(caplog):
+    lead = Summarizer(method="lead")
+    plain = Serving(lead)
+    allowed = Serving(lead, cors_origins=("https://cms.example",), log_format="json")
+    try:
+        def preflight(url):
+            req = urllib.request.Request(url + "/v1/summarize", method="OPTIONS", headers={
+                "Origin": "https://cms.example", "Access-Control-Request-Method": "POST"})
+            try:
+                with urllib.request.urlopen(req) as r:
+                    return r.headers
+            except urllib.error.HTTPError as exc:
+                return exc.headers
+
+        assert preflight(plain.url).get("Access-Control-Allow-Origin") is None
+        assert preflight(allowed.url).get("Access-Control-Allow-Origin") == "https://cms.example"
+        with caplog.at_level(logging.INFO, logger="summarize.server"):
+            allowed.post({"text": "Prices rose by 5 percent in October."})
+        line = next(json.loads(r.getMessage()) for r in caplog.records if r.name == "summarize.server")
+        assert line["method"] == "POST" and line["path"] == "/v1/summarize" and line["status"] == 200 and line["documents"] == 1
+    finally:
+        plain.close()
+        allowed.close()
