@@ -10,7 +10,8 @@ Fetching is for a newsroom tool, not a crawler: ``http`` and ``https`` only;
 the host must not resolve to a private, loopback, link-local or otherwise
 reserved address unless ``allow_private`` (so a server that fetches on a
 user's behalf cannot be pointed at its own network); every redirect is
-checked the same way (at most 5); the body is read up to ``max_bytes`` and
+checked the same way (at most 5), and each connection goes to the address
+it checked (a name rebinding to a private address is caught there); the body is read up to ``max_bytes`` and
 within ``timeout`` seconds; it must be HTML.
 """
 
@@ -92,25 +93,65 @@ def read_document(path: str) -> str | None:
     return None
 
 
-def check_address(url: str, *, allow_private: bool = False) -> None:
-    """Refuse a URL that is not http(s), or whose host resolves to a private or reserved address."""
+def check_address(url: str, *, allow_private: bool = False) -> str | None:
+    """Refuse a URL that is not http(s), or whose host resolves to a private or reserved address.
+
+    Returns the address checked (None with ``allow_private``). The
+    connection itself (:func:`_pinned_handlers`) checks the address it
+    resolves and connects to that one, so a name that resolves to a public
+    address here and to a private one a moment later (DNS rebinding) is
+    refused when it connects.
+    """
     parts = urllib.parse.urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise InvalidInputError(f"{url!r}: only http and https URLs are fetched, not {parts.scheme or 'no scheme'}")
     if not parts.hostname:
         raise InvalidInputError(f"{url!r}: the URL has no host")
     if allow_private:
-        return
+        return None
+    return _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), url)
+
+
+def _public_address(host: str, port: int, url: str) -> str:
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise InvalidInputError(f"{url!r}: the host {parts.hostname!r} cannot be resolved ({exc.strerror})") from None
+        raise InvalidInputError(f"{url!r}: the host {host!r} cannot be resolved ({exc.strerror})") from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global or address.is_multicast:
             raise InvalidInputError(
-                f"{url!r}: {parts.hostname} is a private or reserved address ({address}); "
+                f"{url!r}: {host} is a private or reserved address ({address}); "
                 "fetching it is refused (allow it with --allow-private-urls)")
+    return str(infos[0][4][0])
+
+
+def _pinned_handlers(allow_private: bool) -> list:
+    """urllib handlers that connect to the address they check, in one lookup (no gap for rebinding)."""
+    import http.client
+    import ssl
+
+    def address(host: str, port: int) -> str:
+        return host if allow_private else _public_address(host, port, f"{host}:{port}")
+
+    class PinnedHTTP(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.create_connection((address(self.host, self.port), self.port), self.timeout)
+
+    class PinnedHTTPS(http.client.HTTPSConnection):
+        def connect(self):
+            raw = socket.create_connection((address(self.host, self.port), self.port), self.timeout)
+            self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # the certificate is the name's
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(PinnedHTTP, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(PinnedHTTPS, req, context=ssl.create_default_context())
+
+    return [HTTPHandler(), HTTPSHandler()]
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
@@ -129,7 +170,7 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 def fetch_page(url: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT, allow_private: bool = False) -> Article:
     """Fetch ``url`` within the limits and return its article."""
     check_address(url, allow_private=allow_private)
-    opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
+    opener = urllib.request.build_opener(_CheckedRedirects(allow_private), *_pinned_handlers(allow_private))
     request = urllib.request.Request(url, headers={"User-Agent": "summarize (+https://pypi.org/project/summarize)",
                                                    "Accept": "text/html,application/xhtml+xml"})
     try:

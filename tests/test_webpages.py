@@ -118,3 +118,23 @@ def test_a_url_on_the_command_line(site):
     out = io.StringIO()
     assert main(["--method", "lead", "--sentences", "1", "--allow-private-urls", f"{site}/article"], stdout=out, stderr=io.StringIO()) == 0
     assert out.getvalue().startswith("Міська рада у вівторок")
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
+    """DNS rebinding: a name public when checked and private when connected is refused at the connection."""
+    import socket as sockets
+
+    from summarize import webpages
+
+    real = sockets.getaddrinfo
+    answers = iter([[(sockets.AF_INET, sockets.SOCK_STREAM, 6, "", ("93.184.216.34", 80))]])
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "news.example":
+            return next(answers, real("127.0.0.1", port, *args, **kwargs))  # public first, then loopback
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(webpages.socket, "getaddrinfo", rebinding)
+    port = site.rsplit(":", 1)[1]
+    with pytest.raises(InvalidInputError, match="private or reserved address"):
+        fetch_page(f"http://news.example:{port}/article")
