@@ -142,3 +142,23 @@ def test_cors_is_off_unless_configured_and_logs_can_be_json(caplog):
     finally:
         plain.close()
         allowed.close()
+
+
+def test_the_servers_languages_apply_where_a_request_is_silent():
+    class Crossing:
+        method = "abstractive"
+        batch_size = 4
+
+        def summarize(self, texts, *, errors="raise", lang="auto", target_lang=None, **options):
+            from summarize import Summary
+
+            return [Summary(text="Prices rose.", source_lang="uk", target_lang=target_lang or "uk", lang_detected=True,
+                            method="abstractive") for _ in texts]
+
+    s = Serving(Crossing(), defaults={"target_lang": "en"})
+    try:
+        assert json.loads(s.post({"text": "Ціни зросли на 5 відсотків."})[2])["target_lang"] == "en"
+        assert json.loads(s.post({"text": "Ціни зросли на 5 відсотків.", "target_lang": "ru"})[2])["target_lang"] == "ru"
+    finally:
+        s.close()
+

@@ -174,7 +174,8 @@ async def _summarize(service: Service, request):
     records = await run_in_threadpool(_records, service, parsed)
     if not parsed.batch and records[0].error:
         raise RequestError(records[0].error, 422, "bad_source")
-    submit = asyncio.ensure_future(service.batcher.submit(records, parsed.options))
+    options = {**config.defaults, **parsed.options}  # the server's --lang/--target-lang, where the request is silent
+    submit = asyncio.ensure_future(service.batcher.submit(records, options))
     gone = asyncio.ensure_future(_disconnected(request))
     try:
         done, _ = await asyncio.wait({submit, gone}, timeout=config.timeout, return_when=asyncio.FIRST_COMPLETED)

@@ -24,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on every route but /healthz and /readyz (default: $SUMMARIZE_TOKEN; none: open)")
+    from ..languages import LANGUAGES
+
+    p.add_argument("--lang", choices=("auto", *LANGUAGES), help="language of the input, for requests that do not say (default: detect)")
+    p.add_argument("--target-lang", choices=tuple(LANGUAGES), help="language of the summary, for requests that do not say (default: the input's)")
     add_arguments(p, helps={"batch_size": "documents per generated batch, gathered across requests (default: 8)"})
     add_generation_arguments(p)
     p.add_argument("--max-wait-ms", type=float, default=10.0, help="how long a batch waits for more documents (default: 10)")
@@ -59,6 +63,7 @@ def config_from_args(args: argparse.Namespace):
         max_body_bytes=args.max_body_bytes, timeout=args.timeout, token=args.token or os.environ.get("SUMMARIZE_TOKEN") or None,
         cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,
         fetch_max_bytes=args.fetch_max_bytes, log_format=args.log_format,
+        defaults={k: v for k, v in (("lang", args.lang), ("target_lang", args.target_lang)) if v},
     )
 
 

@@ -40,6 +40,7 @@ class ServerConfig:
     fetch_timeout: float = 10.0
     fetch_max_bytes: int = 5_000_000
     log_format: str = "text"
+    defaults: dict[str, Any] = field(default_factory=dict)  # lang, target_lang for requests that do not say
 
 
 class Service:
