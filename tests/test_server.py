@@ -269,3 +269,12 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=120) == 0
+
+
+def test_a_model_that_cannot_be_loaded_stops_the_server_with_one_line(tmp_path):
+    command = [sys.executable, "-m", "summarize", "serve", "--model", str(tmp_path / "no-such-model"), "--port", "0"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("summarize serve: error: the model could not be loaded: ") and "no-such-model" in last
+    assert "Traceback" not in result.stderr

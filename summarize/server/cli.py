@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import IO
 
@@ -137,7 +138,19 @@ def serve(config, *, host: str, port: int) -> int:
     logging.getLogger("summarize.server").info(
         "listening on http://%s:%d (the model loads now; /readyz says when it is ready)%s", shown, bound,
         "; a bearer token is required" if config.token else "")
-    server = Server(uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on",
+    app = create_app(config)
+    server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                    timeout_graceful_shutdown=max(config.timeout, 1.0)))
+    service = app.state.service
+
+    def stop_if_the_model_fails() -> None:
+        # A server that can never summarise is not left running: the reason is logged, and it exits 2.
+        service.loaded.wait()
+        if service.load_error:
+            server.should_exit = True
+
+    threading.Thread(target=stop_if_the_model_fails, daemon=True).start()
     server.run(sockets=[sock])
+    if service.load_error:
+        raise SummarizeError(f"the model could not be loaded: {service.load_error}")
     return 0

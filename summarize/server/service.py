@@ -76,9 +76,11 @@ class Service:
             if self.summarizer.method == "abstractive":
                 # One short generation, so that the first request does not pay for the first call's setup.
                 self.summarizer.summarize("Warm-up text for the model.", lang="en", errors="return")
-        except Exception as exc:  # noqa: BLE001 - reported by /readyz and the log, the server stays up
-            self.load_error = f"{type(exc).__name__}: {exc}"
-            logger.error("the model could not be loaded: %s", self.load_error)
+        except Exception as exc:  # noqa: BLE001 - reported by /readyz; the command then stops with it
+            from ..errors import SummarizeError
+
+            self.load_error = str(exc) if isinstance(exc, SummarizeError) else f"{type(exc).__name__}: {exc}"
+            logger.debug("the model could not be loaded: %s", self.load_error)
         finally:
             self.loaded.set()
 
