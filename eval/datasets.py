@@ -27,6 +27,7 @@ from .hub import (
     ParquetExport,
     RawFiles,
     RepositoryParquet,
+    jsonl_rows,
     load_repository,
     read_sources,
 )
@@ -211,27 +212,14 @@ def _load_local(path: Path, split: str | None):
 
 def _text_rows(path: Path) -> list[dict]:
     """The rows of a JSONL or CSV file, decoded by the library's one rule."""
+    if path.suffix.lower() != ".csv":
+        return jsonl_rows(path.read_bytes(), str(path))
     import csv
     import io
-    import json
 
     from summarize.records import decode_text
 
-    text = decode_text(path.read_bytes(), str(path))
-    if path.suffix.lower() == ".csv":
-        return list(csv.DictReader(io.StringIO(text, newline="")))
-    rows = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{path} line {number}: malformed JSON ({exc})") from None
-        if not isinstance(row, dict):
-            raise InvalidInputError(f"{path} line {number}: expected a JSON object, got {type(row).__name__}")
-        rows.append(row)
-    return rows
+    return list(csv.DictReader(io.StringIO(decode_text(path.read_bytes(), str(path)), newline="")))
 
 
 def _load_hub(dataset: str, spec: DatasetSpec | None, lang: str, target: str, split: str | None,

@@ -160,10 +160,10 @@ def _read(dataset: str, source: Any, names: dict[str, str], revision: str, ask: 
         # The raw files' split name ("val"), else the hub's ("validation").
         wanted = list(dict.fromkeys(source.member.format(**{**names, "raw_split": s}) for s in (names["raw_split"], names["split"])))
         member, data = _archive_member(local, wanted, dataset)
-        rows = _jsonl_rows(data, f"{path}:{member}")
+        rows = jsonl_rows(data, f"{path}:{member}")
         files, kind = (f"{path}:{member}",), "raw-archive"
     else:
-        rows = _jsonl_rows(local.read_bytes(), path)
+        rows = jsonl_rows(local.read_bytes(), path)
         files, kind = (path,), "raw-file"
     return datasets.Dataset.from_list(rows), DataSource(dataset, kind, revision, _commit_of(local, path), files, part)
 
@@ -237,7 +237,8 @@ def _archive_member(local: Path, wanted: list[str], dataset: str) -> tuple[str, 
     raise _Missing(f"{local.name} holds no {' or '.join(wanted)} (it holds {choices([Path(n).name for n in names][:12])})")
 
 
-def _jsonl_rows(data: bytes, name: str) -> list[dict]:
+def jsonl_rows(data: bytes, name: str) -> list[dict]:
+    """The objects of a JSONL file's bytes (decoded by the library's one rule); a bad line is an error naming it."""
     from summarize.records import decode_text
 
     rows = []

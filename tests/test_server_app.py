@@ -8,14 +8,14 @@ import socket
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
 from summarize import Summarizer
 
 from .test_server import request
-from .test_webpages import PAGE
+from .test_webpages import PAGE, _Pages
 
 pytest.importorskip("uvicorn")
 
@@ -45,22 +45,9 @@ class Serving:
         self.thread.join(10)
 
 
-class _Site(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
-        body = PAGE.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)  # the page tests' little site
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/article"
     server.shutdown()
