@@ -98,12 +98,8 @@ class _Missing(Exception):
     """This source does not hold the part asked for; the reason goes into the final message."""
 
 
-def offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def online() -> bool:
-    """Whether to ask the hub: not in offline mode, and one quick connection succeeds."""
+    """Whether to ask the hub: not in offline mode, and one quick connection succeeds (the model path's rule)."""
     from summarize.checkpoints.loading import hub_reachable
 
     return not offline() and hub_reachable()

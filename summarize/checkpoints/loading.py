@@ -143,13 +143,14 @@ def hub_reachable() -> bool:
         return False
 
 
-def _offline() -> bool:
+def offline_mode() -> bool:
+    """Whether HF_HUB_OFFLINE asks for the cache only (read at call time, not at import)."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _hub_access(source: str, revision: str | None) -> bool:
     """Whether to read ``source`` from the cache only: raises at once if it is neither cached nor reachable."""
-    if _offline():
+    if offline_mode():
         return True
     if hub_reachable():
         return False
