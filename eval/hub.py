@@ -30,12 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from summarize.errors import (
-    InvalidInputError,
-    ModelNotAvailableError,
-    SummarizeError,
-    choices,
-)
+from summarize.checkpoints.loading import offline_mode as offline
+from summarize.errors import InvalidInputError, ModelNotAvailableError, SummarizeError, choices
 
 EXPORT_REVISION = "refs/convert/parquet"
 
