@@ -132,3 +132,37 @@ def test_an_error_is_shown_in_one_line(site, browser):
     page.wait_for_function("document.getElementById('status').textContent.startsWith('Error')")
     assert page.inner_text("#status") == "Error: 'text' is empty"
     page.close()
+
+
+def test_with_a_token_the_page_asks_for_it_once_and_then_works(browser):
+    import uvicorn
+
+    from summarize.server.app import create_app
+    from summarize.server.service import ServerConfig
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(create_app(ServerConfig(token="s3cret"), summarizer=Scripted()), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        page = browser.new_page()
+        response = page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/")
+        assert response.status == 401 and page.locator("#token").count() == 1  # the sign-in form
+        page.fill("#token", "wrong")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#token").count() == 1  # still asked
+        page.fill("#token", "s3cret")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#text")
+        page.fill("#text", ARTICLE)
+        page.click("#go")
+        page.wait_for_selector("#result:not([hidden])")
+        assert page.inner_text("#summary") == SUMMARY
+        page.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
