@@ -83,9 +83,6 @@ def default_scoring(dataset: str) -> str:
     return spec.scoring if spec else "xlsum"
 
 
-
-
-
 def run_evaluation(
     *,
     dataset: str,
@@ -263,7 +260,6 @@ def run_evaluation(
     return scores
 
 
-
 def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tuple[str, str | None]]:
     """(checkpoint, generation settings, (device, dtype)) for the report.
 
@@ -284,7 +280,6 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     generation = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     ck = load_checkpoint(options["model"])
     return ck, resolve_settings(ck, generation), (options["device"], None)
-
 
 
 def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:
