@@ -4,8 +4,13 @@ Sorting by length keeps padding (wasted compute) small. Each request carries
 its own decoder start token (its target language on cross-lingual
 checkpoints), and backends take one per input, so a batch may mix target
 languages. Results come back in request order, each with its share of the
-time, and a batch that fails gives its exception to each of its requests, so
-one failure never stops the others.
+time.
+
+A failure is the document's: a batch that raises is generated again in
+halves, down to the one input that fails, so its mates get the outputs they
+would have had in any other batch (outputs do not depend on batch mates: the
+candidate list is the model's, see :mod:`summarize.vocabulary`), and only
+that input gets the exception.
 
 A backend with several workers (``backend.workers > 1``: CTranslate2 on a
 CPU with several cores) gets the batch size split between them: with
@@ -52,8 +57,8 @@ def generate_batched(
     by the batch's size, or, with parallel workers, the whole call's time
     divided by the number of requests. Each request gets its hypotheses,
     best first (the backend contract); requests wanting different numbers go
-    to different batches. A batch that runs out of memory is retried in
-    halves, whatever the backend.
+    to different batches. A batch that fails (out of memory, or one bad
+    input) is retried in halves, whatever the backend.
 
     >>> class Echo:
     ...     def generate(self, batch, settings, starts, n_best=1):
@@ -100,14 +105,24 @@ def generate_batched(
 
 
 def _after_failure(backend: Any, exc: Exception, batch: list[Request], settings: GenerationSettings) -> list[Any]:
-    """A failed batch's outputs: out of memory on several inputs is retried in halves (any backend); else the error, per input."""
-    if len(batch) > 1 and is_out_of_memory(exc):
+    """A failed batch's outputs: retried in halves down to the input that fails, which alone gets the error.
+
+    Out of memory first gives back what the backend caches. Halving finds
+    one failing input in about ``2 log2(n)`` smaller batches.
+    """
+    if len(batch) == 1:
+        logger.error("generation failed for one input: %s", exc)
+        return [exc]
+    if is_out_of_memory(exc):
         getattr(backend, "release_memory", lambda: None)()
-        half = len(batch) // 2
-        logger.warning("out of memory on a batch of %d; retrying as %d + %d", len(batch), half, len(batch) - half)
-        return _generate_now(backend, batch[:half], settings) + _generate_now(backend, batch[half:], settings)
-    logger.error("generation failed for a batch of %d: %s", len(batch), exc)
-    return [exc] * len(batch)
+    half = len(batch) // 2
+    logger.warning("generation failed for a batch of %d (%s); retrying as %d + %d", len(batch), _first_line(exc), half, len(batch) - half)
+    return _generate_now(backend, batch[:half], settings) + _generate_now(backend, batch[half:], settings)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def _generate_now(backend: Any, batch: list[Request], settings: GenerationSettings) -> list[Any]:

@@ -39,7 +39,7 @@ class LongInputJob:
 
     doc: Any
     segments: list[list[int]]
-    input_tokens: int
+    input_tokens: int = 0
     chunks: int = 1
     chunked: bool = False
     truncated: bool = False
@@ -85,11 +85,15 @@ class MapReduce:
         """Summarise every document to one output; each job holds its ``output`` or ``error``."""
         jobs = []
         for doc in docs:
-            ids = self.encode(doc.text)
-            job = LongInputJob(doc=doc, segments=[], input_tokens=len(ids))
-            self._segments(job, doc.text, ids, first=True)
+            job = LongInputJob(doc=doc, segments=[])
+            try:
+                ids = self.encode(doc.text)
+                job.input_tokens = len(ids)
+                self._segments(job, doc.text, ids, first=True)
+            except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                job.error = exc
             jobs.append(job)
-        active = list(jobs)
+        active = [job for job in jobs if job.error is None]
         while active:
             requests = []
             for job in active:
@@ -111,9 +115,13 @@ class MapReduce:
                 elif len(outs) == 1:
                     job.output = outs[0]
                 else:
-                    joined = " ".join(self.decode(o[0]).strip() for o in outs)
-                    job.level += 1
-                    self._segments(job, joined, self.encode(joined), first=False)
+                    try:
+                        joined = " ".join(self.decode(o[0]).strip() for o in outs)
+                        job.level += 1
+                        self._segments(job, joined, self.encode(joined), first=False)
+                    except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                        job.error = exc
+                        continue
                     next_active.append(job)
             active = next_active
         return jobs

@@ -235,10 +235,15 @@ class Summarizer:
                 if errors == "raise":
                     raise (exc if single else with_index(exc, i)) from None
                 results[i] = exc
+            except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                if errors == "raise":
+                    raise
+                logger.exception("text %d could not be prepared", i)
+                results[i] = exc
         if self.method == "abstractive":
             outputs = self._abstractive(docs, settings)
         else:
-            outputs = [self._extractive(doc) for doc in docs]
+            outputs = [_own_failure(self._extractive, doc) for doc in docs]
         for doc, out in zip(docs, outputs):
             if isinstance(out, BaseException) and errors == "raise":
                 raise out
@@ -253,6 +258,7 @@ class Summarizer:
         stripped = text.strip()
         if not stripped:
             raise InvalidInputError("the text is empty or only white space: nothing to summarise")
+        _refuse_lone_surrogates(stripped)
         if len(stripped) > self.max_input_chars:
             raise InvalidInputError(
                 f"the text has {len(stripped):,} characters, more than max_input_chars="
@@ -315,10 +321,37 @@ class Summarizer:
             n_best=settings.num_beams if self.faithfulness == "rerank" and settings.num_beams > 1 else 1,
         )
         jobs = map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
-        return [self._result(job) for job in jobs]
+        return [_own_failure(self._result, job) for job in jobs]
 
     def _result(self, job: LongInputJob) -> Summary | BaseException:
         return summary_from_job(job, self.checkpoint, self.backend, self.faithfulness)
+
+
+def _own_failure(step: Any, item: Any) -> Any:
+    """``step(item)``, or the exception it raised: one document's failure is that document's result."""
+    try:
+        return step(item)
+    except Exception as exc:  # noqa: BLE001 - reported per document
+        if not isinstance(exc, SummarizeError):
+            logger.exception("one document failed")
+        return exc
+
+
+def _refuse_lone_surrogates(text: str) -> None:
+    """A text that is not valid Unicode (a lone surrogate, which JSON's ``\\ud800`` escapes can make) is refused.
+
+    >>> _refuse_lone_surrogates("Уряд \\ud800 ухвалив")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidInputError: the text is not valid Unicode: a lone surrogate (U+D800) at character 5; fix the encoding of the source
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"the text is not valid Unicode: a lone surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}; "
+            "fix the encoding of the source"
+        ) from None
 
 
 @lru_cache(maxsize=2)

@@ -105,6 +105,7 @@ def build_tiny_checkpoint(
     generation: dict | None = None,
     seed: int = 0,
     t5_prefix: str | None = None,
+    filler_pieces: int = 0,
 ) -> str:
     """Save a random-weight mT5 with a real SentencePiece tokenizer to ``directory``.
 
@@ -122,6 +123,10 @@ def build_tiny_checkpoint(
         seed: weights are drawn from this seed.
         t5_prefix: build an original-T5-style checkpoint (``model_type="t5"``)
             whose config asks for this input prefix (``"summarize: "``).
+        filler_pieces: add this many rarely used Latin and Cyrillic pieces
+            (before the language tokens), for a vocabulary as large as real
+            ones: 100,000 or more is restricted by default
+            (:mod:`summarize.vocabulary`).
 
     Returns:
         The directory, as a string, ready for ``Summarizer(model=...)``.
@@ -131,6 +136,8 @@ def build_tiny_checkpoint(
 
     directory = Path(directory)
     train_sentencepiece(directory, vocab_size=vocab_size)
+    if filler_pieces:
+        _append_pieces(directory / "spiece.model", _fillers(filler_pieces), score=-30.0, user_defined=False)
     if cross_lingual:
         # At the top of the vocabulary, as CrossSum's language tokens are: ids
         # that a candidate list (the vocabulary restriction) must translate.
@@ -183,16 +190,36 @@ def build_tiny_checkpoint(
     return str(directory)
 
 
-def _append_pieces(model_file: Path, pieces) -> None:
-    """Add user-defined pieces at the end of a SentencePiece model (the highest ids)."""
+def _append_pieces(model_file: Path, pieces, score: float = 0.0, user_defined: bool = True) -> None:
+    """Add pieces at the end of a SentencePiece model (the highest ids): user-defined, or normal with ``score``."""
     from sentencepiece import sentencepiece_model_pb2 as pb
 
     proto = pb.ModelProto()
     proto.ParseFromString(model_file.read_bytes())
+    kind = pb.ModelProto.SentencePiece.USER_DEFINED if user_defined else pb.ModelProto.SentencePiece.NORMAL
+    existing = {p.piece for p in proto.pieces}
     for text in pieces:
+        if text in existing:
+            continue
         piece = proto.pieces.add()
-        piece.piece, piece.score, piece.type = text, 0.0, pb.ModelProto.SentencePiece.USER_DEFINED
+        piece.piece, piece.score, piece.type = text, score, kind
     model_file.write_bytes(proto.SerializeToString())
+
+
+def _fillers(n: int) -> list[str]:
+    """``n`` distinct word-start pieces, alternately Latin and Cyrillic letters (``▁qab``, ``▁жаб``...)."""
+    alphabets = ("qxzjwvkbf", "жщшфцчъэю")
+    out = []
+    for i in range(n):
+        letters, digits = alphabets[i % 2], []
+        value = i // 2
+        while True:
+            digits.append(letters[value % len(letters)])
+            value //= len(letters)
+            if not value:
+                break
+        out.append("▁" + letters[0] + "".join(digits))
+    return out
 
 
 ARCHITECTURES = ("mt5", "bart", "mbart", "pegasus")
@@ -261,12 +288,16 @@ def build_tiny_bart_family(
         max_position_embeddings=max_input_tokens * 2,
     )
     if architecture == "bart":
-        start = {"decoder_start_token_id": tokenizer.eos_token_id, "bos_token_id": tokenizer.bos_token_id, "forced_bos_token_id": tokenizer.bos_token_id}
-        config = transformers.BartConfig(**shape, **ids, **start, forced_eos_token_id=None)
+        # As facebook/bart-large-cnn: </s> starts, <s> is forced first and </s> last (at the length limit).
+        start = {"decoder_start_token_id": tokenizer.eos_token_id, "bos_token_id": tokenizer.bos_token_id,
+                 "forced_bos_token_id": tokenizer.bos_token_id, "forced_eos_token_id": tokenizer.eos_token_id}
+        config = transformers.BartConfig(**shape, **ids, **start)
         model_class = transformers.BartForConditionalGeneration
     elif architecture == "mbart":
-        start = {"decoder_start_token_id": tokenizer.eos_token_id, "bos_token_id": tokenizer.bos_token_id}
-        config = transformers.MBartConfig(**shape, **ids, **start, tokenizer_class="MBartTokenizer", scale_embedding=True, forced_eos_token_id=None)
+        # As IlyaGusev/mbart_ru_sum_gazeta, which forces </s> last too.
+        start = {"decoder_start_token_id": tokenizer.eos_token_id, "bos_token_id": tokenizer.bos_token_id,
+                 "forced_eos_token_id": tokenizer.eos_token_id}
+        config = transformers.MBartConfig(**shape, **ids, **start, tokenizer_class="MBartTokenizer", scale_embedding=True)
         model_class = transformers.MBartForConditionalGeneration
     else:
         start = {"decoder_start_token_id": tokenizer.pad_token_id}

@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from summarize.batching import generate_batched
 from summarize.generation import GenerationSettings
 
@@ -56,12 +58,15 @@ def test_one_worker_keeps_whole_batches():
     assert sorted(len(b) for b in backend.batches) == [1, 4, 4]
 
 
-def test_a_failing_parallel_batch_fails_only_its_own_requests():
-    backend = Recording(workers=2, fail_on=3)
-    results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=4)
+@pytest.mark.parametrize("workers, batch_size", [(1, 8), (2, 4), (1, 5), (2, 16)])
+def test_a_failing_input_fails_alone_and_its_mates_are_generated_again(workers, batch_size):
+    backend = Recording(workers=workers, fail_on=3)
+    results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=batch_size)
     failed = [i for i, (out, _) in enumerate(results) if isinstance(out, BaseException)]
-    assert 3 in failed and len(failed) == 2  # 3 and its batch mate
-    assert all(out == [[i]] for i, (out, _) in enumerate(results) if i not in failed)
+    assert failed == [3]
+    assert all(out == [[i]] for i, (out, _) in enumerate(results) if i != 3)
+    # Halving finds it: the failing input ran alone once, in no more batches than 2 log2(n) + 1.
+    assert [[3, 0, 0, 0]] in backend.batches and len(backend.batches) <= 2 * 3 + 2
 
 
 def test_n_best_requests_get_lists_and_their_own_batches():

@@ -148,7 +148,9 @@ def test_every_preset_architecture_gives_equal_greedy_output_on_both_backends(ba
     expected = Summarizer(bart_family[arch], backend="torch", **options).summarize(texts, lang=lang)
     got = Summarizer(bart_family[arch], backend="ctranslate2", compute_type="float32", cache_dir=cache, **options).summarize(texts, lang=lang)
     assert [(r.text, r.output_tokens) for r in got] == [(r.text, r.output_tokens) for r in expected]
-    assert all(r.output_tokens == 8 for r in got)
+    # BART and mBART force </s> as the 8th token (forced_eos_token_id, as bart-large-cnn
+    # and the Gazeta mBART do): 7 before it, on both backends.
+    assert all(r.output_tokens == (7 if arch in ("bart", "mbart") else 8) for r in got)
 
 
 def test_cross_lingual_model_is_converted_and_loaded_once_for_every_target(tiny_crosslingual, cache):
@@ -269,7 +271,8 @@ def test_avx512_kernels_give_the_same_summaries(tiny_model, cache):
     if not all(f in flags.split() for f in AVX512_FLAGS):
         pytest.skip("this CPU has no AVX-512")
     code = (
-        "import json; from summarize import Summarizer; "
+        # The commands tune the process (tune_process) before the first model loads; a bare Summarizer does not.
+        "import json; from summarize import Summarizer; from summarize.backends.cpu import tune_process; tune_process(); "
         f"s = Summarizer({tiny_model!r}, backend='ctranslate2', device='cpu', cache_dir={cache!r}, num_beams=3, max_new_tokens=10); "
         f"print(json.dumps([r.text for r in s.summarize({TEXTS_VARIED!r})]))"
     )

@@ -100,9 +100,18 @@ def _write_manifest(ck: Checkpoint, directory: Path) -> None:
         "max_input_tokens": ck.max_input_tokens, "prefix": ck.prefix, "lang_tokens": ck.lang_tokens,
         "generation_defaults": ck.generation_defaults,
         "decoder_start_token_id": ck.decoder_start_token_id, "forced_bos_token_id": ck.forced_bos_token_id,
+        "forced_eos_token_id": ck.forced_eos_token_id,
         "special": {"pad": tok.pad_token_id, "eos": tok.eos_token_id, "unk": tok.unk_token_id},
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
+
+
+def _manifest_current(directory: Path) -> bool:
+    """Whether ``directory`` has a manifest with every fact this version reads (older ones lack ``forced_eos_token_id``)."""
+    try:
+        return "forced_eos_token_id" in json.loads((directory / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
 
 
 def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache_dir: str | os.PathLike | None) -> Checkpoint | None:
@@ -125,7 +134,7 @@ def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache
             target = conversion_dir(
                 Path(cache_dir) if cache_dir else default_cache_dir(), name, hub_revision(source, revision), source, quantization,
             )
-            if (target / MANIFEST).is_file() and (target / "model.bin").is_file():
+            if _manifest_current(target) and (target / "model.bin").is_file():
                 break
         else:
             return None
@@ -146,6 +155,7 @@ def cached_checkpoint(model: str, revision: str | None, compute_type: str, cache
         generation_defaults=manifest["generation_defaults"],
         decoder_start_token_id=manifest.get("decoder_start_token_id"),
         forced_bos_token_id=manifest.get("forced_bos_token_id"),
+        forced_eos_token_id=manifest.get("forced_eos_token_id"),
     )
 
 
@@ -155,7 +165,7 @@ def convert(ck: Checkpoint, cache_dir: Path, quantization: str | None) -> Path:
     target = conversion_dir(cache_dir, ck.name, ck.revision, ck.source, quantization)
     if (target / "model.bin").is_file():
         logger.debug("using converted model %s", target)
-        if not (target / MANIFEST).is_file():
+        if not _manifest_current(target):
             _write_manifest(ck, target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -109,21 +109,25 @@ class CTranslate2Backend:
 
     @property
     def vocabulary_used(self) -> str:
-        """``"full"``, or the restriction: ``"top-K+source"``."""
-        return "full" if self.vocabulary is None else f"top-{self.vocabulary.k}+source"
+        """``"full"``, or the restriction: ``"top-K"``."""
+        return "full" if self.vocabulary is None else self.vocabulary.label
 
     def _vocabulary(self, vocabulary: str | int):
-        from ..vocabulary import candidates, resolve
+        from ..vocabulary import for_checkpoint
 
-        size = len(json.loads((self.model_dir / "shared_vocabulary.json").read_text())) if (self.model_dir / "shared_vocabulary.json").is_file() else len(self.tokenizer)
-        k = resolve(vocabulary, size)
-        return None if k is None else candidates(self.tokenizer, k, size)
+        shared = self.model_dir / "shared_vocabulary.json"
+        size = len(json.loads(shared.read_text())) if shared.is_file() else len(self.tokenizer)
+        return for_checkpoint(self.checkpoint, vocabulary, size)
 
     def _vmap_dir(self, fixed) -> Path:
-        """The conversion with a vocabulary map for ``fixed``: a sibling directory, the weights linked."""
+        """The conversion with a vocabulary map for ``fixed``: a sibling directory, the weights linked.
+
+        Keyed by the list's digest: a map made for another list (or by a
+        version whose maps grew with each batch's source) is never reused.
+        """
         from ..vocabulary import write_vmap
 
-        target = self.model_dir.with_name(f"{self.model_dir.name}.vmap-{fixed.k}")
+        target = self.model_dir.with_name(f"{self.model_dir.name}.vmap-{fixed.k}-{fixed.digest()}")
         if (target / "vmap.txt").is_file():
             return target
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
@@ -167,13 +171,20 @@ class CTranslate2Backend:
         prefixes: list[list[str]] = [[] for _ in source]
         ck = self.checkpoint
         for prefix, start in zip(prefixes, start_tokens):
+            forced = []
             if not self._start_in_model:
-                prefix.append(self.tokenizer.convert_ids_to_tokens(ck.decoder_start_token_id if start is None else start))
+                forced.append(ck.decoder_start_token_id if start is None else start)
             elif start is not None and start != ck.decoder_start_token_id:
                 raise InvalidOptionError(f"model {ck.name!r} cannot start decoding with token {start}: its conversion fixes the start token")
             if ck.forced_bos_token_id is not None:
-                prefix.append(self.tokenizer.convert_ids_to_tokens(ck.forced_bos_token_id))
-        options = ct2_options(settings)
+                forced.append(ck.forced_bos_token_id)
+            if self.vocabulary is not None:
+                # A prefix token outside the list would join this batch's
+                # candidates and change the list: refused, never silently.
+                for token in forced:
+                    self.vocabulary.position(token)
+            prefix.extend(self.tokenizer.convert_ids_to_tokens(token) for token in forced)
+        options = ct2_options(settings, forced_eos=ck.forced_eos_token_id is not None)
         if any(prefixes):
             # With a null start token the prefix's first token is the start: it is
             # neither counted in the lengths nor returned, as in transformers.
@@ -193,17 +204,27 @@ class CTranslate2Backend:
         return wait
 
 
-def ct2_options(settings: GenerationSettings) -> dict[str, Any]:
+def ct2_options(settings: GenerationSettings, forced_eos: bool = False) -> dict[str, Any]:
     """The library's decoding settings as CTranslate2 ``translate_batch`` arguments.
 
     Lengths: CTranslate2 counts the end token in ``min``/``max_decoding_length``
     where transformers counts only new tokens before it; beam search stops when
     ``num_beams`` hypotheses are finished, as transformers' ``early_stopping``.
+
+    ``forced_eos``: the checkpoint forces its end token as the last one
+    (``forced_eos_token_id``: BART-large-CNN, the Gazeta mBART), which
+    transformers does at the length limit and CTranslate2 does not know:
+    a summary then has at most ``max_new_tokens - 1`` tokens before the end,
+    on both backends.
+
+    >>> ct2_options(GenerationSettings(max_new_tokens=6, min_new_tokens=6), forced_eos=True)["max_decoding_length"]
+    5
     """
+    longest = max(1, settings.max_new_tokens - 1) if forced_eos else settings.max_new_tokens
     options: dict[str, Any] = {
         "beam_size": settings.num_beams,
-        "max_decoding_length": settings.max_new_tokens,
-        "min_decoding_length": settings.min_new_tokens,
+        "max_decoding_length": longest,
+        "min_decoding_length": min(settings.min_new_tokens, longest),
         "no_repeat_ngram_size": settings.no_repeat_ngram_size,
         "length_penalty": settings.length_penalty,
         "return_end_token": False,

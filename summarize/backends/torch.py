@@ -125,13 +125,10 @@ class TorchBackend:
         if self.device.startswith("cuda"):
             torch.cuda.empty_cache()
 
-    def _restricted(self, batch, starts, config):
-        return _Restricted(self, batch, starts, config)
-
     @property
     def vocabulary_used(self) -> str:
-        """``"full"``, or the restriction: ``"top-K+source"``."""
-        return "full" if self.vocabulary is None else f"top-{self.vocabulary.k}+source"
+        """``"full"``, or the restriction: ``"top-K"``."""
+        return "full" if self.vocabulary is None else self.vocabulary.label
 
     def _generate(
         self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_tokens: Sequence[int | None], n_best: int = 1
@@ -151,10 +148,10 @@ class TorchBackend:
         # transformers takes one start token per row as a list.
         starts = [self.decoder_start if s is None else s for s in start_tokens]
         eos = self.eos_token_id
-        with torch.inference_mode(), self._restricted(batch, starts, config) as to_token:
+        with torch.inference_mode(), _Restricted(self, config) as to_token:
             if to_token is not None:
-                starts = [to_token.index[s] for s in starts]
-                eos = to_token.index[self.eos_token_id]
+                starts = [to_token.position(s) for s in starts]
+                eos = to_token.position(self.eos_token_id)
             config.decoder_start_token_id = starts[0] if len(set(starts)) == 1 else starts
             out = self.model.generate(
                 input_ids=input_ids.to(self.device),
@@ -200,94 +197,90 @@ def _reorder_self_attention_only(cache: Any, beam_idx: torch.Tensor) -> Any:
     return cache
 
 
-class _CandidateSpace:
-    """Token ids <-> positions in a batch's candidate list."""
-
-    def __init__(self, ids: list[int]):
-        self.ids = ids
-        self.index = {token: i for i, token in enumerate(ids)}
-
-
 def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
-    """The fixed candidates when the output vocabulary is restricted, else None."""
-    from ..vocabulary import candidates, resolve
+    """The candidate list when the output vocabulary is restricted, else None."""
+    from ..vocabulary import for_checkpoint
 
-    k = resolve(vocabulary, model.config.vocab_size)
-    if k is None:
+    fixed = for_checkpoint(checkpoint, vocabulary, model.config.vocab_size)
+    if fixed is None:
         return None
     embedding = model.get_decoder().get_input_embeddings()
     if not (type(embedding) is torch.nn.Embedding or hasattr(embedding, "embed_scale")):
         logger.warning("the vocabulary restriction does not know %s's embedding (%s); using the full vocabulary",
                        checkpoint.name, type(embedding).__name__)
         return None
-    return candidates(checkpoint.tokenizer, k, model.config.vocab_size)
+    return fixed
 
 
 class _Restricted:
-    """Within the block, the model scores only the batch's candidates.
+    """Within the block, the model scores only the candidates.
 
     The output layer and the decoder's input embedding are swapped for their
-    candidate rows, so generation runs in candidate positions; every id the
+    candidate rows (cut once, when first used: the list is the model's, not
+    the batch's), so generation runs in candidate positions; every id the
     generation config names (end, pad, forced tokens) is translated, so
     logits processors (no-repeat n-grams, minimum length) work unchanged.
     """
 
-    def __init__(self, backend: TorchBackend, batch, starts, config):
-        self.backend, self.batch, self.starts, self.config = backend, batch, starts, config
+    def __init__(self, backend: TorchBackend, config):
+        self.backend, self.config = backend, config
 
     def __enter__(self):
         fixed = self.backend.vocabulary
         if fixed is None:
             return None
         model, config = self.backend.model, self.config
-        named = [self.backend.eos_token_id, config.eos_token_id, config.pad_token_id, getattr(config, "forced_bos_token_id", None),
-                 getattr(config, "forced_eos_token_id", None), *self.starts]
-        flat = [i for v in named if v is not None for i in (v if isinstance(v, list) else [v])]
-        space = _CandidateSpace(fixed.for_batch(self.batch, extra=flat))
-        rows = torch.tensor(space.ids, device=self.backend.device)
-        head = model.get_output_embeddings()
-        decoder = model.get_decoder()
-        embedding = decoder.get_input_embeddings()
-        self.saved = (head, embedding)
-        # Built on the meta device (no random initialisation of rows that are
-        # replaced at once), then given the candidate rows.
-        sub_head = torch.nn.Linear(head.in_features, len(space.ids), bias=False, device="meta")
-        sub_head.weight = torch.nn.Parameter(head.weight[rows], requires_grad=False)
-        sub_embedding = _sub_embedding(embedding, rows, space)
-        model.set_output_embeddings(sub_head)
-        decoder.set_input_embeddings(sub_embedding)
-        # BART, mBART and Pegasus add a bias to every logit: its candidate entries.
-        self.bias = getattr(model, "final_logits_bias", None)
-        if self.bias is not None:
-            model.final_logits_bias = self.bias[:, rows]
+        sub = self.backend.__dict__.get("_candidate_rows")
+        if sub is None:
+            sub = self.backend._candidate_rows = _candidate_rows(model, fixed, self.backend.device)
+        self.saved = (model.get_output_embeddings(), model.get_decoder().get_input_embeddings(), getattr(model, "final_logits_bias", None))
+        model.set_output_embeddings(sub[0])
+        model.get_decoder().set_input_embeddings(sub[1])
+        if sub[2] is not None:
+            model.final_logits_bias = sub[2]
         for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id", "forced_eos_token_id"):
             value = getattr(config, name, None)
             if isinstance(value, list):
-                setattr(config, name, [space.index[v] for v in value])
+                setattr(config, name, [fixed.position(v) for v in value])
             elif isinstance(value, int):
-                setattr(config, name, space.index[value])
-        return space
+                setattr(config, name, fixed.position(value))
+        return fixed
 
     def __exit__(self, *exc: object) -> None:
         if self.backend.vocabulary is not None:
-            head, embedding = self.saved
+            head, embedding, bias = self.saved
             self.backend.model.set_output_embeddings(head)
             self.backend.model.get_decoder().set_input_embeddings(embedding)
-            if self.bias is not None:
-                self.backend.model.final_logits_bias = self.bias
+            if bias is not None:
+                self.backend.model.final_logits_bias = bias
 
 
-def _sub_embedding(embedding: Any, rows: Any, space: _CandidateSpace) -> Any:
+def _candidate_rows(model: Any, fixed: Any, device: str) -> tuple[Any, Any, Any]:
+    """The output layer, the decoder's input embedding and the logits bias, cut to the candidates' rows."""
+    rows = torch.tensor(fixed.ids, device=device)
+    head = model.get_output_embeddings()
+    # Built on the meta device (no random initialisation of rows that are
+    # replaced at once), then given the candidate rows.
+    sub_head = torch.nn.Linear(head.in_features, len(fixed.ids), bias=False, device="meta")
+    sub_head.weight = torch.nn.Parameter(head.weight[rows], requires_grad=False)
+    sub_embedding = _sub_embedding(model.get_decoder().get_input_embeddings(), rows, fixed)
+    # BART, mBART and Pegasus add a bias to every logit: its candidate entries.
+    bias = getattr(model, "final_logits_bias", None)
+    return sub_head, sub_embedding, None if bias is None else bias[:, rows]
+
+
+def _sub_embedding(embedding: Any, rows: Any, fixed: Any) -> Any:
     """The candidate rows of a decoder's input embedding, of the same class.
 
     BART-family decoders scale their embeddings inside the module
     (``*ScaledWordEmbedding``'s ``embed_scale``), which a plain
     ``nn.Embedding`` would lose; the padding row moves to its candidate position.
     """
-    padding = space.index.get(getattr(embedding, "padding_idx", None))
+    padding_idx = getattr(embedding, "padding_idx", None)
+    padding = fixed.position(padding_idx) if padding_idx is not None and padding_idx in fixed else None
     scale = {"embed_scale": embedding.embed_scale} if hasattr(embedding, "embed_scale") else {}
     with torch.device("meta"):  # no initialisation of rows replaced at once
-        sub = type(embedding)(len(space.ids), embedding.embedding_dim, padding, **scale)
+        sub = type(embedding)(len(fixed.ids), embedding.embedding_dim, padding, **scale)
     sub.weight = torch.nn.Parameter(embedding.weight[rows], requires_grad=False)
     return sub
 

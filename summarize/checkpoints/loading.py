@@ -50,6 +50,9 @@ class Checkpoint:
         decoder_start_token_id: the token the decoder starts with.
         forced_bos_token_id: a token forced as the first generated one
             (BART-large-CNN forces ``<s>``), or ``None``.
+        forced_eos_token_id: the token forced as the last one when a
+            summary reaches its length limit (BART-large-CNN and the Gazeta
+            mBART force ``</s>``), or ``None``.
         local_files_only: read the weights from the cache only (offline).
     """
 
@@ -65,6 +68,7 @@ class Checkpoint:
     generation_defaults: dict[str, Any]
     decoder_start_token_id: int | None = None
     forced_bos_token_id: int | None = None
+    forced_eos_token_id: int | None = None
     local_files_only: bool = False
 
     @property
@@ -231,6 +235,9 @@ def load_checkpoint(model: str, revision: str | None = None) -> Checkpoint:
         generation_defaults=settings_from_checkpoint(generation_config),
         decoder_start_token_id=_token_setting("decoder_start_token_id", generation_config, config),
         forced_bos_token_id=_token_setting("forced_bos_token_id", generation_config, config),
+        # transformers 5 reads it from the generation config alone (made from
+        # the model's config when the checkpoint has none), as the torch backend does.
+        forced_eos_token_id=_token_setting("forced_eos_token_id", generation_config or GenerationConfig.from_model_config(config), None),
         local_files_only=local_only,
     )
 
