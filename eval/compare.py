@@ -47,6 +47,8 @@ LABELS = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeL
           "faithfulness": "facts supported (%)", "flagged": "with an unsupported fact (%)"}
 # Fields of a score's signature that only describe its interval: runs may differ in them.
 _INTERVAL_FIELDS = ("bs", "seed")
+# What the system ran on (backend, compute type, vocabulary): what a comparison compares, not a reason to refuse one.
+_SYSTEM_FIELDS = ("gen",)
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def check_comparable(runs: list[Run]) -> None:
         sig_a = _signature_fields(first.systems[first.system]["rouge1"]["signature"])
         sig_b = _signature_fields(run.systems[run.system]["rouge1"]["signature"])
         for key in dict.fromkeys([*sig_a, *sig_b]):
-            if key in _INTERVAL_FIELDS or sig_a.get(key) == sig_b.get(key):
+            if key in _INTERVAL_FIELDS or key in _SYSTEM_FIELDS or sig_a.get(key) == sig_b.get(key):
                 continue
             raise InvalidInputError(
                 f"runs differ in their ROUGE signature's {key}: {first.path} has {sig_a.get(key, 'none')}, "

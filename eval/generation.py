@@ -20,6 +20,8 @@ from summarize.outputs import ResultWriter
 from summarize.pipeline import block_rows, summarize_records
 from summarize.records import Record
 
+from .scoring import backend_signature
+
 
 def result_rows(
     examples: Sequence[Any], options: dict[str, Any], lang: str, target: str, *,
@@ -99,8 +101,11 @@ def compare_fast(options: dict[str, Any], examples: Sequence[Any], predictions: 
     references = [e.summary for e in both]
     scored = rouge.score(predictions=[rows[e.id]["summary"] for e in both], references=references).to_dict()
     baseline = rouge.score(predictions=[predictions[e.id] for e in both], references=references).to_dict()
+    for score in scored.values():
+        score["signature"] += backend_signature(fast.backend)
     return {
         "backend": fast.backend.name,
+        "compute_type": fast.backend.dtype,
         "vocabulary": fast.backend.vocabulary_used,
         "examples": len(both),
         "failed": len(examples) - len(both),

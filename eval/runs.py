@@ -42,7 +42,7 @@ from .datasets import DATASETS, check_languages, load_data
 from . import generation
 from .generation import prediction, quiet_truncation, read_predictions, result_rows
 from .metrics.rouge import Rouge
-from .scoring import score_systems
+from .scoring import backend_signature, generation_signature, score_systems
 from .report import write_chart, write_report
 
 
@@ -200,6 +200,7 @@ def run_evaluation(
     scored, faithfulness = score_systems(
         rouge, systems, ids=[e.id for e in scored_examples], references=refs, articles=[e.text for e in scored_examples],
         lang=lang, target=target, signature_suffix=data_signature, out=out,
+        system_signatures={system_name: _generation_signature(summarizer, summarizer_options, ck)},
     )
     done = [predictions[e.id] for e in scored_examples]
     protocol = {
@@ -280,6 +281,29 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     generation = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     ck = load_checkpoint(options["model"])
     return ck, resolve_settings(ck, generation), (options["device"], None)
+
+
+def _generation_signature(summarizer: Any, options: dict[str, Any], ck: Any) -> str:
+    """What generated the model's summaries, for its signature: the local backend's, or what Ray's actors resolve the options to."""
+    if summarizer is not None or ck is None:
+        return backend_signature(summarizer.backend if summarizer else None)
+    from summarize.backends import resolve_backend
+    from summarize.vocabulary import resolve
+
+    device = "cpu" if options.get("device", "auto") == "auto" else options["device"]
+    backend = resolve_backend(options.get("backend", "auto"), device=device, dtype=options.get("dtype", "auto"))
+    if backend == "torch":
+        from summarize.backends.torch import resolve_dtype
+
+        dtype = resolve_dtype(options.get("dtype", "auto"), device, ck.model_type)
+    else:
+        from summarize.backends.conversion import import_ctranslate2
+        from summarize.backends.precision import int8_library, resolve_compute_type
+
+        library = int8_library(import_ctranslate2()) if device == "cpu" else "mkl"
+        dtype = resolve_compute_type(options.get("compute_type", "auto"), device, ck.model_type, library)
+    k = resolve(options.get("vocabulary", "full"), ck.config.vocab_size)
+    return generation_signature(backend, dtype, "full" if k is None else f"top-{k}")
 
 
 def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:

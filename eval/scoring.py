@@ -29,11 +29,14 @@ PER_EXAMPLE = "per_example.jsonl"
 def score_systems(
     rouge: Rouge, systems: dict[str, list[str]], *, ids: Sequence[str], references: Sequence[str],
     articles: Sequence[str], lang: str, target: str, signature_suffix: str, out: Path,
+    system_signatures: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(ROUGE by system, faithfulness by system, references included); writes ``per_example.jsonl``.
 
     ``signature_suffix`` (the data read and the sample) is appended to every
-    ROUGE signature, so that a score names what it was computed on.
+    ROUGE signature, so that a score names what it was computed on;
+    ``system_signatures`` adds what a system ran on (``|gen:...``, see
+    :func:`generation_signature`) to that system's.
     """
     per_example: list[dict[str, dict[str, float]]] = [{} for _ in ids]
     scores: dict[str, Any] = {}
@@ -41,7 +44,7 @@ def score_systems(
         result = rouge.score(predictions=predictions, references=references)
         scores[name] = result.to_dict()
         for score in scores[name].values():
-            score["signature"] += signature_suffix
+            score["signature"] += (system_signatures or {}).get(name, "") + signature_suffix
         for row, values in zip(per_example, result.per_example):
             row[name] = {t: round(f1, 4) for t, (_, _, f1) in values.items()}
     faithfulness: dict[str, Any] = {}
@@ -54,6 +57,22 @@ def score_systems(
         for example_id, row in zip(ids, per_example):
             f.write(json.dumps({"id": example_id, "systems": row}, ensure_ascii=False) + "\n")
     return scores, faithfulness
+
+
+def generation_signature(backend: str, compute_type: str | None, vocabulary: str) -> str:
+    """``|gen:BACKEND/COMPUTE TYPE/VOCABULARY``: what produced a model's summaries, for its ROUGE signature.
+
+    >>> generation_signature("ctranslate2", "float32", "top-32000")
+    '|gen:ctranslate2/float32/top-32000'
+    """
+    return f"|gen:{backend}/{compute_type}/{vocabulary}"
+
+
+def backend_signature(backend: Any) -> str:
+    """:func:`generation_signature` of a loaded backend ("" for none: an extractive method)."""
+    if backend is None:
+        return ""
+    return generation_signature(backend.name, backend.dtype, getattr(backend, "vocabulary_used", "full"))
 
 
 def read_per_example(run_dir: Path) -> dict[str, dict[str, dict[str, float]]]:

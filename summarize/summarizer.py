@@ -78,7 +78,7 @@ class Summarizer:
             beam's hypotheses, return the one with the fewest unsupported
             facts, ties going to the model's order) or ``"off"``.
         vocabulary: ``"auto"`` (default: the output vocabulary restricted to
-            the served languages' scripts and the batch's source pieces for
+            the served languages' scripts (one list per loaded model) for
             checkpoints of 100,000 pieces or more, mT5's 250,112; see
             :mod:`summarize.vocabulary`), ``"full"``, or the number of script
             pieces to keep.

@@ -60,8 +60,16 @@ def article_from_html(html: str | bytes, *, url: str | None = None, name: str = 
     """The article of an HTML page, or an error naming the page if it has none."""
     try:
         import trafilatura
-    except ImportError:
-        raise MissingDependencyError("reading HTML needs trafilatura: pip install 'summarize[serve]'") from None
+    except ImportError as exc:
+        # Say what is missing: trafilatura itself, or something it imports
+        # (lxml 6 moved lxml.html.clean into the separate lxml_html_clean).
+        missing = exc.name or "trafilatura"
+        if missing == "trafilatura":
+            raise MissingDependencyError("reading HTML needs trafilatura: pip install -e '.[serve]' (from a clone) or pip install 'summarize[serve]'") from None
+        raise MissingDependencyError(
+            f"reading HTML needs trafilatura, which could not import {missing!r} ({exc}); "
+            "pip install lxml_html_clean, or reinstall the 'serve' extra"
+        ) from None
     found = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=False)
     text = (getattr(found, "text", None) or "").strip() if found is not None else ""
     if not text:

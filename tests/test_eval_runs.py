@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,9 @@ def test_full_run_writes_everything_and_resumes_without_regenerating(tiny_model,
         assert set(system) == {"rouge1", "rouge2", "rougeL", "rougeLsum"}
         assert system["rouge1"]["signature"].startswith("rouge1|lang:uk|tok:xlsum|stem:none|bs:50|seed:0|")
         assert system["rouge1"]["n"] == len(ROWS)
+    # The model's scores name what generated them; the baselines' do not.
+    assert "|gen:torch/float32/full|" in saved["systems"][Path(tiny_model).name]["rouge1"]["signature"]
+    assert "|gen:" not in saved["systems"]["lead-3"]["rouge1"]["signature"]
     run = saved["run"]
     assert run["model"] == tiny_model and run["generation"]["num_beams"] == 1
     assert run["versions"]["transformers"] and run["device"] == "cpu"
@@ -374,6 +378,9 @@ def test_compare_fast_counts_a_failed_fast_generation_and_never_scores_it_empty(
     assert fast["failed"] == 1 and fast["examples"] == len(ROWS) - 1
     assert fast["systems"]["fast"]["rouge1"]["n"] == len(ROWS) - 1
     assert set(fast["difference"]) == set(fast["systems"]["fast"])
+    # int8 or float32 by the CPU's int8 library; a tiny vocabulary is never restricted
+    assert re.search(r"\|gen:ctranslate2/(int8|float32)/full$", fast["systems"]["fast"]["rouge1"]["signature"])
+    assert fast["compute_type"] in ("int8", "float32")
 
 
 def test_ctrl_c_during_a_run_is_one_line_exit_130_and_resume_finishes(jsonl_dataset, tmp_path, monkeypatch):
