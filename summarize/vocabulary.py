@@ -213,10 +213,16 @@ def write_vmap(path: Path, tokenizer: Any, fixed: Candidates) -> None:
         return pieces[i] if i < len(pieces) else tokenizer.convert_ids_to_tokens(i)
 
     names = [piece(i) for i in fixed.ids]
-    bad = [name for name in names if not name or any(c.isspace() for c in name)]
+    first: dict[str, int] = {}
+    for i, name in enumerate(pieces):
+        first.setdefault(name, i)
+    # CTranslate2 reads each name back as the first id that has it: a name
+    # with white space, or one an earlier id also has, would be another token there.
+    bad = [name for i, name in zip(fixed.ids, names)
+           if not name or any(c.isspace() for c in name) or first.get(name, i) != i]
     if bad:
         raise InvalidOptionError(
-            f"the restricted vocabulary cannot hold the token(s) {', '.join(map(repr, bad[:5]))} on CTranslate2; "
+            f"the restricted vocabulary cannot name the token(s) {', '.join(map(repr, bad[:5]))} on CTranslate2; "
             "use vocabulary='full'"
         )
     tmp = path.with_name(path.name + ".tmp")

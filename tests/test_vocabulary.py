@@ -128,3 +128,13 @@ def test_bart_family_models_are_restricted_on_both_backends_alike(bart_family, a
     [reference] = full.backend.generate([ids], full.settings, [None])[0]
     if set(reference) <= set(torch_s.backend.vocabulary.ids):
         assert torch_s.backend.generate([ids], torch_s.settings, [None])[0] == [reference]
+
+
+def test_an_id_outside_the_list_is_refused_with_the_model_left_whole(tiny_model):
+    s = Summarizer(tiny_model, backend="torch", vocabulary=20, num_beams=1, max_new_tokens=4)
+    outside = next(i for i in range(400) if i not in s.backend.vocabulary)
+    head = s.backend.model.get_output_embeddings()
+    s.backend._base_config.forced_eos_token_id = outside
+    with pytest.raises(InvalidOptionError, match=f"token {outside} is not among the"):
+        s.backend.generate([s._encode(TEXTS["en"][:60])], s.settings, [None])
+    assert s.backend.model.get_output_embeddings() is head

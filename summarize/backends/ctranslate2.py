@@ -194,7 +194,7 @@ class CTranslate2Backend:
         if self.vocabulary is not None:
             options["use_vmap"] = True
         # One job for the whole batch (max_batch_size): CTranslate2 would
-        # otherwise re-cut it, and the batch's vocabulary map is the batch's.
+        # otherwise re-cut it, and the scheduler has cut it already.
         pending = self.translator.translate_batch(source, max_batch_size=len(source), asynchronous=True, **options)
         to_ids = self.tokenizer.convert_tokens_to_ids
 

@@ -230,6 +230,15 @@ class _Restricted:
         if fixed is None:
             return None
         model, config = self.backend.model, self.config
+        # Every id the config names is translated before anything is swapped:
+        # an id outside the list raises here, with the model left whole.
+        translated = {}
+        for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id", "forced_eos_token_id"):
+            value = getattr(config, name, None)
+            if isinstance(value, list):
+                translated[name] = [fixed.position(v) for v in value]
+            elif isinstance(value, int):
+                translated[name] = fixed.position(value)
         sub = self.backend.__dict__.get("_candidate_rows")
         if sub is None:
             sub = self.backend._candidate_rows = _candidate_rows(model, fixed, self.backend.device)
@@ -238,12 +247,8 @@ class _Restricted:
         model.get_decoder().set_input_embeddings(sub[1])
         if sub[2] is not None:
             model.final_logits_bias = sub[2]
-        for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id", "forced_eos_token_id"):
-            value = getattr(config, name, None)
-            if isinstance(value, list):
-                setattr(config, name, [fixed.position(v) for v in value])
-            elif isinstance(value, int):
-                setattr(config, name, fixed.position(value))
+        for name, value in translated.items():
+            setattr(config, name, value)
         return fixed
 
     def __exit__(self, *exc: object) -> None:
