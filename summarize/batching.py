@@ -25,6 +25,7 @@ import time
 from typing import Any, Callable
 
 from .backends import is_out_of_memory
+from .errors import InvalidOptionError
 from .generation import GenerationSettings
 
 logger = logging.getLogger(__name__)
@@ -110,9 +111,10 @@ def _after_failure(backend: Any, exc: Exception, batch: list[Request], settings:
     Out of memory first gives back what the backend caches. Halving finds
     one failing input in about ``2 log2(n)`` smaller batches.
     """
-    if len(batch) == 1:
-        logger.error("generation failed for one input: %s", exc)
-        return [exc]
+    if len(batch) == 1 or isinstance(exc, InvalidOptionError):
+        # An option error is every input's: halving would only repeat it.
+        logger.error("generation failed for %d input(s): %s", len(batch), exc)
+        return [exc] * len(batch)
     if is_out_of_memory(exc):
         getattr(backend, "release_memory", lambda: None)()
     half = len(batch) // 2

@@ -246,7 +246,7 @@ class Summarizer:
             outputs = [_own_failure(self._extractive, doc) for doc in docs]
         for doc, out in zip(docs, outputs):
             if isinstance(out, BaseException) and errors == "raise":
-                raise out
+                raise (with_index(out, doc.index) if isinstance(out, SummarizeError) and not single else out)
             results[doc.index] = out
         return results[0] if single else results
 

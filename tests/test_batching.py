@@ -122,3 +122,16 @@ def test_halving_passes_the_same_settings_starts_and_hypothesis_count():
     assert backend.seen[0][0] == 4 and all(s is settings and n == 2 for _, s, _, n in backend.seen)
     assert sorted(start for size, _, starts, _ in backend.seen if size == 1 for start in starts) == [7, 8, 9, 10]
     assert all(seconds >= 0 for _, seconds in results) and sum(seconds for _, seconds in results) < 60
+
+
+def test_an_option_error_is_every_inputs_without_halving():
+    from summarize import InvalidOptionError
+
+    class Refusing(Recording):
+        def _run(self, batch, n_best):
+            self.batches.append(batch)
+            raise InvalidOptionError("num_beams must be an integer >= 1")
+
+    backend = Refusing()
+    results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=8)
+    assert all(isinstance(out, InvalidOptionError) for out, _ in results) and len(backend.batches) == 1

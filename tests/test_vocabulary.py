@@ -130,11 +130,11 @@ def test_bart_family_models_are_restricted_on_both_backends_alike(bart_family, a
         assert torch_s.backend.generate([ids], torch_s.settings, [None])[0] == [reference]
 
 
-def test_an_id_outside_the_list_is_refused_with_the_model_left_whole(tiny_model):
+def test_a_start_token_outside_the_list_is_refused_and_the_backend_goes_on(tiny_model):
     s = Summarizer(tiny_model, backend="torch", vocabulary=20, num_beams=1, max_new_tokens=4)
     outside = next(i for i in range(400) if i not in s.backend.vocabulary)
-    head = s.backend.model.get_output_embeddings()
-    s.backend._base_config.forced_eos_token_id = outside
+    ids = s._encode(TEXTS["en"][:60])
     with pytest.raises(InvalidOptionError, match=f"token {outside} is not among the"):
-        s.backend.generate([s._encode(TEXTS["en"][:60])], s.settings, [None])
-    assert s.backend.model.get_output_embeddings() is head
+        s.backend.generate([ids], s.settings, [outside])
+    assert s.backend.model.get_output_embeddings().weight.shape[0] == len(s.backend.vocabulary)
+    assert len(s.backend.generate([ids], s.settings, [None])[0][0]) == 4

@@ -93,7 +93,11 @@ def _write_manifest(ck: Checkpoint, directory: Path) -> None:
     backend = getattr(tok, "backend_tokenizer", None)
     if backend is None or getattr(tok, "clean_up_tokenization_spaces", False):
         return  # decoding needs transformers' own code; later runs take the full path
-    backend.save(str(directory / "tokenizer.json"))
+    # Written beside and renamed: an old conversion's manifest is rewritten
+    # in place, maybe by several workers at once, and a reader must never see half of one.
+    tmp = directory / f"tokenizer.json.{os.getpid()}.tmp"
+    backend.save(str(tmp))
+    os.replace(tmp, directory / "tokenizer.json")
     manifest = {
         "name": ck.name, "source": ck.source, "revision": ck.revision,
         "preset": ck.preset.name if ck.preset else None, "model_type": ck.model_type,
@@ -103,7 +107,9 @@ def _write_manifest(ck: Checkpoint, directory: Path) -> None:
         "forced_eos_token_id": ck.forced_eos_token_id,
         "special": {"pad": tok.pad_token_id, "eos": tok.eos_token_id, "unk": tok.unk_token_id},
     }
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    tmp = directory / f"{MANIFEST}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2))
+    os.replace(tmp, directory / MANIFEST)
 
 
 def _manifest_current(directory: Path) -> bool:

@@ -101,6 +101,10 @@ class TorchBackend:
         self.model.generation_config.min_length = None
         self._base_config = copy.deepcopy(self.model.generation_config)
         self.vocabulary = _restriction(checkpoint, self.model, vocabulary)
+        if self.vocabulary is not None:
+            # The list is the model's, not a batch's: the model is cut to it
+            # once, and generation runs in candidate positions from then on.
+            _cut_to_candidates(self.model, self._base_config, self.vocabulary, self.device)
         self.decoder_start = checkpoint.decoder_start_token_id
         if self.decoder_start is None:
             self.decoder_start = self.model.generation_config.decoder_start_token_id
@@ -147,11 +151,11 @@ class TorchBackend:
         # cross-lingual checkpoints), so one batch may mix languages.
         # transformers takes one start token per row as a list.
         starts = [self.decoder_start if s is None else s for s in start_tokens]
-        eos = self.eos_token_id
-        with torch.inference_mode(), _Restricted(self, config) as to_token:
-            if to_token is not None:
-                starts = [to_token.position(s) for s in starts]
-                eos = to_token.position(self.eos_token_id)
+        eos, fixed = self.eos_token_id, self.vocabulary
+        if fixed is not None:
+            starts = [fixed.position(s) for s in starts]
+            eos = fixed.position(eos)
+        with torch.inference_mode():
             config.decoder_start_token_id = starts[0] if len(set(starts)) == 1 else starts
             out = self.model.generate(
                 input_ids=input_ids.to(self.device),
@@ -162,7 +166,7 @@ class TorchBackend:
         results = []
         for row in out[:, 1:].tolist():
             row = row[: row.index(eos)] if eos in row else row
-            results.append(row if to_token is None else [to_token.ids[i] for i in row])
+            results.append(row if fixed is None else [fixed.ids[i] for i in row])
         return [results[i : i + n_best] for i in range(0, len(results), n_best)]
 
 
@@ -212,56 +216,21 @@ def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
     return fixed
 
 
-class _Restricted:
-    """Within the block, the model scores only the candidates.
+def _cut_to_candidates(model: Any, config: Any, fixed: Any, device: str) -> None:
+    """Keep only the candidates' rows of the output layer, the decoder's input embedding and the logits bias.
 
-    The output layer and the decoder's input embedding are swapped for their
-    candidate rows (cut once, when first used: the list is the model's, not
-    the batch's), so generation runs in candidate positions; every id the
-    generation config names (end, pad, forced tokens) is translated, so
-    logits processors (no-repeat n-grams, minimum length) work unchanged.
+    Every token id the generation config names (end, pad, forced tokens) is
+    translated to its candidate position first, so logits processors
+    (no-repeat n-grams, minimum length) work unchanged; an id outside the
+    list raises before anything is cut. The full rows are freed.
     """
-
-    def __init__(self, backend: TorchBackend, config):
-        self.backend, self.config = backend, config
-
-    def __enter__(self):
-        fixed = self.backend.vocabulary
-        if fixed is None:
-            return None
-        model, config = self.backend.model, self.config
-        # Every id the config names is translated before anything is swapped:
-        # an id outside the list raises here, with the model left whole.
-        translated = {}
-        for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id", "forced_eos_token_id"):
-            value = getattr(config, name, None)
-            if isinstance(value, list):
-                translated[name] = [fixed.position(v) for v in value]
-            elif isinstance(value, int):
-                translated[name] = fixed.position(value)
-        sub = self.backend.__dict__.get("_candidate_rows")
-        if sub is None:
-            sub = self.backend._candidate_rows = _candidate_rows(model, fixed, self.backend.device)
-        self.saved = (model.get_output_embeddings(), model.get_decoder().get_input_embeddings(), getattr(model, "final_logits_bias", None))
-        model.set_output_embeddings(sub[0])
-        model.get_decoder().set_input_embeddings(sub[1])
-        if sub[2] is not None:
-            model.final_logits_bias = sub[2]
-        for name, value in translated.items():
-            setattr(config, name, value)
-        return fixed
-
-    def __exit__(self, *exc: object) -> None:
-        if self.backend.vocabulary is not None:
-            head, embedding, bias = self.saved
-            self.backend.model.set_output_embeddings(head)
-            self.backend.model.get_decoder().set_input_embeddings(embedding)
-            if bias is not None:
-                self.backend.model.final_logits_bias = bias
-
-
-def _candidate_rows(model: Any, fixed: Any, device: str) -> tuple[Any, Any, Any]:
-    """The output layer, the decoder's input embedding and the logits bias, cut to the candidates' rows."""
+    translated = {}
+    for name in ("eos_token_id", "pad_token_id", "forced_bos_token_id", "forced_eos_token_id"):
+        value = getattr(config, name, None)
+        if isinstance(value, list):
+            translated[name] = [fixed.position(v) for v in value]
+        elif isinstance(value, int):
+            translated[name] = fixed.position(value)
     rows = torch.tensor(fixed.ids, device=device)
     head = model.get_output_embeddings()
     # Built on the meta device (no random initialisation of rows that are
@@ -271,7 +240,12 @@ def _candidate_rows(model: Any, fixed: Any, device: str) -> tuple[Any, Any, Any]
     sub_embedding = _sub_embedding(model.get_decoder().get_input_embeddings(), rows, fixed)
     # BART, mBART and Pegasus add a bias to every logit: its candidate entries.
     bias = getattr(model, "final_logits_bias", None)
-    return sub_head, sub_embedding, None if bias is None else bias[:, rows]
+    model.set_output_embeddings(sub_head)
+    model.get_decoder().set_input_embeddings(sub_embedding)
+    if bias is not None:
+        model.final_logits_bias = bias[:, rows]
+    for name, value in translated.items():
+        setattr(config, name, value)
 
 
 def _sub_embedding(embedding: Any, rows: Any, fixed: Any) -> Any:
