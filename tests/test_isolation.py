@@ -201,3 +201,64 @@ def test_the_service_answers_a_request_as_alone_under_concurrent_load(large_cros
     assert all(status == 200 for _, status, _ in answers)
     needles = [(target, row["summary"]) for target, _, row in answers if target]
     assert len(needles) == 12 and all(summary == alone[target] for target, summary in needles)
+
+
+def test_a_poisoned_request_fails_alone_among_16_concurrent_clients(tiny_model):
+    pytest.importorskip("uvicorn")
+    from .test_server import request
+    from .test_server_app import Serving
+
+    s = Summarizer(tiny_model, backend="torch", device="cpu", num_beams=1, max_new_tokens=6, batch_size=8)
+    alone = {i: s.summarize(MATES[i % len(MATES)], target_lang=None).text for i in range(len(MATES))}
+    summarize = s.summarize
+
+    def poisoned(texts, **kw):  # a failure no document check catches: the whole call raises
+        if any("POISON" in t for t in texts):
+            raise RuntimeError("a kernel failed")
+        return summarize(texts, **kw)
+
+    s.summarize = poisoned
+    serving = Serving(s, max_wait_ms=50)
+    try:
+        def ask(i):
+            text = "POISON " + TEXTS["en"] if i % 5 == 0 else MATES[i % len(MATES)]
+            status, _, body = serving.post({"id": i, "text": text})
+            return i, status, json.loads(body)
+
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(ask, range(40)))
+        _, _, metrics = request(serving.url + "/metrics")
+    finally:
+        serving.close()
+    for i, status, body in answers:
+        if i % 5 == 0:
+            assert status == 500 and "kind" in body
+        else:
+            assert status == 200 and body["summary"] == alone[i % len(MATES)]
+    assert b'summarize_documents_total{outcome="failed"} 8.0' in metrics
+
+
+def test_a_lead_servers_fact_check_failure_is_that_documents_error_row(monkeypatch):
+    pytest.importorskip("uvicorn")
+    from summarize.server import service
+
+    from .test_server_app import Serving
+
+    real = service.facts_with_passages
+
+    def failing(source, summary, report):
+        if "Energy" in summary:
+            raise RuntimeError("the checker failed")
+        return real(source, summary, report)
+
+    monkeypatch.setattr(service, "facts_with_passages", failing)
+    serving = Serving(Summarizer(method="lead", sentences=1))
+    try:
+        docs = [{"id": "a", "text": TEXTS["uk"]}, {"id": "b", "text": "Energy prices rose. " + TEXTS["en"]}, {"id": "c", "text": TEXTS["ru"]}]
+        status, _, body = serving.post({"documents": docs})
+    finally:
+        serving.close()
+    assert status == 200
+    rows = {r["id"]: r for r in json.loads(body)["results"]}
+    assert rows["b"]["error"] and rows["b"]["summary"] is None
+    assert rows["a"]["error"] is None and rows["c"]["error"] is None and rows["a"]["facts"] is not None

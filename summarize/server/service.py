@@ -43,6 +43,27 @@ class ServerConfig:
     defaults: dict[str, Any] = field(default_factory=dict)  # lang, target_lang for requests that do not say
 
 
+def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, Any]) -> list[tuple[Record, Any]]:
+    """:func:`summarize_block`, with a failure kept to the record that caused it.
+
+    The library returns each document's own errors; an exception that
+    escapes it anyway fails the whole call, so each record is summarised
+    again on its own (outputs do not depend on batch mates) and only the one
+    that fails gets the error. An option error is every record's: it is raised.
+    """
+    from ..errors import InvalidOptionError
+
+    try:
+        return summarize_block(summarizer, records, **options)
+    except InvalidOptionError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - isolated
+        if len(records) == 1:
+            logger.exception("one document failed")
+            return [(records[0], exc)]
+        return [pair for record in records for pair in _isolated_block(summarizer, [record], options)]
+
+
 class Service:
     """The model, the batcher and the metrics of one server process."""
 
@@ -102,24 +123,30 @@ class Service:
         """Rows for ``records`` (in order), each with its facts; called in the batcher's worker thread."""
         options = dict(options)
         summarizer = self.summarizer_for(options.pop("method", None))
-        block = summarize_block(summarizer, records, **options)
-        rows = []
-        for record, result in block:
-            row = result_row(record.id, result)
-            if isinstance(result, BaseException):
-                row["error_type"] = type(result).__name__
-                self.metrics.documents.labels("failed").inc()
-            else:
+        return [self._row(record, result, summarizer) for record, result in _isolated_block(summarizer, records, options)]
+
+    def _row(self, record: Record, result: Any, summarizer: Any) -> dict[str, Any]:
+        """One document's row with its facts; a failure here (the fact check) is that document's error row."""
+        if not isinstance(result, BaseException):
+            try:
                 report = result.faithfulness
                 if report is None and summarizer.method != "abstractive":
                     from ..faithfulness import check_faithfulness
 
                     report = check_faithfulness(record.text, result.text, source_lang=result.source_lang,
                                                 summary_lang=result.target_lang)
-                row["facts"] = facts_with_passages(record.text, result.text, report)
-                self.metrics.documents.labels("ok").inc()
-                for kind in ("input", "output"):
-                    if row.get(f"{kind}_tokens"):
-                        self.metrics.tokens.labels(kind).inc(row[f"{kind}_tokens"])
-            rows.append(row)
-        return rows
+                facts = facts_with_passages(record.text, result.text, report)
+            except Exception as exc:  # noqa: BLE001 - one document's failure is its own
+                logger.exception("the facts of one document could not be checked")
+                result = exc
+        row = result_row(record.id, result)
+        if isinstance(result, BaseException):
+            row["error_type"] = type(result).__name__
+            self.metrics.documents.labels("failed").inc()
+            return row
+        row["facts"] = facts
+        self.metrics.documents.labels("ok").inc()
+        for kind in ("input", "output"):
+            if row.get(f"{kind}_tokens"):
+                self.metrics.tokens.labels(kind).inc(row[f"{kind}_tokens"])
+        return row
