@@ -72,6 +72,39 @@ class GenerationSettings:
 
 OPTION_NAMES = tuple(sorted(f.name for f in dataclasses.fields(GenerationSettings)))
 
+
+@dataclass(frozen=True)
+class GenerationLimits:
+    """Ceilings on what one call may ask of the model: a service's operator sets them.
+
+    A summary's cost grows with its length (quadratically, with attention) and
+    with the beam; without ceilings one request could hold the only worker
+    for days. The defaults are above every preset's protocol (at most 142
+    tokens and 4 beams).
+
+    >>> GenerationLimits().check(GenerationSettings(num_beams=64))
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidOptionError: num_beams is 64, over the limit of 16 here
+    """
+
+    max_new_tokens: int = 1024
+    num_beams: int = 16
+
+    def __post_init__(self) -> None:
+        for name in ("max_new_tokens", "num_beams"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InvalidOptionError(f"the limit on {name} must be an integer >= 1, got {value!r}")
+
+    def check(self, settings: GenerationSettings) -> None:
+        """Raise :class:`InvalidOptionError` naming the first setting over its ceiling."""
+        for name in ("max_new_tokens", "num_beams"):
+            value, ceiling = getattr(settings, name), getattr(self, name)
+            if value > ceiling:
+                raised = " (min_new_tokens raises it)" if name == "max_new_tokens" and settings.min_new_tokens == value else ""
+                raise InvalidOptionError(f"{name} is {value}{raised}, over the limit of {ceiling} here")
+
 # name -> (type, lowest accepted value, highest accepted value, description)
 _RULES: dict[str, tuple[type, float | None, float | None, str]] = {
     "num_beams": (int, 1, None, "an integer >= 1"),

@@ -20,7 +20,7 @@ from typing import Any, overload
 from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices, with_index
 from .extractive import METHODS
 from .options import MAX_INPUT_CHARS, METHOD_NAMES, OPTION_NAMES, SummarizerOptions, check_options  # noqa: F401 - re-exported
-from .generation import GenerationSettings, resolve_settings, validate_options
+from .generation import GenerationLimits, GenerationSettings, resolve_settings, validate_options
 from .languages import LANGUAGES, detect_language, get_language, split_sentences, split_title
 from .languages.identify import check_declared_language
 from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning  # noqa: F401 - re-exported, where it was
@@ -206,18 +206,7 @@ class Summarizer:
             UnsupportedLanguageError: a language the model does not serve.
             InvalidOptionError: an unknown option or a value out of range.
         """
-        if errors not in ERROR_MODES:
-            raise InvalidOptionError(f"errors must be {choices(ERROR_MODES)}, got {errors!r}")
-        if lang != "auto":
-            get_language(lang)
-        if target_lang is not None:
-            get_language(target_lang)
-        settings = self.settings.replace(**options) if options else self.settings
-        if options and self.method != "abstractive":
-            raise InvalidOptionError(
-                f"generation options ({', '.join(options)}) apply to method='abstractive' only, "
-                f"not {self.method!r}"
-            )
+        settings = self.check_call(lang=lang, target_lang=target_lang, errors=errors, **options)
         single = isinstance(texts, str)
         if single:
             items: Sequence[Any] = [texts]
@@ -249,6 +238,48 @@ class Summarizer:
                 raise (with_index(out, doc.index) if isinstance(out, SummarizeError) and not single else out)
             results[doc.index] = out
         return results[0] if single else results
+
+    def check_call(
+        self, *, lang: str = "auto", target_lang: str | None = None, errors: str = "raise",
+        limits: GenerationLimits | None = None, **options: Any,
+    ) -> GenerationSettings:
+        """Check one call's options against this summarizer before any work; return the settings it decodes with.
+
+        The one check of a call: :meth:`summarize` runs it, and so does the
+        service before it queues a request, so a bad value gets the same
+        error through every door.
+
+        Args:
+            lang, target_lang, errors, **options: as for :meth:`summarize`.
+            limits: ceilings on the decoding settings (a service's).
+
+        Raises:
+            InvalidOptionError: an unknown option, a value out of range or over
+                ``limits``, or decoding options for an extractive method.
+            UnsupportedLanguageError: a language the model does not serve.
+
+        >>> Summarizer(method="lead").check_call(num_beams=2)
+        Traceback (most recent call last):
+        ...
+        summarize.errors.InvalidOptionError: generation options (num_beams) apply to method='abstractive' only, not 'lead'
+        """
+        if errors not in ERROR_MODES:
+            raise InvalidOptionError(f"errors must be {choices(ERROR_MODES)}, got {errors!r}")
+        if lang != "auto":
+            get_language(lang)
+        if target_lang is not None:
+            get_language(target_lang)
+        if options and self.method != "abstractive":
+            raise InvalidOptionError(
+                f"generation options ({', '.join(options)}) apply to method='abstractive' only, "
+                f"not {self.method!r}"
+            )
+        settings = self.settings.replace(**options) if options else self.settings
+        if limits is not None:
+            limits.check(settings)
+        if lang != "auto":
+            self._check_languages(lang, target_lang or lang)
+        return settings
 
     # -- preparing documents -------------------------------------------------
 

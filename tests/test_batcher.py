@@ -106,3 +106,28 @@ def test_facts_carry_their_evidence_and_the_passage_to_read():
     assert year["passage"] == "Уряд обіцяв допомогу до зими."  # the clause around it, not the first sentence
     assert summary[year["start"]:year["end"]] == "2030"
     assert sentence_spans("") == [(0, 0)] and facts_with_passages(source, summary, None) == []
+
+
+def test_a_client_that_goes_frees_its_queue_slots_at_once():
+    calls: list = []
+
+    async def main():
+        batcher = Batcher(_run(calls), batch_size=1, max_wait_ms=0, max_queue=3)
+        await batcher.start()
+        running = asyncio.ensure_future(batcher.submit(["busy"], {}))  # holds the worker 50 ms
+        await asyncio.sleep(0.01)
+        gone = asyncio.ensure_future(batcher.submit(["a", "b", "c"], {}))
+        await asyncio.sleep(0.005)
+        with pytest.raises(QueueFull):
+            await batcher.submit(["d"], {})  # the queue is full while that request waits
+        gone.cancel()
+        await asyncio.sleep(0)
+        freed = batcher.queued
+        answer = await batcher.submit(["d"], {})  # fits at once, before the running batch ends
+        await running
+        await batcher.drain()
+        return freed, answer
+
+    freed, answer = asyncio.run(main())
+    assert freed == 0 and answer == [{"id": "d", "options": {}}]
+    assert [n for n, _, _ in calls] == [1, 1]  # "busy" and "d": the gone request was never computed

@@ -266,6 +266,11 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         results = json.loads(body)["results"]
         assert status == 200 and results[0]["summary"] and "empty" in results[1]["error"]
         assert request(url, b"{bad")[0] == 400
+        # The replicas' option check, as the local server's: 4xx before anything is queued.
+        status, _, body = request(url, json.dumps({"text": TEXTS["en"], "num_beams": 1e30}).encode())
+        assert status == 400 and "over the limit of 16" in json.loads(body)["error"]
+        status, _, body = request(url, json.dumps({"text": TEXTS["en"], "method": "lead", "num_beams": 2}).encode())
+        assert status == 400 and "abstractive' only" in json.loads(body)["error"]
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=120) == 0

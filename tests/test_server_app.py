@@ -14,6 +14,7 @@ import pytest
 
 from summarize import Summarizer
 
+from .conftest import TEXTS
 from .test_server import request
 from .test_webpages import PAGE, _Pages
 
@@ -136,6 +137,9 @@ def test_the_servers_languages_apply_where_a_request_is_silent():
         method = "abstractive"
         batch_size = 4
 
+        def check_call(self, **options):  # the service checks a request's options with it before queueing
+            return None
+
         def summarize(self, texts, *, errors="raise", lang="auto", target_lang=None, **options):
             from summarize import Summary
 
@@ -149,3 +153,29 @@ def test_the_servers_languages_apply_where_a_request_is_silent():
     finally:
         s.close()
 
+
+
+@pytest.mark.parametrize("method, body, status, kind, words", [
+    ("lead", {"text": TEXTS["en"], "num_beams": 2}, 400, "invalid_option", "apply to method='abstractive' only"),
+    ("lead", {"text": TEXTS["en"], "method": "abstractive"}, 400, "invalid_option", "serves no model for 'abstractive'"),
+    ("lead", {"documents": [{"text": TEXTS["en"]}], "max_new_tokens": 10}, 400, "invalid_option", "abstractive' only"),
+    ("lead", b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, "malformed_json", "nested too deeply"),
+    ("lead", b'{"text": "a", "id": ' + b"9" * 5000 + b"}", 400, "malformed_json", "digits"),
+    ("abstractive", {"text": TEXTS["en"], "num_beams": 1e30}, 400, "invalid_option", "over the limit of 16"),
+    ("abstractive", {"text": TEXTS["en"], "num_beams": 1e308}, 400, "invalid_option", "over the limit of 16"),
+    ("abstractive", {"text": TEXTS["en"], "min_new_tokens": 1_000_000}, 400, "invalid_option", "max_new_tokens is 1000000 (min_new_tokens raises it), over the limit of 1024"),
+    ("abstractive", {"text": TEXTS["en"], "max_new_tokens": 2000}, 400, "invalid_option", "over the limit of 1024"),
+    ("abstractive", {"documents": [{"text": TEXTS["en"]}] * 5}, 413, "too_large", "can never fit"),
+    ("lead", {"text": "Уряд \ud800 ухвалив бюджет. Депутати підтримали."}, 422, "invalid_input", "lone surrogate"),
+])
+def test_client_mistakes_are_4xx_in_one_line_before_anything_is_queued(tiny_model, method, body, status, kind, words, caplog):
+    summarizer = Summarizer(tiny_model, backend="torch", num_beams=1, max_new_tokens=4) if method == "abstractive" else Summarizer(method="lead")
+    serving = Serving(summarizer, max_queue=4)
+    try:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        got, _, answer = request(serving.url + "/v1/summarize", data)
+    finally:
+        serving.close()
+    answer = json.loads(answer)
+    assert (got, answer["kind"]) == (status, kind) and words in answer["error"], answer
+    assert "Traceback" not in caplog.text

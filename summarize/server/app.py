@@ -155,11 +155,16 @@ async def _read_body(request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise RequestError(f"the body is {int(declared):,} bytes; at most {limit:,} (--max-body-bytes)", 413, "too_large")
+    from starlette.requests import ClientDisconnect
+
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise RequestError(f"the body is over {limit:,} bytes (--max-body-bytes)", 413, "too_large")
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise RequestError(f"the body is over {limit:,} bytes (--max-body-bytes)", 413, "too_large")
+    except ClientDisconnect:
+        raise RequestError("the client disconnected before its body arrived", 499, "client_closed") from None
     return bytes(body)
 
 
@@ -171,10 +176,19 @@ async def _summarize(service: Service, request):
     if not service.ready:
         reason = f"the model failed to load: {service.load_error}" if service.load_error else "the model is still loading"
         raise RequestError(reason, 503, "not_ready", {"Retry-After": "5"})
+    options = {**config.defaults, **parsed.options}  # the server's --lang/--target-lang, where the request is silent
+    try:
+        await service.batcher.check(options)
+    except UnsupportedLanguageError as exc:
+        raise RequestError(str(exc), 422, "unsupported_language") from None
+    except SummarizeError as exc:
+        raise RequestError(str(exc), 400, "invalid_option") from None
+    if len(parsed.documents) > config.max_queue:
+        raise RequestError(f"the request holds {len(parsed.documents)} documents and at most {config.max_queue} may wait "
+                           "(--max-queue): it can never fit; send fewer", 413, "too_large")
     records = await run_in_threadpool(_records, service, parsed)
     if not parsed.batch and records[0].error:
         raise RequestError(records[0].error, 422, "bad_source")
-    options = {**config.defaults, **parsed.options}  # the server's --lang/--target-lang, where the request is silent
     submit = asyncio.ensure_future(service.batcher.submit(records, options))
     gone = asyncio.ensure_future(_disconnected(request))
     try:

@@ -31,7 +31,7 @@ class QueueFull(SummarizeError):
     """More documents are waiting than ``max_queue``: the caller is told to come back later."""
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two requests alike are still two
 class _Waiting:
     records: list[Any]
     options: dict[str, Any]
@@ -48,6 +48,8 @@ class Batcher:
     Args:
         run: ``run(records, options) -> rows``, called in the worker thread with
             up to ``batch_size`` records that share ``options``.
+        check: ``check(options)``, raising the library's error for options the
+            model cannot serve (:meth:`check`, before anything is queued).
         batch_size: documents per batch, at most.
         max_wait_ms: how long the first document of a batch waits for others.
         max_queue: documents waiting, at most; past it :meth:`submit` raises
@@ -56,8 +58,10 @@ class Batcher:
     """
 
     def __init__(self, run: Callable[[list[Any], dict[str, Any]], list[dict[str, Any]]], *, batch_size: int = 8,
-                 max_wait_ms: float = 10.0, max_queue: int = 256, on_batch: Callable[[int], None] | None = None):
+                 max_wait_ms: float = 10.0, max_queue: int = 256, on_batch: Callable[[int], None] | None = None,
+                 check: Callable[[dict[str, Any]], None] | None = None):
         self.run, self.batch_size, self.max_wait = run, batch_size, max_wait_ms / 1000
+        self._check = check
         self.max_queue, self.on_batch = max_queue, on_batch
         self.waiting: list[_Waiting] = []
         self.queued = 0  # documents waiting, not yet in a batch
@@ -73,6 +77,11 @@ class Batcher:
         self._wake = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
+    async def check(self, options: dict[str, Any]) -> None:
+        """Check a request's options against what the model serves, before it is queued (raises the library's error)."""
+        if self._check is not None:
+            self._check(options)
+
     async def submit(self, records: Sequence[Any], options: dict[str, Any]) -> list[dict[str, Any]]:
         """The rows of ``records``, in order, once their batch has run."""
         if self._stopping:
@@ -80,12 +89,18 @@ class Batcher:
         if self.queued + len(records) > self.max_queue:
             raise QueueFull(f"{self.queued} documents are waiting (--max-queue {self.max_queue})")
         future = asyncio.get_running_loop().create_future()
-        self.waiting.append(_Waiting(list(records), dict(options), future))
+        waiting = _Waiting(list(records), dict(options), future)
+        self.waiting.append(waiting)
         self.queued += len(records)
         self.idle.clear()
         assert self._wake is not None
         self._wake.set()
-        return await future
+        try:
+            return await future
+        finally:
+            if waiting in self.waiting:  # the client has gone (or timed out): its slots are free at once
+                self.waiting.remove(waiting)
+                self.queued -= len(waiting.records)
 
     async def drain(self) -> None:
         """Stop taking documents and return once every accepted one is answered."""

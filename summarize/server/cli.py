@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from ..errors import SummarizeError
+from ..generation import GenerationLimits
 from ..options import add_arguments, options_from_args
 from ..generation import add_generation_arguments, generation_from_args
 
@@ -33,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_generation_arguments(p)
     p.add_argument("--max-wait-ms", type=float, default=10.0, help="how long a batch waits for more documents (default: 10)")
     p.add_argument("--max-queue", type=int, default=256, help="documents waiting at most; past it, 503 with Retry-After (default: 256)")
+    p.add_argument("--limit-new-tokens", type=int, default=1024, help="the longest summary a request may ask for, in tokens (max_new_tokens, min_new_tokens); past it, 400 (default: 1024)")
+    p.add_argument("--limit-beams", type=int, default=16, help="the widest beam a request may ask for (num_beams); past it, 400 (default: 16)")
     p.add_argument("--max-body-bytes", type=int, default=2_000_000, help="largest request body; past it, 413 (default: 2000000)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds a request may wait for its summary; past it, 504 (default: 120)")
     p.add_argument("--cors-origin", action="append", default=[], help="allow browser calls from this origin (repeatable; default: none)")
@@ -54,7 +57,8 @@ def config_from_args(args: argparse.Namespace):
     for name, value, least in (("--max-queue", args.max_queue, 1), ("--max-body-bytes", args.max_body_bytes, 1),
                                ("--timeout", args.timeout, 0.001), ("--max-wait-ms", args.max_wait_ms, 0),
                                ("--fetch-timeout", args.fetch_timeout, 0.001), ("--fetch-max-bytes", args.fetch_max_bytes, 1),
-                               ("--replicas", args.replicas, 1)):
+                               ("--replicas", args.replicas, 1), ("--limit-new-tokens", args.limit_new_tokens, 1),
+                               ("--limit-beams", args.limit_beams, 1)):
         if value < least:
             raise SummarizeError(f"{name} must be >= {least:g}, got {value:g}")
     if not 0 <= args.port <= 65535:
@@ -65,6 +69,7 @@ def config_from_args(args: argparse.Namespace):
         cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,
         fetch_max_bytes=args.fetch_max_bytes, log_format=args.log_format,
         defaults={k: v for k, v in (("lang", args.lang), ("target_lang", args.target_lang)) if v},
+        limits=GenerationLimits(max_new_tokens=args.limit_new_tokens, num_beams=args.limit_beams),
     )
 
 

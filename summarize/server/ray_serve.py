@@ -45,6 +45,15 @@ class RemoteBatcher:
     async def start(self) -> None:
         return None
 
+    async def check(self, options) -> None:
+        """The replicas' check of a request's options (they hold the model); its error raised here, as locally."""
+        from .. import errors
+
+        refused = await self.handle.check.remote(options)
+        if refused:
+            kind, message = refused
+            raise getattr(errors, kind, errors.InvalidOptionError)(message)
+
     async def submit(self, records, options):
         if self._stopping:
             raise QueueFull("the server is shutting down")
@@ -82,6 +91,16 @@ def build_deployments(config: Any, replicas: int):
             self.service.load()
             if self.service.load_error:
                 raise RuntimeError(self.service.load_error)
+
+        async def check(self, options: dict) -> tuple[str, str] | None:
+            """``None``, or the error the service's check raises (its class name and message: they cross processes)."""
+            from ..errors import SummarizeError
+
+            try:
+                self.service.check(options)
+            except SummarizeError as exc:
+                return type(exc).__name__, str(exc)
+            return None
 
         @serve.batch(max_batch_size=batch_size, batch_wait_timeout_s=wait)
         async def summarize(self, records: list, options: list) -> list:

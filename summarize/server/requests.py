@@ -61,8 +61,10 @@ def parse_request(body: bytes) -> Request:
     """The request in ``body``, or a :class:`RequestError` saying in one line what is wrong."""
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestError(f"the body is not JSON: {exc}", 400, "malformed_json") from None
+    except RecursionError:
+        raise RequestError("the body is not JSON this server reads: nested too deeply", 400, "malformed_json") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of over 4,300 digits
+        raise RequestError(f"the body is not JSON this server reads: {exc}", 400, "malformed_json") from None
     if not isinstance(data, dict):
         raise RequestError(f"the body must be a JSON object, got {type(data).__name__}", 400, "invalid_request")
     batch = "documents" in data

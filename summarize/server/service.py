@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..generation import GenerationLimits
 from ..pipeline import summarize_block
 from ..records import Record
 from ..rows import result_row
@@ -41,6 +42,7 @@ class ServerConfig:
     fetch_max_bytes: int = 5_000_000
     log_format: str = "text"
     defaults: dict[str, Any] = field(default_factory=dict)  # lang, target_lang for requests that do not say
+    limits: GenerationLimits = field(default_factory=GenerationLimits)  # the most a request may ask of the model
 
 
 def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, Any]) -> list[tuple[Record, Any]]:
@@ -64,6 +66,9 @@ def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, A
         return [pair for record in records for pair in _isolated_block(summarizer, [record], options)]
 
 
+WARM_UP = {"en": "The council met on Tuesday.", "uk": "Рада зібралася у вівторок.", "ru": "Совет собрался во вторник."}
+
+
 class Service:
     """The model, the batcher and the metrics of one server process."""
 
@@ -80,7 +85,7 @@ class Service:
             self.loaded.set()
         self.metrics = Metrics(self)
         self.batcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
-                               max_queue=config.max_queue, on_batch=self.metrics.batch_sizes.observe)
+                               max_queue=config.max_queue, on_batch=self.metrics.batch_sizes.observe, check=self.check)
 
     @property
     def ready(self) -> bool:
@@ -96,7 +101,11 @@ class Service:
             self.summarizer = Summarizer(**self.config.summarizer)
             if self.summarizer.method == "abstractive":
                 # One short generation, so that the first request does not pay for the first call's setup.
-                self.summarizer.summarize("Warm-up text for the model.", lang="en", errors="return")
+                # In a language the model serves (gazeta serves Russian only); a failure is reported, not swallowed.
+                lang = self.summarizer.languages[0]
+                warm = self.summarizer.summarize(WARM_UP[lang], lang=lang, errors="return")
+                if isinstance(warm, BaseException):
+                    raise warm
         except Exception as exc:  # noqa: BLE001 - reported by /readyz; the command then stops with it
             from ..errors import SummarizeError
 
@@ -118,6 +127,11 @@ class Service:
 
             self._extractive[method] = Summarizer(method=method)
         return self._extractive[method]
+
+    def check(self, options: dict[str, Any]) -> None:
+        """Check a request's options against what this server serves, before it is queued (the library's one call check)."""
+        options = dict(options)
+        self.summarizer_for(options.pop("method", None)).check_call(limits=self.config.limits, **options)
 
     def run(self, records: list[Record], options: dict[str, Any]) -> list[dict[str, Any]]:
         """Rows for ``records`` (in order), each with its facts; called in the batcher's worker thread."""
