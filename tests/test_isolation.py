@@ -262,3 +262,23 @@ def test_a_lead_servers_fact_check_failure_is_that_documents_error_row(monkeypat
     rows = {r["id"]: r for r in json.loads(body)["results"]}
     assert rows["b"]["error"] and rows["b"]["summary"] is None
     assert rows["a"]["error"] is None and rows["c"]["error"] is None and rows["a"]["facts"] is not None
+
+
+def test_a_job_killed_and_resumed_gives_the_rows_of_an_uninterrupted_one(large_crosslingual, ct2_cache, tmp_path):
+    records = [{"id": f"r{i}", "text": MATES[i % len(MATES)][::-1] if i % 4 == 3 else MATES[i % len(MATES)]} for i in range(14)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    args = ["--model", large_crosslingual, "--target-lang", "uk", "--num-beams", "3", "--max-new-tokens", "8",
+            "--compute-type", "float32", "--batch-size", "4", "-q"]
+    whole, resumed = tmp_path / "whole.jsonl", tmp_path / "resumed.jsonl"
+    assert main([*args, "--output", str(whole), str(source)]) in (0, 3)
+    lines = whole.read_text(encoding="utf-8").splitlines()
+    # Killed after 5 rows, in the middle of the 6th: the resumed job batches what is left from record 6 on.
+    resumed.write_text("\n".join(lines[:5]) + "\n" + lines[5][:20], encoding="utf-8")
+    assert main([*args, "--output", str(resumed), "--resume", str(source)]) in (0, 3)
+
+    def rows(path):
+        return sorted(({k: v for k, v in r.items() if k != "seconds"} for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())),
+                      key=lambda r: r["id"])
+
+    assert rows(resumed) == rows(whole)

@@ -247,7 +247,12 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "summarize", "serve", "--ray", "--replicas", "2", "--model", tiny_model,
-               "--backend", "torch", "--max-new-tokens", "8", "--num-beams", "1", "--batch-size", "4", "--port", str(port)]
+               "--backend", "torch", "--max-new-tokens", "8", "--num-beams", "2", "--vocabulary", "60", "--batch-size", "4",
+               "--port", str(port)]
+    from summarize import Summarizer
+
+    alone = {lang: Summarizer(tiny_model, backend="torch", max_new_tokens=8, num_beams=2, vocabulary=60).summarize(TEXTS[lang]).text
+             for lang in ("en", "uk", "ru")}
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         lines = []
@@ -258,10 +263,13 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         assert "on Ray Serve (2 replicas" in "".join(lines), "".join(lines)
         threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
         url = f"http://127.0.0.1:{port}/v1/summarize"
+        langs = ("en", "uk", "ru")
         with ThreadPoolExecutor(8) as pool:
-            answers = list(pool.map(lambda i: request(url, json.dumps({"id": i, "text": TEXTS["uk"]}).encode()), range(8)))
+            answers = list(pool.map(lambda i: request(url, json.dumps({"id": i, "text": TEXTS[langs[i % 3]]}).encode()), range(8)))
         assert [a[0] for a in answers] == [200] * 8
         assert sorted(json.loads(a[2])["id"] for a in answers) == list(range(8))
+        # Whatever the replica and the batch mates, each summary is the document's alone.
+        assert all(json.loads(a[2])["summary"] == alone[langs[json.loads(a[2])["id"] % 3]] for a in answers)
         status, _, body = request(url, json.dumps({"documents": [{"id": "x", "text": TEXTS["en"]}, {"id": "y", "text": ""}]}).encode())
         results = json.loads(body)["results"]
         assert status == 200 and results[0]["summary"] and "empty" in results[1]["error"]
