@@ -53,6 +53,19 @@ MANIFEST = "summarize.json"
 _NORM_LAYOUT = {"bart": (False, True), "mbart": (True, True), "pegasus": (True, False)}
 
 
+# Part of every conversion's cache key: raised when a conversion made by an
+# earlier version of this module holds something wrong (2: T5-family output scaling).
+CONVERSION_FORMAT = 2
+
+
+def _scales_decoder_outputs(model) -> bool:
+    """Whether transformers scales this T5-family model's decoder output before the output layer."""
+    config = model.config
+    if config.model_type in ("mt5", "umt5"):
+        return False  # their forward never scales (transformers 5)
+    return bool(getattr(config, "scale_decoder_outputs", config.tie_word_embeddings))
+
+
 def _converter(source: str, revision: str | None):
     """CTranslate2's transformers converter, given the config attributes it expects."""
     from ctranslate2.converters import TransformersConverter
@@ -60,6 +73,15 @@ def _converter(source: str, revision: str | None):
     class Converter(TransformersConverter):
         def load_model(self, model_class, model_name_or_path, **kwargs):
             model = super().load_model(model_class, model_name_or_path, **kwargs)
+            # CTranslate2's T5 loader scales the decoder's output by d_model**-0.5
+            # when config.tie_word_embeddings is true; transformers 5 forces that
+            # flag to true for every T5 and mT5 and decides the scaling with
+            # scale_decoder_outputs (mT5 and T5 v1.1: never). Left alone, an
+            # mT5 conversion's logits are divided by sqrt(d_model): greedy
+            # search keeps its argmax, but beam search and sampling see a
+            # flattened distribution and choose other summaries.
+            if model.config.model_type in ("t5", "mt5", "umt5"):
+                model.config.tie_word_embeddings = _scales_decoder_outputs(model)
             layout = _NORM_LAYOUT.get(model.config.model_type)
             if layout is not None:
                 for name, value in zip(("normalize_before", "normalize_embedding"), layout):
@@ -81,7 +103,8 @@ def conversion_dir(cache_dir: Path, name: str, revision: str | None, source: str
         if local.is_dir()
         else None
     )
-    key_source = json.dumps([name, revision, str(local.resolve()) if local.is_dir() else None, files, quantization, ct2.__version__])
+    key_source = json.dumps([name, revision, str(local.resolve()) if local.is_dir() else None, files, quantization, ct2.__version__,
+                             CONVERSION_FORMAT])
     key = hashlib.sha256(key_source.encode()).hexdigest()[:16]
     safe = "".join(c if c.isalnum() or c in "-_." else "--" for c in Path(name).name)
     return cache_dir / "ctranslate2" / f"{safe}-{quantization or 'float32'}-{key}"
