@@ -12,7 +12,19 @@ reserved address unless ``allow_private`` (so a server that fetches on a
 user's behalf cannot be pointed at its own network); every redirect is
 checked the same way (at most 5), and each connection goes to the address
 it checked (a name rebinding to a private address is caught there); the body is read up to ``max_bytes`` and
-within ``timeout`` seconds; it must be HTML.
+within ``timeout`` seconds in all (one deadline for the whole fetch, not per
+read); it must be HTML.
+
+An address is private when Python's ``ipaddress`` says it is not global, and
+also when it is an IPv6 form that carries an IPv4 address (mapped,
+IPv4-compatible, NAT64, 6to4, Teredo) whose IPv4 address is not global, or a
+deprecated site-local address (``fec0::/10``).
+
+Proxies: ``HTTP_PROXY``, ``HTTPS_PROXY`` and ``NO_PROXY`` are honoured (https
+through ``CONNECT``). The private-address rule applies to the page asked for,
+never to the proxy the operator configured; the proxy resolves the name, so a
+name is checked where it resolves here and let through where only the proxy
+can resolve it.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import ipaddress
 import os
 import re
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -117,49 +130,133 @@ def check_address(url: str, *, allow_private: bool = False) -> str | None:
         raise InvalidInputError(f"{url!r}: the URL has no host")
     if allow_private:
         return None
-    return _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), url)
+    proxied = _proxy_for(url) is not None
+    return _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), url, proxied=proxied)
 
 
-def _public_address(host: str, port: int, url: str) -> str:
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``address`` reaches a private, loopback, link-local or reserved host.
+
+    >>> [is_private(ipaddress.ip_address(a)) for a in ("8.8.8.8", "::127.0.0.1", "64:ff9b::7f00:1", "fec0::1", "64:ff9b::808:808")]
+    [False, True, True, True, False]
+    """
+    if address.version == 6:
+        if address.is_site_local:
+            return True
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is None and int(address) >> 32 == 0 and int(address) > 1:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)  # IPv4-compatible, ::a.b.c.d
+        if embedded is None and any(address in net for net in _NAT64):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)  # NAT64 reaches the IPv4 behind a gateway
+        if embedded is not None and is_private(embedded):
+            return True
+    return not address.is_global or address.is_multicast
+
+
+def _public_address(host: str, port: int, url: str, *, proxied: bool = False) -> str | None:
+    """The address ``host`` resolves to, refused if private; None where only a proxy can resolve it."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
+        if proxied:
+            return None  # the proxy resolves it; nothing here says it is private
         raise InvalidInputError(f"{url!r}: the host {host!r} cannot be resolved ({exc.strerror})") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global or address.is_multicast:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if is_private(address):
             raise InvalidInputError(
                 f"{url!r}: {host} is a private or reserved address ({address}); "
                 "fetching it is refused (allow it with --allow-private-urls)")
     return str(infos[0][4][0])
 
 
-def _pinned_handlers(allow_private: bool) -> list:
-    """urllib handlers that connect to the address they check, in one lookup (no gap for rebinding)."""
+def _proxy_for(url: str) -> str | None:
+    """The proxy ``HTTP_PROXY``/``HTTPS_PROXY`` name for ``url``, unless ``NO_PROXY`` covers its host."""
+    parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme.lower())
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
+
+
+def _pinned_handlers(allow_private: bool, deadline: float) -> list:
+    """urllib handlers that connect to the address they check, in one lookup (no gap for rebinding).
+
+    A connection to a proxy goes to the proxy (the operator's), and through
+    it, by ``CONNECT``, to the page's host for https. Every socket operation
+    waits at most until ``deadline``.
+    """
     import http.client
     import ssl
 
-    def address(host: str, port: int) -> str:
-        return host if allow_private else _public_address(host, port, f"{host}:{port}")
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the fetch's time ran out")
+        return left
+
+    def open_socket(conn) -> socket.socket:
+        proxied = getattr(conn, "_summarize_proxied", False)
+        host = conn.host if (allow_private or proxied) else _public_address(conn.host, conn.port, f"{conn.host}:{conn.port}")
+        sock = socket.create_connection((host, conn.port), remaining())
+        conn.sock = sock
+        if conn._tunnel_host:
+            conn._tunnel()  # CONNECT through the proxy
+        return conn.sock
 
     class PinnedHTTP(http.client.HTTPConnection):
         def connect(self):
-            self.sock = socket.create_connection((address(self.host, self.port), self.port), self.timeout)
+            self.sock = open_socket(self)
 
     class PinnedHTTPS(http.client.HTTPSConnection):
         def connect(self):
-            raw = socket.create_connection((address(self.host, self.port), self.port), self.timeout)
-            self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # the certificate is the name's
+            raw = open_socket(self)
+            name = self._tunnel_host or self.host
+            self.sock = self._context.wrap_socket(raw, server_hostname=name)  # the certificate is the page's host's
+
+    def proxied(cls):
+        # urllib gives a proxied request's connection the proxy as its host.
+        def build(host, **kwargs):
+            conn = cls(host, **kwargs)
+            conn._summarize_proxied = True
+            return conn
+        return build
 
     class HTTPHandler(urllib.request.HTTPHandler):
         def http_open(self, req):
-            return self.do_open(PinnedHTTP, req)
+            return self.do_open(proxied(PinnedHTTP) if req.has_proxy() else PinnedHTTP, req)
 
     class HTTPSHandler(urllib.request.HTTPSHandler):
         def https_open(self, req):
-            return self.do_open(PinnedHTTPS, req, context=ssl.create_default_context())
+            through = req._tunnel_host is not None if hasattr(req, "_tunnel_host") else False
+            cls = proxied(PinnedHTTPS) if (req.has_proxy() or through) else PinnedHTTPS
+            return self.do_open(cls, req, context=ssl.create_default_context())
 
     return [HTTPHandler(), HTTPSHandler()]
+
+
+def _read_until(response, limit: int, deadline: float) -> bytes:
+    """Up to ``limit`` bytes of the body, a chunk at a time, each read waiting at most until ``deadline``.
+
+    A server that sends a byte now and then cannot stretch the fetch: the
+    socket's timeout is what is left of the deadline before every read.
+    """
+    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    data = bytearray()
+    while len(data) < limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        if sock is not None:
+            sock.settimeout(left)
+        chunk = response.read1(min(65536, limit - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
 
 
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
@@ -176,9 +273,13 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def fetch_page(url: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT, allow_private: bool = False) -> Article:
-    """Fetch ``url`` within the limits and return its article."""
+    """Fetch ``url`` within the limits and return its article; ``timeout`` is the whole fetch's, redirects included."""
+    deadline = time.monotonic() + timeout
     check_address(url, allow_private=allow_private)
-    opener = urllib.request.build_opener(_CheckedRedirects(allow_private), *_pinned_handlers(allow_private))
+    proxy = _proxy_for(url)
+    handlers = [_CheckedRedirects(allow_private), *_pinned_handlers(allow_private, deadline),
+                urllib.request.ProxyHandler({urllib.parse.urlsplit(url).scheme.lower(): proxy} if proxy else {})]
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": "summarize (+https://pypi.org/project/summarize)",
                                                    "Accept": "text/html,application/xhtml+xml"})
     try:
@@ -186,13 +287,17 @@ def fetch_page(url: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT
             kind = response.headers.get_content_type()
             if kind not in ("text/html", "application/xhtml+xml"):
                 raise InvalidInputError(f"{url!r} is {kind}, not an HTML page")
-            data = response.read(max_bytes + 1)
+            data = _read_until(response, max_bytes + 1, deadline)
             charset = response.headers.get_content_charset()
             final = response.geturl()
     except urllib.error.HTTPError as exc:
         raise InvalidInputError(f"{url!r}: the server answered {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except TimeoutError:
+        raise InvalidInputError(f"{url!r} cannot be fetched within {timeout:g} s") from None
+    except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            raise InvalidInputError(f"{url!r} cannot be fetched within {timeout:g} s") from None
         raise InvalidInputError(f"{url!r} cannot be fetched: {reason}") from None
     if len(data) > max_bytes:
         raise InvalidInputError(f"{url!r}: the page is larger than {max_bytes:,} bytes")

@@ -35,6 +35,9 @@ class Scripted:
     method = "abstractive"
     batch_size = 8
 
+    def check_call(self, **options):  # the service's option check before queueing: everything goes
+        return None
+
     def summarize(self, texts, *, errors="raise", lang="auto", target_lang=None, **options):
         return [Summary(text=SUMMARY, source_lang="en", target_lang="en", lang_detected=True, method="abstractive",
                         model="scripted", faithfulness=check_faithfulness(t, SUMMARY)) for t in texts]

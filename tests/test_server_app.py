@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -179,3 +180,28 @@ def test_client_mistakes_are_4xx_in_one_line_before_anything_is_queued(tiny_mode
     answer = json.loads(answer)
     assert (got, answer["kind"]) == (status, kind) and words in answer["error"], answer
     assert "Traceback" not in caplog.text
+
+
+def test_slow_pages_hold_up_no_text_request_and_fetching_counts_against_the_timeout():
+    from .test_webpages import _Drip
+
+    slow = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    serving = Serving(Summarizer(method="lead", sentences=1), allow_private_urls=True, fetch_timeout=30, timeout=3)
+    url = f"http://127.0.0.1:{slow.server_address[1]}/"
+    try:
+        with ThreadPoolExecutor(48) as pool:
+            pages = [pool.submit(serving.post, {"url": url}) for _ in range(45)]
+            time.sleep(0.3)
+            started = time.monotonic()
+            status, _, body = serving.post({"text": TEXTS["en"]})
+            text_seconds = time.monotonic() - started
+            answers = [f.result() for f in pages]
+    finally:
+        serving.close()
+        slow.shutdown()
+    assert status == 200 and json.loads(body)["summary"].startswith("The city council")
+    assert text_seconds < 1.5  # not behind 45 pages that each take longer than the timeout
+    # Each page request ends within its --timeout of 3 s (fetching included), as a 422 or 504 in one line.
+    assert all(code in (422, 504) for code, _, _ in answers)
+    assert all("within" in json.loads(b)["error"] or "ran out" in json.loads(b)["error"] for _, _, b in answers)

@@ -169,9 +169,8 @@ async def _read_body(request, limit: int) -> bytes:
 
 
 async def _summarize(service: Service, request):
-    from starlette.concurrency import run_in_threadpool
-
     config = service.config
+    deadline = time.monotonic() + config.timeout  # one clock for fetching, queueing and generation
     parsed = parse_request(await _read_body(request, config.max_body_bytes))
     if not service.ready:
         reason = f"the model failed to load: {service.load_error}" if service.load_error else "the model is still loading"
@@ -186,13 +185,13 @@ async def _summarize(service: Service, request):
     if len(parsed.documents) > config.max_queue:
         raise RequestError(f"the request holds {len(parsed.documents)} documents and at most {config.max_queue} may wait "
                            "(--max-queue): it can never fit; send fewer", 413, "too_large")
-    records = await run_in_threadpool(_records, service, parsed)
+    records = await _gather_records(service, parsed, deadline)
     if not parsed.batch and records[0].error:
         raise RequestError(records[0].error, 422, "bad_source")
     submit = asyncio.ensure_future(service.batcher.submit(records, options))
     gone = asyncio.ensure_future(_disconnected(request))
     try:
-        done, _ = await asyncio.wait({submit, gone}, timeout=config.timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({submit, gone}, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED)
     finally:
         gone.cancel()
     if submit not in done:
@@ -215,7 +214,25 @@ async def _summarize(service: Service, request):
     return _json(_public(row)), 1
 
 
-def _records(service: Service, parsed) -> list[Record]:
+async def _gather_records(service: Service, parsed, deadline: float) -> list[Record]:
+    """The request's documents as records: texts at once; pages in the fetching pool, within the request's deadline.
+
+    Fetching has its own few threads (``Service.fetcher``): slow pages wait
+    for each other, never for the event loop's pool, so a text request is
+    never held up by other clients' URLs.
+    """
+    if all(doc.source == "text" for doc in parsed.documents):
+        return _records(service, parsed, deadline)
+    loop = asyncio.get_running_loop()
+    work = loop.run_in_executor(service.fetcher, _records, service, parsed, deadline)
+    try:
+        return await asyncio.wait_for(work, max(0.001, deadline - time.monotonic()))
+    except asyncio.TimeoutError:
+        raise RequestError(f"no answer within {service.config.timeout:g} s (--timeout): fetching the page(s) took it all",
+                           504, "timeout") from None
+
+
+def _records(service: Service, parsed, deadline: float) -> list[Record]:
     """The request's documents as records; a page that cannot be read is that record's error."""
     from .. import webpages
 
@@ -228,7 +245,10 @@ def _records(service: Service, parsed) -> list[Record]:
             elif doc.source == "html":
                 text = webpages.article_from_html(doc.value, name="the html").document()
             else:
-                text = webpages.fetch_page(doc.value, max_bytes=config.fetch_max_bytes, timeout=config.fetch_timeout,
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise InvalidInputError(f"{doc.value!r} was not fetched: the request's --timeout ran out")
+                text = webpages.fetch_page(doc.value, max_bytes=config.fetch_max_bytes, timeout=min(config.fetch_timeout, left),
                                            allow_private=config.allow_private_urls).document()
             records.append(Record(doc.id, text, number))
         except SummarizeError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,7 @@ def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, A
         return [pair for record in records for pair in _isolated_block(summarizer, [record], options)]
 
 
+FETCH_THREADS = 8
 WARM_UP = {"en": "The council met on Tuesday.", "uk": "Рада зібралася у вівторок.", "ru": "Совет собрался во вторник."}
 
 
@@ -84,6 +86,8 @@ class Service:
         if summarizer is not None:
             self.loaded.set()
         self.metrics = Metrics(self)
+        # Pages are fetched in a pool of their own: slow sites wait for each other, never for summarising.
+        self.fetcher = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="summarize-fetch")
         self.batcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
                                max_queue=config.max_queue, on_batch=self.metrics.batch_sizes.observe, check=self.check)
 
