@@ -152,15 +152,19 @@ def test_with_a_token_the_page_asks_for_it_once_and_then_works(browser):
         time.sleep(0.05)
     try:
         page = browser.new_page()
-        response = page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/")
-        assert response.status == 401 and page.locator("#token").count() == 1  # the sign-in form
+        page.goto(f"http://127.0.0.1:{sock.getsockname()[1]}/")
+        page.wait_for_url("**/signin")  # the API said 401: the sign-in form
+        assert page.locator("#token").count() == 1
         page.fill("#token", "wrong")
         page.click("button[type=submit]")
-        page.wait_for_load_state()
-        assert page.locator("#token").count() == 1  # still asked
+        page.wait_for_url("**/signin?again=1")
+        assert page.locator("#token").count() == 1 and page.is_visible("#again")  # still asked, and told why
         page.fill("#token", "s3cret")
         page.click("button[type=submit]")
+        page.wait_for_url("**/")
         page.wait_for_selector("#text")
+        # The token is in this tab's sessionStorage (this origin's, port included), never in a cookie.
+        assert page.context.cookies() == []
         page.fill("#text", ARTICLE)
         page.click("#go")
         page.wait_for_selector("#result:not([hidden])")

@@ -172,12 +172,15 @@ def test_concurrent_requests_are_batched_together(server):
 
 
 @pytest.mark.slow
-def test_a_token_guards_every_route_but_health(tiny_model):
-    s = Server(tiny_model, "--token", "s3cret", "--method", "lead")
+def test_a_token_guards_the_api_but_not_health_or_the_pages_files(tiny_model, tmp_path):
+    (tmp_path / "token").write_text("s3cret\n")
+    s = Server(tiny_model, "--token-file", str(tmp_path / "token"), "--method", "lead")
     try:
         assert s.get("/healthz")[0] == 200 and s.get("/readyz")[0] == 200
-        for path in ("/metrics", "/openapi.json", "/docs", "/"):
+        for path in ("/metrics", "/openapi.json"):
             assert s.get(path)[0] == 401, path
+        for path in ("/", "/docs", "/signin", "/static/page.js"):  # files with no data in them; the page signs in
+            assert s.get(path)[0] == 200, path
         status, headers, body = s.post({"text": TEXTS["en"]})
         assert status == 401 and json.loads(body)["kind"] == "unauthorized" and headers["WWW-Authenticate"] == "Bearer"
         assert s.post({"text": TEXTS["en"]}, token="wrong")[0] == 401

@@ -205,3 +205,43 @@ def test_slow_pages_hold_up_no_text_request_and_fetching_counts_against_the_time
     # Each page request ends within its --timeout of 3 s (fetching included), as a 422 or 504 in one line.
     assert all(code in (422, 504) for code, _, _ in answers)
     assert all("within" in json.loads(b)["error"] or "ran out" in json.loads(b)["error"] for _, _, b in answers)
+
+
+def _raw(url: str, path: str, method: str = "GET", body: bytes | None = None, headers: dict | None = None):
+    req = urllib.request.Request(url + path, data=body, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def test_the_browser_is_no_way_in(caplog):
+    serving = Serving(Summarizer(method="lead", sentences=1), cors_origins=("https://newsroom.example",))
+    port = serving.url.rsplit(":", 1)[1]
+    article = json.dumps({"text": TEXTS["en"]}).encode()
+    try:
+        # curl -d from a shell (no Origin, a form content type) and health probes keep working.
+        assert _raw(serving.url, "/v1/summarize", "POST", article, {"Content-Type": "application/x-www-form-urlencoded"})[0] == 200
+        assert _raw(serving.url, "/healthz", headers={"Host": "rebound.example"})[0] == 200
+        # DNS rebinding: a name that resolves to 127.0.0.1 still says its own name in Host.
+        status, _, body = _raw(serving.url, "/v1/summarize", "POST", article, {"Host": f"rebound.example:{port}"})
+        assert status == 421 and json.loads(body)["kind"] == "misdirected"
+        assert _raw(serving.url, "/", headers={"Host": f"localhost:{port}"})[0] == 200
+        # A page on another site posting a form (text/plain, no preflight), or fetching.
+        for headers in ({"Origin": "https://evil.example", "Content-Type": "text/plain"}, {"Sec-Fetch-Site": "cross-site"}):
+            status, _, body = _raw(serving.url, "/v1/summarize", "POST", article, headers)
+            assert status == 403 and json.loads(body)["kind"] == "cross_site", headers
+        # The page itself, and an origin the operator allowed.
+        assert _raw(serving.url, "/v1/summarize", "POST", article, {"Origin": serving.url, "Sec-Fetch-Site": "same-origin"})[0] == 200
+        assert _raw(serving.url, "/v1/summarize", "POST", article, {"Origin": "https://newsroom.example"})[0] == 200
+        # The page's files: no framing, nothing from elsewhere.
+        _, headers, _ = _raw(serving.url, "/")
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"] and headers["X-Frame-Options"] == "DENY"
+        # A path's control bytes are escaped in the log.
+        with caplog.at_level(logging.INFO, logger="summarize.server"):
+            _raw(serving.url, "/x%1b%5b31mred%0aforged")
+    finally:
+        serving.close()
+    line = next(r.getMessage() for r in caplog.records if "red" in r.getMessage())
+    assert "\\x1b[31mred" in line and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in line)

@@ -15,6 +15,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import time
 from importlib import resources
 from typing import Any
@@ -28,9 +29,21 @@ from .service import ServerConfig, Service
 
 logger = logging.getLogger("summarize.server")
 PUBLIC = ("/healthz", "/readyz")
-PAGE_FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/static/page.js": ("page.js", "text/javascript; charset=utf-8"),
+# The page's files are public (they hold no data); the API behind them needs the token.
+PAGE_FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/signin": ("signin.html", "text/html; charset=utf-8"),
+              "/docs": ("docs.html", "text/html; charset=utf-8"),
+              "/static/page.js": ("page.js", "text/javascript; charset=utf-8"),
+              "/static/signin.js": ("signin.js", "text/javascript; charset=utf-8"),
+              "/static/docs.js": ("docs.js", "text/javascript; charset=utf-8"),
               "/static/page.css": ("page.css", "text/css; charset=utf-8")}
-TOKEN_COOKIE = "summarize_token"
+# Nothing from elsewhere, no framing (clickjacking), no referrer to the pages an article links to.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 def create_app(config: ServerConfig, summarizer: Any = None):
@@ -59,7 +72,6 @@ def create_app(config: ServerConfig, summarizer: Any = None):
         Route("/readyz", _handler(service, _readyz), methods=["GET"]),
         Route("/metrics", _handler(service, _metrics), methods=["GET"]),
         Route("/openapi.json", _handler(service, _openapi), methods=["GET"]),
-        Route("/docs", _handler(service, _docs), methods=["GET"]),
         *[Route(path, _handler(service, _page), methods=["GET"]) for path in PAGE_FILES],
     ]
     middleware = []
@@ -102,13 +114,37 @@ def _counted(request, response):
 
 
 def _authorized(config: ServerConfig, request) -> bool:
-    if not config.token or request.url.path in PUBLIC:
+    if not config.token or request.url.path in PUBLIC or request.url.path in PAGE_FILES:
         return True
     header = request.headers.get("authorization", "")
     given = header[7:] if header[:7].lower() == "bearer " else ""
-    if not given and request.method == "GET" and request.url.path in (*PAGE_FILES, "/docs", "/openapi.json"):
-        given = request.cookies.get(TOKEN_COOKIE, "")  # the page, after its sign-in form; never the API
     return hmac.compare_digest(given.encode(), config.token.encode())
+
+
+def _refuse_foreign(config: ServerConfig, request) -> None:
+    """Refuse what a web page elsewhere could make the editor's browser send.
+
+    * Bound to loopback, a request must name this machine in its ``Host``
+      (or an ``--allowed-host``): a site whose name resolves to 127.0.0.1
+      (DNS rebinding) reaches the server, but its requests say their own name.
+    * A request from a browser on another site (an ``Origin`` other than the
+      page's own and the ``--cors-origin`` ones, or ``Sec-Fetch-Site:
+      cross-site``) is refused: a form on any page could otherwise post to
+      an open server. ``curl`` and health probes send neither header.
+    """
+    host = request.headers.get("host", "")
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.lower()
+    if config.host in LOOPBACK_NAMES and name not in (*LOOPBACK_NAMES, *config.allowed_hosts):
+        raise RequestError(f"Host {host!r} is not this server's name; a server on {config.host} answers "
+                           "localhost, 127.0.0.1 or [::1] (add others with --allowed-host)", 421, "misdirected")
+    origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    own = {f"http://{host}", f"https://{host}"}
+    if origin and origin != "null" and origin not in own and origin not in config.cors_origins:
+        raise RequestError(f"requests from pages on {origin} are refused (allow that origin with --cors-origin)", 403, "cross_site")
+    if site == "cross-site" and not (origin and origin in config.cors_origins):
+        raise RequestError("requests from pages on other sites are refused (allow an origin with --cors-origin)", 403, "cross_site")
 
 
 def _handler(service: Service, endpoint):
@@ -118,12 +154,11 @@ def _handler(service: Service, endpoint):
         started = time.perf_counter()
         documents = 0
         try:
+            if request.url.path not in PUBLIC:
+                _refuse_foreign(service.config, request)
             if not _authorized(service.config, request):
-                if "text/html" in request.headers.get("accept", "") and request.url.path in PAGE_FILES:
-                    response = _page_file("signin.html", "text/html; charset=utf-8", 401)
-                else:
-                    response = _error("missing or wrong bearer token (Authorization: Bearer TOKEN)", "unauthorized", 401,
-                                      {"WWW-Authenticate": "Bearer"})
+                response = _error("missing or wrong bearer token (Authorization: Bearer TOKEN)", "unauthorized", 401,
+                                  {"WWW-Authenticate": "Bearer"})
             else:
                 response, documents = await endpoint(service, request)
         except RequestError as exc:
@@ -132,7 +167,7 @@ def _handler(service: Service, endpoint):
             logger.exception("internal error on %s %s", request.method, request.url.path)
             response = _error(f"internal error: {type(exc).__name__}: {exc}", "internal", 500)
         seconds = time.perf_counter() - started
-        route = request.url.path if request.url.path in (*PAGE_FILES, *PUBLIC, "/v1/summarize", "/metrics", "/docs", "/openapi.json") else "other"
+        route = request.url.path if request.url.path in (*PAGE_FILES, *PUBLIC, "/v1/summarize", "/metrics", "/openapi.json") else "other"
         service.metrics.requests.labels(route, str(response.status_code)).inc()
         service.metrics.latency.labels(route).observe(seconds)
         _log(service.config, request, response.status_code, seconds, documents)
@@ -143,12 +178,18 @@ def _handler(service: Service, endpoint):
 
 def _log(config: ServerConfig, request, status: int, seconds: float, documents: int) -> None:
     client = request.client.host if request.client else "-"
+    # A path is the client's text: its control bytes (a forged log line, terminal escapes) are written escaped.
+    path = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", request.url.path)
+    method = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", request.method)
     if config.log_format == "json":
-        logger.info("%s", json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "client": client, "method": request.method,
-                                      "path": request.url.path, "status": status, "seconds": round(seconds, 4),
+        logger.info("%s", json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "client": client, "method": method,
+                                      "path": path, "status": status, "seconds": round(seconds, 4),
                                       "documents": documents}))
     else:
-        logger.info("%s %s %s %d %.3fs %d docs", client, request.method, request.url.path, status, seconds, documents)
+        logger.info("%s %s %s %d %.3fs %d docs", client, method, path, status, seconds, documents)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 async def _read_body(request, limit: int) -> bytes:
@@ -301,10 +342,6 @@ async def _openapi(service: Service, request):
     return _json(openapi(__version__)), 0
 
 
-async def _docs(service: Service, request):
-    return _page_file("docs.html", "text/html; charset=utf-8"), 0
-
-
 async def _page(service: Service, request):
     name, kind = PAGE_FILES[request.url.path]
     return _page_file(name, kind), 0
@@ -314,5 +351,4 @@ def _page_file(name: str, kind: str, status: int = 200):
     from starlette.responses import Response
 
     data = resources.files("summarize.server").joinpath("page", name).read_bytes()
-    return Response(data, status_code=status, media_type=kind.split(";")[0], headers={"Content-Type": kind,
-                    "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return Response(data, status_code=status, media_type=kind.split(";")[0], headers={"Content-Type": kind, **PAGE_HEADERS})

@@ -25,7 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="summarize serve", description="Serve summaries over HTTP: an API with dynamic batching, and a page for editors.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
-    p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on every route but /healthz and /readyz (default: $SUMMARIZE_TOKEN; none: open)")
+    p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on the API (default: $SUMMARIZE_TOKEN; none: open). "
+                   "Prefer $SUMMARIZE_TOKEN or --token-file: a --token shows in ps")
+    p.add_argument("--token-file", help="read the token from this file (its first line)")
+    p.add_argument("--allowed-host", action="append", default=[], help="on loopback, also answer requests whose Host is this name "
+                   "(repeatable; default: localhost, 127.0.0.1 and [::1] only, which stops DNS rebinding)")
     from ..languages import LANGUAGES
 
     p.add_argument("--lang", choices=("auto", *LANGUAGES), help="language of the input, for requests that do not say (default: detect)")
@@ -65,12 +69,27 @@ def config_from_args(args: argparse.Namespace):
         raise SummarizeError(f"--port must be between 0 and 65535, got {args.port}")
     return ServerConfig(
         summarizer=options, batch_size=args.batch_size, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
-        max_body_bytes=args.max_body_bytes, timeout=args.timeout, token=args.token or os.environ.get("SUMMARIZE_TOKEN") or None,
+        max_body_bytes=args.max_body_bytes, timeout=args.timeout, token=_token(args),
+        host=args.host, allowed_hosts=tuple(h.lower() for h in args.allowed_host),
         cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,
         fetch_max_bytes=args.fetch_max_bytes, log_format=args.log_format,
         defaults={k: v for k, v in (("lang", args.lang), ("target_lang", args.target_lang)) if v},
         limits=GenerationLimits(max_new_tokens=args.limit_new_tokens, num_beams=args.limit_beams),
     )
+
+
+def _token(args) -> str | None:
+    """The token: --token, else the first line of --token-file, else $SUMMARIZE_TOKEN; None: open."""
+    if args.token_file:
+        try:
+            with open(args.token_file, encoding="utf-8") as f:
+                token = f.readline().strip()
+        except OSError as exc:
+            raise SummarizeError(f"--token-file {args.token_file}: {exc.strerror or exc}") from None
+        if not token:
+            raise SummarizeError(f"--token-file {args.token_file} is empty")
+        return token
+    return args.token or os.environ.get("SUMMARIZE_TOKEN") or None
 
 
 def main(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) -> int:
@@ -140,9 +159,12 @@ def serve(config, *, host: str, port: int) -> int:
         raise SummarizeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
-    logging.getLogger("summarize.server").info(
-        "listening on http://%s:%d (the model loads now; /readyz says when it is ready)%s", shown, bound,
-        "; a bearer token is required" if config.token else "")
+    log = logging.getLogger("summarize.server")
+    log.info("listening on http://%s:%d (the model loads now; /readyz says when it is ready)%s", shown, bound,
+             "; a bearer token is required" if config.token else "")
+    if not config.token and host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("WARNING: listening on %s with no token: anyone who can reach this address can use the model "
+                    "and make it fetch pages; set SUMMARIZE_TOKEN (or --token-file), or bind to 127.0.0.1", shown)
     app = create_app(config)
     server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                    timeout_graceful_shutdown=max(config.timeout, 1.0)))

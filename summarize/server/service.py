@@ -44,6 +44,8 @@ class ServerConfig:
     log_format: str = "text"
     defaults: dict[str, Any] = field(default_factory=dict)  # lang, target_lang for requests that do not say
     limits: GenerationLimits = field(default_factory=GenerationLimits)  # the most a request may ask of the model
+    host: str = "127.0.0.1"  # where it is bound: on loopback, requests must name this machine in Host
+    allowed_hosts: tuple[str, ...] = ()  # other Host names accepted on loopback (--allowed-host)
 
 
 def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, Any]) -> list[tuple[Record, Any]]:

@@ -5,10 +5,21 @@
   var status = document.getElementById("status");
   var passage = document.getElementById("passage");
 
+  // The token (where the server asks for one) lives in this tab's sessionStorage:
+  // it belongs to this origin, port included, unlike a cookie.
   function token() {
-    var match = document.cookie.match(/(?:^|; )summarize_token=([^;]*)/);
-    return match ? decodeURIComponent(match[1]) : sessionStorage.getItem("summarize_token");
+    return sessionStorage.getItem("summarize_token");
   }
+
+  function authorization() {
+    var t = token();
+    return t ? {Authorization: "Bearer " + t} : {};
+  }
+
+  // Does the server want a token this tab does not have (or has wrong)? Then sign in first.
+  fetch("/openapi.json", {headers: authorization()}).then(function (response) {
+    if (response.status === 401) location.replace(token() ? "/signin?again=1" : "/signin");
+  });
 
   function chosenSource() {
     return form.querySelector("input[name=source]:checked").value;
@@ -133,9 +144,7 @@
     button.disabled = true;
     status.textContent = "Summarising…";
     body().then(function (request) {
-      var headers = {"Content-Type": "application/json"};
-      var t = token();
-      if (t) headers.Authorization = "Bearer " + t;
+      var headers = Object.assign({"Content-Type": "application/json"}, authorization());
       return fetch("/v1/summarize", {method: "POST", headers: headers, body: JSON.stringify(request)});
     }).then(function (response) {
       return response.json().then(function (data) {
