@@ -277,6 +277,13 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         results = json.loads(body)["results"]
         assert status == 200 and results[0]["summary"] and "empty" in results[1]["error"]
         assert request(url, b"{bad")[0] == 400
+        # Counted at the ingress from the rows that came back: the same numbers as one process would show.
+        metrics = request(f"http://127.0.0.1:{port}/metrics")[2]
+        assert b'summarize_documents_total{outcome="ok"} 9.0' in metrics
+        assert b'summarize_documents_total{outcome="failed"} 1.0' in metrics
+        sizes = re.search(rb"^summarize_batch_documents_sum (\S+)$", metrics, re.M)
+        assert sizes and float(sizes.group(1)) == 10.0  # every document in exactly one batch
+        assert re.search(rb'^summarize_tokens_total\{kind="output"\} [1-9]', metrics, re.M)
         # The replicas' option check, as the local server's: 4xx before anything is queued.
         status, _, body = request(url, json.dumps({"text": TEXTS["en"], "num_beams": 1e30}).encode())
         assert status == 400 and "over the limit of 16" in json.loads(body)["error"]

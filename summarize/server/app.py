@@ -25,7 +25,7 @@ from ..errors import InvalidInputError, SummarizeError, UnsupportedLanguageError
 from ..records import Record
 from .batcher import QueueFull
 from .requests import RequestError, openapi, parse_request
-from .service import ServerConfig, Service
+from .service import BATCH_FIELD, ServerConfig, Service
 
 logger = logging.getLogger("summarize.server")
 PUBLIC = ("/healthz", "/readyz")
@@ -244,6 +244,7 @@ async def _summarize(service: Service, request):
         rows = submit.result()
     except QueueFull as exc:
         raise RequestError(f"the server is busy: {exc}; retry later", 503, "overloaded", {"Retry-After": "1"}) from None
+    service.metrics.count_rows(rows, BATCH_FIELD)
     if parsed.include_source:
         for row, record in zip(rows, records):
             row["source"] = record.text
@@ -308,6 +309,7 @@ async def _disconnected(request) -> None:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row.pop("error_type", None)
+    row.pop(BATCH_FIELD, None)
     return row
 
 

@@ -54,15 +54,14 @@ class Batcher:
         max_wait_ms: how long the first document of a batch waits for others.
         max_queue: documents waiting, at most; past it :meth:`submit` raises
             :class:`QueueFull` at once.
-        on_batch: called with each batch's size (metrics).
     """
 
     def __init__(self, run: Callable[[list[Any], dict[str, Any]], list[dict[str, Any]]], *, batch_size: int = 8,
-                 max_wait_ms: float = 10.0, max_queue: int = 256, on_batch: Callable[[int], None] | None = None,
+                 max_wait_ms: float = 10.0, max_queue: int = 256,
                  check: Callable[[dict[str, Any]], None] | None = None):
         self.run, self.batch_size, self.max_wait = run, batch_size, max_wait_ms / 1000
         self._check = check
-        self.max_queue, self.on_batch = max_queue, on_batch
+        self.max_queue = max_queue
         self.waiting: list[_Waiting] = []
         self.queued = 0  # documents waiting, not yet in a batch
         self.running = 0  # documents in the batch being generated
@@ -131,8 +130,6 @@ class Batcher:
                 continue
             records = [r for w in batch for r in w.records]
             self.running = len(records)
-            if self.on_batch:
-                self.on_batch(len(records))
             try:
                 rows = await loop.run_in_executor(self._executor, self.run, records, batch[0].options)
             except BaseException as exc:  # noqa: BLE001 - every waiting request gets the failure, the loop goes on

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,8 @@ def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, A
 
 
 FETCH_THREADS = 8
+# Internal to the server: (batch id, batch size) on every row, taken off before answering.
+BATCH_FIELD = "_batch"
 WARM_UP = {"en": "The council met on Tuesday.", "uk": "Рада зібралася у вівторок.", "ru": "Совет собрался во вторник."}
 
 
@@ -91,7 +94,7 @@ class Service:
         # Pages are fetched in a pool of their own: slow sites wait for each other, never for summarising.
         self.fetcher = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="summarize-fetch")
         self.batcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
-                               max_queue=config.max_queue, on_batch=self.metrics.batch_sizes.observe, check=self.check)
+                               max_queue=config.max_queue, check=self.check)
 
     @property
     def ready(self) -> bool:
@@ -143,7 +146,11 @@ class Service:
         """Rows for ``records`` (in order), each with its facts; called in the batcher's worker thread."""
         options = dict(options)
         summarizer = self.summarizer_for(options.pop("method", None))
-        return [self._row(record, result, summarizer) for record, result in _isolated_block(summarizer, records, options)]
+        rows = [self._row(record, result, summarizer) for record, result in _isolated_block(summarizer, records, options)]
+        batch = uuid.uuid4().hex  # which batch each row came from: the ingress counts each batch's size once
+        for row in rows:
+            row[BATCH_FIELD] = (batch, len(rows))
+        return rows
 
     def _row(self, record: Record, result: Any, summarizer: Any) -> dict[str, Any]:
         """One document's row with its facts; a failure here (the fact check) is that document's error row."""
@@ -162,11 +169,6 @@ class Service:
         row = result_row(record.id, result)
         if isinstance(result, BaseException):
             row["error_type"] = type(result).__name__
-            self.metrics.documents.labels("failed").inc()
             return row
         row["facts"] = facts
-        self.metrics.documents.labels("ok").inc()
-        for kind in ("input", "output"):
-            if row.get(f"{kind}_tokens"):
-                self.metrics.tokens.labels(kind).inc(row[f"{kind}_tokens"])
         return row
