@@ -131,3 +131,67 @@ def test_a_client_that_goes_frees_its_queue_slots_at_once():
     freed, answer = asyncio.run(main())
     assert freed == 0 and answer == [{"id": "d", "options": {}}]
     assert [n for n, _, _ in calls] == [1, 1]  # "busy" and "d": the gone request was never computed
+
+
+def test_a_long_document_runs_in_its_own_lane_and_holds_no_short_request():
+    calls: list = []
+
+    def run(records, options):
+        calls.append((threading.current_thread().name, len(records)))
+        time.sleep(1.0 if any(len(r) > 100 for r in records) else 0.01)
+        return list(records)
+
+    async def main():
+        batcher = Batcher(run, batch_size=4, max_wait_ms=1, max_queue=100, long_chars=100)
+        await batcher.start()
+        long = asyncio.ensure_future(batcher.submit(["x" * 1000], {}))
+        await asyncio.sleep(0.05)  # the long one is running
+        started = time.monotonic()
+        short = await asyncio.gather(*(batcher.submit([f"s{i}"], {}) for i in range(6)))
+        waited = time.monotonic() - started
+        await long
+        await batcher.drain()
+        return short, waited
+
+    short, waited = asyncio.run(main())
+    assert short == [[f"s{i}"] for i in range(6)]
+    assert waited < 0.5  # not behind the second-long document
+    assert ("summarize-generate-long", 1) in calls
+
+
+def test_batches_are_gathered_by_characters_as_well_as_documents():
+    calls: list = []
+
+    async def main():
+        batcher = Batcher(_run(calls), batch_size=8, max_wait_ms=50, max_queue=100, batch_chars=5_000)
+        await batcher.start()
+        await asyncio.gather(*(batcher.submit(["y" * 2_000], {}) for _ in range(6)))
+        await batcher.drain()
+
+    asyncio.run(main())
+    assert [n for n, _, _ in calls] == [2, 2, 2]  # 4,000 characters a batch, not 8 documents
+
+
+def test_a_stop_answers_the_rest_503_within_its_timeout():
+    release = threading.Event()
+
+    def stuck(records, options):
+        release.wait(10)  # a beam search that cannot be interrupted
+        return list(records)
+
+    async def main():
+        batcher = Batcher(stuck, batch_size=1, max_wait_ms=0, max_queue=100)
+        await batcher.start()
+        running = asyncio.ensure_future(batcher.submit(["a"], {}))
+        waiting = asyncio.ensure_future(batcher.submit(["b"], {}))
+        await asyncio.sleep(0.05)
+        started = time.monotonic()
+        await batcher.drain(timeout=0.2)
+        took = time.monotonic() - started
+        results = await asyncio.gather(running, waiting, return_exceptions=True)
+        release.set()
+        return took, results
+
+    took, results = asyncio.run(main())
+    assert took < 1.0
+    assert all(isinstance(r, QueueFull) and "stopped" in str(r) for r in results)

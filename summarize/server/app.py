@@ -63,7 +63,8 @@ def create_app(config: ServerConfig, summarizer: Any = None):
         try:
             yield
         finally:
-            await service.batcher.drain()  # every accepted request is answered before the process ends
+            # uvicorn has given accepted requests --drain-timeout to finish; what is left is answered 503 now.
+            await service.batcher.drain(timeout=1.0)
             await loading
 
     routes = [

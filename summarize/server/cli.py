@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit-beams", type=int, default=16, help="the widest beam a request may ask for (num_beams); past it, 400 (default: 16)")
     p.add_argument("--max-body-bytes", type=int, default=2_000_000, help="largest request body; past it, 413 (default: 2000000)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds a request may wait for its summary; past it, 504 (default: 120)")
+    p.add_argument("--drain-timeout", type=float, default=30.0, help="on SIGTERM, seconds accepted requests may take; then the rest "
+                   "are answered 503 and the process ends (default: 30)")
     p.add_argument("--cors-origin", action="append", default=[], help="allow browser calls from this origin (repeatable; default: none)")
     p.add_argument("--allow-private-urls", action="store_true", help="let {'url': ...} fetch hosts on private or loopback networks")
     p.add_argument("--fetch-timeout", type=float, default=10.0, help="seconds to fetch a URL (default: 10)")
@@ -61,7 +63,7 @@ def config_from_args(args: argparse.Namespace):
     for name, value, least in (("--max-queue", args.max_queue, 1), ("--max-body-bytes", args.max_body_bytes, 1),
                                ("--timeout", args.timeout, 0.001), ("--max-wait-ms", args.max_wait_ms, 0),
                                ("--fetch-timeout", args.fetch_timeout, 0.001), ("--fetch-max-bytes", args.fetch_max_bytes, 1),
-                               ("--replicas", args.replicas, 1), ("--limit-new-tokens", args.limit_new_tokens, 1),
+                               ("--replicas", args.replicas, 1), ("--drain-timeout", args.drain_timeout, 0), ("--limit-new-tokens", args.limit_new_tokens, 1),
                                ("--limit-beams", args.limit_beams, 1)):
         if value < least:
             raise SummarizeError(f"{name} must be >= {least:g}, got {value:g}")
@@ -70,7 +72,7 @@ def config_from_args(args: argparse.Namespace):
     return ServerConfig(
         summarizer=options, batch_size=args.batch_size, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
         max_body_bytes=args.max_body_bytes, timeout=args.timeout, token=_token(args),
-        host=args.host, allowed_hosts=tuple(h.lower() for h in args.allowed_host),
+        drain_timeout=args.drain_timeout, host=args.host, allowed_hosts=tuple(h.lower() for h in args.allowed_host),
         cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,
         fetch_max_bytes=args.fetch_max_bytes, log_format=args.log_format,
         defaults={k: v for k, v in (("lang", args.lang), ("target_lang", args.target_lang)) if v},
@@ -167,7 +169,7 @@ def serve(config, *, host: str, port: int) -> int:
                     "and make it fetch pages; set SUMMARIZE_TOKEN (or --token-file), or bind to 127.0.0.1", shown)
     app = create_app(config)
     server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                   timeout_graceful_shutdown=max(config.timeout, 1.0)))
+                                   timeout_graceful_shutdown=config.drain_timeout))
     service = app.state.service
 
     def stop_if_the_model_fails() -> None:

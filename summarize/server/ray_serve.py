@@ -13,6 +13,7 @@ what waits at the ingress.
 from __future__ import annotations
 
 import asyncio
+import time
 import logging
 import signal
 import threading
@@ -66,9 +67,10 @@ class RemoteBatcher:
         finally:
             self.queued -= len(records)
 
-    async def drain(self) -> None:
+    async def drain(self, timeout: float | None = None) -> None:
         self._stopping = True
-        while self.queued:
+        stop_at = None if timeout is None else time.monotonic() + timeout
+        while self.queued and (stop_at is None or time.monotonic() < stop_at):
             await asyncio.sleep(0.01)
 
 

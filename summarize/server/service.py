@@ -45,6 +45,7 @@ class ServerConfig:
     log_format: str = "text"
     defaults: dict[str, Any] = field(default_factory=dict)  # lang, target_lang for requests that do not say
     limits: GenerationLimits = field(default_factory=GenerationLimits)  # the most a request may ask of the model
+    drain_timeout: float = 30.0  # on SIGTERM, how long accepted requests may take before they are answered 503
     host: str = "127.0.0.1"  # where it is bound: on loopback, requests must name this machine in Host
     allowed_hosts: tuple[str, ...] = ()  # other Host names accepted on loopback (--allowed-host)
 
