@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from summarize import __version__
+from summarize.console import OneLineParser
 from summarize.errors import InvalidInputError, SummarizeError
 from summarize.records import read_jsonl, read_text_file
 from summarize.languages import LANGUAGES
@@ -29,7 +30,7 @@ SOURCE_FIELDS = ("text", "article", "source", "document")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="summarize-eval", description="Score and evaluate summaries (ROUGE done right for Cyrillic).")
+    p = OneLineParser(prog="summarize-eval", description="Score and evaluate summaries (ROUGE done right for Cyrillic).")
     p.add_argument("--version", action="version", version=f"summarize-eval {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True)

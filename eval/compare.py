@@ -163,8 +163,11 @@ def compare_runs(paths: list[str | Path], *, with_baselines: bool = False, resam
     shared = sorted(set.intersection(*(set(run.per_example) for run in runs)))
     if not shared:
         raise InvalidInputError("no example has a prediction in every run")
+    # Every number is on one scale, x100: ROUGE F1, the share of supported facts, and "flagged"
+    # (0 or 1 per example) as a percentage of summaries with an unsupported fact.
     values = {
-        name: {m: [run.per_example[i][system][m] for i in shared] for m in (*ROUGE_METRICS, *FAITHFULNESS_METRICS)
+        name: {m: [run.per_example[i][system][m] * (100 if m == "flagged" else 1) for i in shared]
+               for m in (*ROUGE_METRICS, *FAITHFULNESS_METRICS)
                if all(m in run.per_example[i].get(system, {}) for i in shared)}
         for name, (run, system) in systems.items()
     }

@@ -44,11 +44,12 @@ def write_report(out_dir: Path, scores: dict[str, Any]) -> Path:
         "",
     ]
     if protocol:
-        how = (
-            f"input truncated at {protocol['max_input_tokens']} tokens, as published"
-            if protocol["long_input"] == "truncate"
-            else "long input summarised window by window (map-reduce), not as published"
-        )
+        if protocol.get("max_input_tokens") is None:
+            how = "an extractive method: it reads the whole input"
+        elif protocol["long_input"] == "truncate":
+            how = f"input truncated at {protocol['max_input_tokens']} tokens, as published"
+        else:
+            how = "long input summarised window by window (map-reduce), not as published"
         lines += [
             f"Protocol: {how} ({protocol['truncated_docs']} documents truncated, {protocol['chunked_docs']} chunked); "
             f"ROUGE tokenisation `{protocol['scoring']}`"

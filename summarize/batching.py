@@ -14,14 +14,17 @@ that input gets the exception.
 
 A backend with several workers (``backend.workers > 1``: CTranslate2 on a
 CPU with several cores) gets the batch size split between them: with
-``batch_size=8`` and two workers, batches of 4, two at a time, so the
-documents in flight (and the memory they hold) stay ``batch_size``.
+``batch_size=8`` and two workers, batches of 4, two at a time (and one
+queued), so the documents in flight (and the memory they hold) stay about
+``batch_size``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from itertools import islice
 from typing import Any, Callable
 
 from .backends import is_out_of_memory
@@ -70,12 +73,11 @@ def generate_batched(
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
     workers = max(1, int(getattr(backend, "workers", 1)))
     batches = plan_batches(requests, max(1, -(-batch_size // workers)))
-    if workers > 1:
-        # Every batch is queued at once; each worker takes the next as it
-        # finishes, so a short batch never leaves a core idle.
-        submit, wave = backend.submit, len(batches)
-    else:
-        submit, wave = _done(backend.generate), 1
+    # With parallel workers, one batch more than the workers is queued: a
+    # worker that finishes takes the next at once, and a long call (a long
+    # document's hundred windows) never fills the backend's queue, so another
+    # caller's batch (another request, in the service) waits for at most one.
+    submit, in_flight = (backend.submit, workers + 1) if workers > 1 else (_done(backend.generate), 1)
 
     def call(batch: list[int]) -> Callable[[], list[Any]] | BaseException:
         n_best = requests[batch[0]][2]
@@ -86,22 +88,28 @@ def generate_batched(
         except Exception as exc:  # noqa: BLE001 - reported per document
             return exc
 
-    for first in range(0, len(batches), wave):
-        group = batches[first:first + wave]
-        start = time.perf_counter()
-        outputs = []
-        for batch, waiting in [(b, call(b)) for b in group]:
-            try:
-                if isinstance(waiting, BaseException):
-                    raise waiting
-                outs: list[Any] = waiting()
-            except Exception as exc:  # noqa: BLE001 - reported per document
-                outs = _after_failure(backend, exc, [requests[j] for j in batch], settings)
-            outputs.append(outs)
-        share = (time.perf_counter() - start) / sum(len(b) for b in group)
-        for batch, outs in zip(group, outputs):
-            for j, out in zip(batch, outs):
-                results[j] = (out, share)
+    started = time.perf_counter()
+    pending: deque[tuple[list[int], Any, float]] = deque()
+    queue = iter(batches)
+    for batch in islice(queue, in_flight):
+        pending.append((batch, call(batch), time.perf_counter()))
+    while pending:
+        batch, waiting, launched = pending.popleft()
+        try:
+            if isinstance(waiting, BaseException):
+                raise waiting
+            outs: list[Any] = waiting()
+        except Exception as exc:  # noqa: BLE001 - reported per document
+            outs = _after_failure(backend, exc, [requests[j] for j in batch], settings)
+        share = (time.perf_counter() - launched) / len(batch)
+        for j, out in zip(batch, outs):
+            results[j] = (out, share)
+        following = next(queue, None)
+        if following is not None:
+            pending.append((following, call(following), time.perf_counter()))
+    if workers > 1:  # batches overlap: each request's share of the whole call
+        share = (time.perf_counter() - started) / max(1, len(requests))
+        results = [(out, share) for out, _ in results]
     return results
 
 

@@ -21,7 +21,7 @@ from .languages import LANGUAGES
 from .outputs import check_output_path
 from .executors import run_job
 from .pipeline import Job
-from .console import QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
+from .console import OneLineParser, QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
 from .rows import error_message
 from .presets import PRESETS
 from .records import INPUT_FORMATS, infer_input_format
@@ -32,9 +32,10 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="summarize",
-        description="Summarise English, Ukrainian and Russian news text.",
+        description="Summarise English, Ukrainian and Russian news text. "
+                    "The HTTP service and its page: summarize serve (summarize serve --help).",
         epilog="Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some records failed.",
     )
     p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files or saved .html pages (one document each), http(s) URLs (the page's article), JSONL, CSV or Parquet files (records); none or '-' reads stdin")
@@ -76,6 +77,9 @@ def job_from_args(args: argparse.Namespace) -> Job:
     if args.input_format == "auto":
         args.input_format = infer_input_format(args.inputs)
     fmt = args.format or ("parquet" if args.ray else "jsonl" if args.input_format != "text" else "text")
+    if fmt == "parquet" and args.output and args.output.lower().endswith((".parquet", ".pq")) and not os.path.isdir(args.output):
+        raise SummarizeError(f"--format parquet writes shards into a directory, and --output {args.output!r} names a file: "
+                             f"give a directory (--output {os.path.splitext(args.output)[0]}/)")
     if args.ray:
         if args.input_format not in ("jsonl", "parquet"):
             raise SummarizeError(f"--ray reads JSONL or Parquet files (.jsonl, .parquet), not {args.input_format}; name them so, or give --input-format jsonl")
@@ -142,10 +146,13 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
     if reads_stdin and getattr(stdin, "isatty", lambda: False)():
         stderr.write("summarize: reading a text from the terminal: type or paste it, then Ctrl-D (or give a file: summarize FILE; summarize --help)\n")
 
+    facts: dict[Any, Any] = {}  # record id -> its summary's faithfulness report, for the text output
     with _progress(args, stderr) as bar:
 
         def on_block(block) -> None:
             for record, summary in block:
+                if not isinstance(summary, BaseException) and summary.faithfulness is not None:
+                    facts[record.id] = summary.faithfulness
                 if isinstance(summary, BaseException):
                     # A record that could not be read says where it is already.
                     where = "" if record.error or record.id == "<stdin>" else f"{record.id}: "
@@ -156,7 +163,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
 
         result = run_job(job, stdin, on_block=on_block)
     if job.output is None or job.output_format in ("text", "json"):
-        _emit(result.rows, job.output_format, args, stdout, single_text)
+        _emit(result.rows, job.output_format, args, stdout, single_text, facts=facts, stderr=stderr)
     if result.failed or (not args.quiet and (result.skipped or not single_text)):
         stderr.write(f"summarize: {_counts(result)}\n")
     return EXIT_PARTIAL if result.failed else EXIT_OK
@@ -210,18 +217,30 @@ def _interrupted(job: Job, exc: KeyboardInterrupt) -> str:
     return "interrupted"
 
 
-def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool) -> None:
+def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, stdout: IO[str], single: bool,
+          facts: dict[Any, Any] | None = None, stderr: IO[str] | None = None) -> None:
     try:
         out: IO[str] = open(args.output, "w", encoding="utf-8") if args.output else stdout
     except OSError as exc:
         raise SummarizeError(f"--output {args.output!r} cannot be written ({exc.strerror or exc})") from None
     try:
         if fmt == "text":
+            # On a terminal the checked facts are in the text; piped, stdout stays the summary
+            # alone (scripts read it) and the count goes to stderr (-q silences it).
+            terminal = out is stdout and getattr(stdout, "isatty", lambda: False)()
             for r in records:
                 if r.get("summary") is not None:
+                    report = (facts or {}).get(r["id"])
                     if not single:
                         out.write(f"==> {r['id']} <==\n")
-                    out.write(r["summary"] + "\n" + ("" if single else "\n"))
+                    text = mark_unsupported(r["summary"], report, color=_color(stdout)) if terminal and report else r["summary"]
+                    out.write(text + "\n")
+                    if report is not None and terminal:
+                        out.write(f"[{facts_line(report)}]\n")
+                    elif report is not None and not args.quiet and stderr is not None:
+                        where = "" if single else f"{r['id']}: "
+                        stderr.write(f"summarize: {where}{facts_line(report)}\n")
+                    out.write("" if single else "\n")
         elif fmt == "json":
             # One shape whatever the number of inputs: a list of rows.
             out.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
@@ -232,6 +251,45 @@ def _emit(records: list[dict[str, Any]], fmt: str, args: argparse.Namespace, std
     finally:
         if out is not stdout:
             out.close()
+
+
+def facts_line(report: Any) -> str:
+    """What the fact check found, in words.
+
+    >>> from summarize import check_faithfulness
+    >>> facts_line(check_faithfulness("Prices rose 5% in May.", "Prices rose 7% in May."))
+    "1 fact checked (numbers, dates, names), 1 not supported by the article: '7%'"
+    >>> facts_line(check_faithfulness("Prices rose.", "Prices rose."))
+    'no numbers, dates or names to check'
+    """
+    if not report.facts:
+        return "no numbers, dates or names to check"
+    checked = f"{len(report.facts)} fact{'s' if len(report.facts) != 1 else ''} checked (numbers, dates, names)"
+    if not report.unsupported:
+        return f"{checked}, all supported by the article"
+    return f"{checked}, {len(report.unsupported)} not supported by the article: " + ", ".join(repr(f.text) for f in report.unsupported)
+
+
+def mark_unsupported(text: str, report: Any, *, color: bool) -> str:
+    """The summary with each unsupported fact marked: reverse video on a colour terminal, else ``[?fact?]``.
+
+    >>> from summarize import check_faithfulness
+    >>> s = "Prices rose 7% in May."
+    >>> mark_unsupported(s, check_faithfulness("Prices rose 5% in May.", s), color=False)
+    'Prices rose [?7%?] in May.'
+    """
+    out, last = [], 0
+    for fact in sorted(report.unsupported, key=lambda f: f.start):
+        if fact.start < last:
+            continue
+        out.append(text[last:fact.start])
+        out.append(f"\x1b[7m{text[fact.start:fact.end]}\x1b[0m" if color else f"[?{text[fact.start:fact.end]}?]")
+        last = fact.end
+    return "".join(out) + text[last:]
+
+
+def _color(stream: IO[str]) -> bool:
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb" and getattr(stream, "isatty", lambda: False)()
 
 
 def main(argv: Sequence[str] | None = None, *, stdin: IO[bytes] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:

@@ -20,6 +20,35 @@ import warnings
 from typing import IO
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with a usage error in one line, and the flag a mistyped one was meant to be.
+
+    >>> OneLineParser(prog="summarize")._did_you_mean("unrecognized arguments: --verson", ["--version", "--quiet"])
+    'unrecognized arguments: --verson (did you mean --version?)'
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        message = self._did_you_mean(message, [o for o in self._option_string_actions if o.startswith("--")])
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+    @staticmethod
+    def _did_you_mean(message: str, options: list[str]) -> str:
+        import difflib
+
+        match = re.match(r"unrecognized arguments: (.*)", message)
+        if not match:
+            return message
+        flags = [w.split("=", 1)[0] for w in match.group(1).split() if w.startswith("--")]
+        hints = []
+        for flag in flags:
+            close = difflib.get_close_matches(flag, options, n=1, cutoff=0.6)
+            if close:
+                hints.append(f"{flag} -> {close[0]}" if len(flags) > 1 else close[0])
+        if not hints:
+            return message
+        return f"{message} (did you mean {', '.join(hints)}?)"
+
+
 def cli_wording(message: str) -> str:
     """A library message in the command's terms: ``method='lead'`` becomes ``--method lead``.
 

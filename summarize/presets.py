@@ -258,7 +258,7 @@ def check_languages(
         if target != source:
             raise UnsupportedLanguageError(
                 f"method {method!r} copies sentences, so its summary is in the source "
-                f"language ({source!r}); for a {target!r} summary use model='crosssum'"
+                f"language ({source!r}); for a summary in {LANGUAGES[target].name.title()} ({target!r}) use model='crosssum'"
             )
         return
     if preset is not None and source not in preset.languages:
@@ -272,8 +272,8 @@ def check_languages(
         if lang_tokens is None and preset is None:
             return  # not known before the checkpoint is read
         raise UnsupportedLanguageError(
-            f"model {model!r} writes summaries in the language of the input; for a "
-            f"{target!r} summary of {source!r} text use a cross-lingual model: "
+            f"model {model!r} writes summaries in the language of the input; for a summary in "
+            f"{LANGUAGES[target].name.title()} ({target!r}) of {source!r} text use a cross-lingual model: "
             f"{', '.join(presets_for(source, target)) or 'crosssum'}"
         )
     for code in {source, target}:

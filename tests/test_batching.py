@@ -135,3 +135,25 @@ def test_an_option_error_is_every_inputs_without_halving():
     backend = Refusing()
     results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=8)
     assert all(isinstance(out, InvalidOptionError) for out, _ in results) and len(backend.batches) == 1
+
+
+def test_a_long_call_keeps_at_most_one_batch_queued_beyond_the_workers():
+    # Another caller's batch (another request, in the service) must not wait behind a hundred windows.
+    class Counting(Recording):
+        def __init__(self):
+            super().__init__(workers=2)
+            self.queued = self.most = 0
+
+        def submit(self, batch, settings, starts, n_best=1):
+            self.queued += 1
+            self.most = max(self.most, self.queued)
+
+            def wait():
+                self.queued -= 1
+                return self._run(batch, n_best)
+            return wait
+
+    backend = Counting()
+    results = generate_batched(backend, requests(40), GenerationSettings(), batch_size=4)
+    assert [out for out, _ in results] == [[[i]] for i in range(40)]
+    assert backend.most == 3 and len(backend.batches) == 20

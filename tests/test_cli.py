@@ -1,5 +1,6 @@
 import io
 import json
+import re
 
 import pytest
 
@@ -161,7 +162,9 @@ def test_quiet_keeps_warnings_and_drops_only_news(tiny_model, tmp_path):
     code, out, err = run([*argv, "--quiet"], long_text.encode())
     assert code == 0 and out and err.startswith("summarize: warning: text 0:") and err.count("\n") == 1
     code, out, err = run(argv, long_text.encode())
-    assert err.startswith("summarize: warning: text 0:") and err.count("\n") == 1 and "Warning" not in err
+    # Without --quiet, the news too: what the fact check found (the summary alone stays on stdout).
+    assert err.startswith("summarize: warning: text 0:") and err.count("\n") == 2 and "Warning" not in err
+    assert re.search(r"^summarize: (\d+ facts? checked|no numbers, dates or names to check)", err, re.M)
     code, out, err = run([*argv, "--quiet"], TEXTS["uk"][:100].encode())
     assert code == 0 and out and err == ""
 

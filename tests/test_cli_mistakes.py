@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import pytest
 
@@ -173,3 +174,56 @@ def test_an_unknown_preset_is_the_jobs_error_not_each_files(tmp_path):
     code, out, err = run(["--model", "xlsun", str(one), str(two)])
     assert code == 2 and out == ""
     assert err.startswith("summarize: error: unknown preset 'xlsun'; did you mean 'xlsum'?") and err.count("\n") == 1
+
+
+def test_a_mistyped_flag_is_one_line_with_the_flag_it_was_meant_to_be(capsys):
+    assert main(["--metod", "lead", "x.txt"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "summarize: error: unrecognized arguments: --metod (did you mean --method?); see summarize --help"]
+    assert main(["serve", "--limit-beem", "4"]) == 2
+    assert "(did you mean --limit-beams?)" in capsys.readouterr().err
+
+
+def test_help_names_the_service_and_each_default_once(capsys):
+    assert main(["--help"]) == 0
+    assert "summarize serve" in capsys.readouterr().out
+    assert main(["serve", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "(default: 8) (default: 8)" not in out and "--limit-beams" in out
+
+
+def test_a_parquet_output_named_as_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "Prices rose. Wages fell."}\n')
+    code = main(["--method", "lead", "--format", "parquet", "--output", str(tmp_path / "o.parquet"), str(tmp_path / "in.jsonl")])
+    assert code == 2 and "names a file: give a directory" in capsys.readouterr().err
+    assert not (tmp_path / "o.parquet").exists()
+
+
+def test_a_language_message_reads_as_english():
+    from summarize import Summarizer, UnsupportedLanguageError
+
+    with pytest.raises(UnsupportedLanguageError, match=r"for a summary in English \('en'\) use model='crosssum'"):
+        Summarizer(method="lead").summarize("Уряд ухвалив бюджет. Депутати його підтримали.", target_lang="en")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_checked_facts_show_on_a_terminal_and_go_to_stderr_when_piped(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "a.txt").write_text(TEXTS["en"], encoding="utf-8")
+    argv = ["--model", tiny_model, "--backend", "torch", "--num-beams", "1", "--max-new-tokens", "8", str(tmp_path / "a.txt")]
+    piped, err = io.StringIO(), io.StringIO()
+    assert main(argv, stdout=piped, stderr=err) == 0
+    summary = piped.getvalue()
+    assert summary.count("\n") == 1  # the summary alone: what scripts read
+    assert re.search(r"^summarize: (\d+ facts? checked|no numbers, dates or names to check)", err.getvalue(), re.M)
+    quiet = io.StringIO()
+    assert main([*argv, "-q"], stdout=io.StringIO(), stderr=quiet) == 0 and "checked" not in quiet.getvalue()
+    terminal, err = _Terminal(), io.StringIO()
+    assert main(argv, stdout=terminal, stderr=err) == 0
+    lines = terminal.getvalue().splitlines()
+    assert lines[-1].startswith("[") and ("checked" in lines[-1] or "no numbers" in lines[-1])
+    assert "checked" not in err.getvalue() and "no numbers" not in err.getvalue()

@@ -92,6 +92,12 @@ def test_compare_two_runs_and_the_baselines_of_one(dataset, tmp_path):
     # The lead run's system (three sentences) and its lead-3 baseline are the same summaries.
     same = [c for c in alone["comparisons"] if c["system"] == "lead-3"]
     assert len(same) == 6 and all(c["difference"] == 0 and c["p_randomization"] == 1.0 for c in same)
+    report = (lead / "report.md").read_text(encoding="utf-8")
+    assert "None tokens" not in report and "an extractive method: it reads the whole input" in report
+    # "with an unsupported fact (%)" is a percentage, as its label says: the share of flagged examples x100.
+    flagged = next(c for c in result["comparisons"] if c["metric"] == "flagged")
+    share = sum(p["systems"]["lead"]["flagged"] for p in per_example) / 10
+    assert flagged["baseline_score"] == pytest.approx(100 * share) and 0 <= flagged["baseline_score"] <= 100
     gain = next(c for c in alone["comparisons"] if c["system"] == "lead-1" and c["metric"] == "rouge1")
     assert gain["difference"] > 0 and gain["verdict"] == "better"
 

@@ -192,8 +192,9 @@ def _detector(script: str, short: bool):
             "(or pass the language, e.g. lang='en')"
         ) from None
     if short:
-        logger.info("loading the full %s language models for a short text (seconds, once per process); "
-                    "pass the language to skip identification, e.g. lang='en'", script.title())
+        # Said without advice: callers that know the language and still check it (summarize-eval score --lang)
+        # would be told to pass what they passed.
+        logger.info("loading the full %s language models to identify a short text (seconds, once per process)", script.title())
     builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in _CANDIDATES[script]))
     return builder.build() if short else builder.with_low_accuracy_mode().build()
 

@@ -17,12 +17,13 @@ from typing import IO
 
 from ..errors import SummarizeError
 from ..generation import GenerationLimits
+from ..console import OneLineParser, cli_wording
 from ..options import add_arguments, options_from_args
 from ..generation import add_generation_arguments, generation_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="summarize serve", description="Serve summaries over HTTP: an API with dynamic batching, and a page for editors.")
+    p = OneLineParser(prog="summarize serve", description="Serve summaries over HTTP: an API with dynamic batching, and a page for editors.")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     p.add_argument("--token", help="require 'Authorization: Bearer TOKEN' on the API (default: $SUMMARIZE_TOKEN; none: open). "
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--lang", choices=("auto", *LANGUAGES), help="language of the input, for requests that do not say (default: detect)")
     p.add_argument("--target-lang", choices=tuple(LANGUAGES), help="language of the summary, for requests that do not say (default: the input's)")
-    add_arguments(p, helps={"batch_size": "documents per generated batch, gathered across requests (default: 8)"})
+    add_arguments(p, helps={"batch_size": "documents per generated batch, gathered across requests"})
     add_generation_arguments(p)
     p.add_argument("--max-wait-ms", type=float, default=10.0, help="how long a batch waits for more documents (default: 10)")
     p.add_argument("--max-queue", type=int, default=256, help="documents waiting at most; past it, 503 with Retry-After (default: 256)")
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) ->
         check_options({k: v for k, v in config.summarizer.items() if k in OPTION_NAMES})  # before anything loads
         GenerationSettings().replace(**{k: v for k, v in config.summarizer.items() if k not in OPTION_NAMES})
     except SummarizeError as exc:
-        stderr.write(f"summarize serve: error: {exc}\n")
+        stderr.write(f"summarize serve: error: {cli_wording(str(exc))}\n")
         return 2
     handler = logging.StreamHandler(stderr)
     handler.setFormatter(logging.Formatter("summarize serve: %(message)s"))
@@ -123,7 +124,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) ->
             return serve_on_ray(config, host=args.host, port=args.port, replicas=args.replicas)
         return serve(config, host=args.host, port=args.port)
     except SummarizeError as exc:
-        stderr.write(f"summarize serve: error: {exc}\n")
+        stderr.write(f"summarize serve: error: {cli_wording(str(exc))}\n")
         return 2
     except KeyboardInterrupt:
         stderr.write("summarize serve: interrupted\n")
@@ -144,6 +145,10 @@ def serve(config, *, host: str, port: int) -> int:
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):
+            if not self.should_exit:
+                logging.getLogger("summarize.server").info(
+                    "stopping (%s): no new requests; those accepted have %g s to finish, then the rest are answered 503",
+                    signal.Signals(sig).name, config.drain_timeout)
             super().handle_exit(sig, frame)
             # A requested stop: uvicorn would raise the signal again once drained, and the process
             # would end with the signal's status; a stop that finished its work is a success.
