@@ -49,7 +49,7 @@ def main(argv=None) -> int:
 
     from summarize import Summarizer
     from summarize.distributed import summarize_dataset
-    from summarize.pipeline import summarize_records
+    from summarize.jobs import summarize_records
     from summarize.records import Record
 
     cache = Path(args.cache)

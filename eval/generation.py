@@ -2,7 +2,7 @@
 
 One path for every generation a run makes (the model's, and with
 ``--compare-fast`` the fast path's): examples become records, records are
-summarised block by block by :func:`summarize.pipeline.summarize_records`
+summarised block by block by :func:`summarize.jobs.summarize_records`
 (in this process, or in Ray actors calling the same function), and each
 result row becomes a ``predictions.jsonl`` record (:func:`prediction`).
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from summarize import Summarizer, TruncationWarning
 from summarize.outputs import ResultWriter
-from summarize.pipeline import block_rows, summarize_records
+from summarize.jobs import block_rows, summarize_records
 from summarize.records import Record
 
 from .scoring import backend_signature

@@ -20,7 +20,7 @@ from .errors import SummarizeError
 from .languages import LANGUAGES
 from .outputs import check_output_path
 from .executors import run_job
-from .pipeline import Job
+from .jobs import Job
 from .console import OneLineParser, QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
 from .rows import error_message
 from .presets import PRESETS
@@ -172,7 +172,7 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
 def _counts(result) -> str:
     """What a job did, in one line: a resumed job's earlier failures are not "done".
 
-    >>> from summarize.pipeline import JobResult
+    >>> from summarize.jobs import JobResult
     >>> _counts(JobResult(ok=3, failed=1, skipped=5, skipped_failed=2))
     '3 summarised, 1 failed, 5 already in the output (2 of them failed before: permanent errors are not retried)'
     """

@@ -229,3 +229,23 @@ def _utf16_without_bom(data: bytes) -> str | None:
             except UnicodeDecodeError:
                 return None
     return None
+
+
+def refuse_lone_surrogates(text: str) -> None:
+    """A text that is not valid Unicode (a lone surrogate, which JSON's ``\\ud800`` escapes can make) is refused.
+
+    Bytes are decoded by :func:`decode_bytes`, which cannot make one; a text
+    that arrives as a string (JSON, the API) is checked here, by every door.
+
+    >>> refuse_lone_surrogates("Уряд \\ud800 ухвалив")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidInputError: the text is not valid Unicode: a lone surrogate (U+D800) at character 5; fix the encoding of the source
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError(
+            f"the text is not valid Unicode: a lone surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}; "
+            "fix the encoding of the source"
+        ) from None

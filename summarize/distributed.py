@@ -3,12 +3,12 @@
 ``pip install "summarize[ray]"``. Nothing here reads, summarises or writes
 rows its own way: each input file is read whole by a read task, then parsed
 by :func:`summarize.records.parse_file` (the one reader and id rule) and
-summarised block by block by :func:`summarize.pipeline.summarize_records`
+summarised block by block by :func:`summarize.jobs.summarize_records`
 inside an actor that loads the model once (``map_batches`` with a callable
 class; ``concurrency`` actors, ``num_gpus`` each). Work is spread over the
 actors file by file, so split an archive into at least as many files as
 actors (``split -l 10000 archive.jsonl part-``). Rows follow
-:data:`summarize.pipeline.RESULT_FIELDS`. Ray's writers put the rows into
+:data:`summarize.jobs.RESULT_FIELDS`. Ray's writers put the rows into
 shards, and a rerun over the same directory does only the ids not yet there
 (:func:`summarize.outputs.scan_shards`), so every id ends up exactly once.
 
@@ -48,7 +48,7 @@ class SummarizeBatches:
     A batch is either whole input files (``bytes`` and ``path`` columns),
     parsed here by :func:`summarize.records.parse_file`, or rows of a Dataset
     with id and text columns; either way its records go through
-    :func:`summarize.pipeline.summarize_records`, a block at a time, and each
+    :func:`summarize.jobs.summarize_records`, a block at a time, and each
     block comes out as one table of result rows.
     """
 
@@ -72,7 +72,7 @@ class SummarizeBatches:
         self.qualify = qualify  # several input files: line numbers carry their file (records.py's id rule)
 
     def __call__(self, batch: dict[str, Any]):
-        from .pipeline import block_rows, result_table, summarize_records
+        from .jobs import block_rows, result_table, summarize_records
 
         for records in self._records(batch):
             todo = (r for r in records if r.key not in self.exclude)
@@ -184,9 +184,9 @@ def summarize_dataset(
 
 
 def run_ray_job(job: Any):
-    """Run a :class:`~summarize.pipeline.Job` on Ray: shards into ``job.output``, missing ids only."""
+    """Run a :class:`~summarize.jobs.Job` on Ray: shards into ``job.output``, missing ids only."""
     from .outputs import ShardWriter, count_rows
-    from .pipeline import JobResult
+    from .jobs import JobResult
 
     require_ray()
     suffix = "json" if job.output_format == "jsonl" else "parquet"

@@ -1,7 +1,7 @@
-"""Running a :class:`~summarize.pipeline.Job`: here, block by block, or on Ray Data.
+"""Running a :class:`~summarize.jobs.Job`: here, block by block, or on Ray Data.
 
 The top of the record pipeline. :func:`run_job` picks the executor the job
-names: ``"local"`` runs :func:`~summarize.pipeline.summarize_records` in this
+names: ``"local"`` runs :func:`~summarize.jobs.summarize_records` in this
 process and writes each block through :mod:`summarize.outputs` before the
 next starts; ``"ray"`` hands the same block function to Ray Data actors
 (:func:`summarize.distributed.run_ray_job`). Both read with the same reader,
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from .errors import InvalidInputError, choices
-from .pipeline import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
+from .jobs import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
 from .records import Record, read_records
 
 

@@ -72,6 +72,16 @@ class GenerationSettings:
 
 OPTION_NAMES = tuple(sorted(f.name for f in dataclasses.fields(GenerationSettings)))
 
+# transformers 4's names for what these settings are called here: a caller who
+# brings one is told the name, and how its meaning differs.
+V4_NAMES = {
+    "max_length": "max_new_tokens (max_length counted the decoder's start token: max_new_tokens = max_length - 1)",
+    "min_length": "min_new_tokens (min_length counted the decoder's start token: min_new_tokens = min_length - 1)",
+    "early_stopping": "nothing: beam search here stops when num_beams hypotheses have finished",
+    "truncation": "long_input='truncate' on the Summarizer (by default a long input is summarised window by window)",
+    "clean_up_tokenization_spaces": "nothing: summaries are decoded as their tokenizer does",
+}
+
 
 @dataclass(frozen=True)
 class GenerationLimits:
@@ -153,6 +163,8 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, value in options.items():
         if name not in _RULES:
+            if name in V4_NAMES:
+                raise InvalidOptionError(f"{name!r} is transformers 4's name; here it is {V4_NAMES[name]}")
             raise InvalidOptionError(
                 f"unknown generation option {name!r}; valid options are {choices(OPTION_NAMES)}"
             )

@@ -1,6 +1,6 @@
 """Writing result rows: JSONL files and directories of shards, resumable, exactly once.
 
-The last step of the record pipeline (:mod:`summarize.pipeline`). Two kinds
+The last step of the record pipeline (:mod:`summarize.jobs`). Two kinds
 of output, one set of rules:
 
 * a **JSONL file** (:class:`ResultWriter`): each block of rows is appended,

@@ -1,6 +1,6 @@
 r"""Reading records: text files, stdin, JSONL, CSV and Parquet, one rule for ids.
 
-The first step of the record pipeline (:mod:`summarize.pipeline`): every
+The first step of the record pipeline (:mod:`summarize.jobs`): every
 input a job can take becomes a stream of :class:`Record`\ s, each with an id
 and either a text or the reason it has none. A record that cannot be read is
 an error record, never a stopped job.

@@ -1,7 +1,7 @@
 """Result rows: the one schema every output has, and the row a result becomes.
 
 The bottom of the record pipeline: readers (:mod:`summarize.records`) give
-records, :mod:`summarize.pipeline` summarises them, and every result, a
+records, :mod:`summarize.jobs` summarises them, and every result, a
 :class:`~summarize.Summary` or an exception, becomes one row here, whichever
 executor ran it and whichever sink (:mod:`summarize.outputs`) writes it.
 """

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
 
+from .decoding import refuse_lone_surrogates
 from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices, with_index
 from .extractive import METHODS
 from .options import MAX_INPUT_CHARS, METHOD_NAMES, OPTION_NAMES, SummarizerOptions, check_options  # noqa: F401 - re-exported
@@ -289,7 +290,7 @@ class Summarizer:
         stripped = text.strip()
         if not stripped:
             raise InvalidInputError("the text is empty or only white space: nothing to summarise")
-        _refuse_lone_surrogates(stripped)
+        refuse_lone_surrogates(stripped)
         if len(stripped) > self.max_input_chars:
             raise InvalidInputError(
                 f"the text has {len(stripped):,} characters, more than max_input_chars="
@@ -337,6 +338,11 @@ class Summarizer:
         return [len(ids) for ids in tok(list(parts), add_special_tokens=False, verbose=False).input_ids]
 
     def _abstractive(self, docs: list[_Doc], settings: GenerationSettings) -> list[Summary | BaseException]:
+        n_best = settings.num_beams if self.faithfulness == "rerank" and settings.num_beams > 1 else 1
+        return [_own_failure(self._result, job) for job in self._run_jobs(docs, settings, n_best)]
+
+    def _run_jobs(self, docs: Sequence[Any], settings: GenerationSettings, n_best: int = 1) -> list[LongInputJob]:
+        """Every document through the model, long ones window by window: one finished job each (output or error)."""
         from .batching import generate_batched
 
         tok = self.checkpoint.tokenizer
@@ -349,10 +355,9 @@ class Summarizer:
             count_tokens=self._count_tokens,
             decode=lambda ids: tok.decode(ids, skip_special_tokens=True),
             start_token=self.checkpoint.lang_tokens.get,
-            n_best=settings.num_beams if self.faithfulness == "rerank" and settings.num_beams > 1 else 1,
+            n_best=n_best,
         )
-        jobs = map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
-        return [_own_failure(self._result, job) for job in jobs]
+        return map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
 
     def _result(self, job: LongInputJob) -> Summary | BaseException:
         return summary_from_job(job, self.checkpoint, self.backend, self.faithfulness)
@@ -367,22 +372,6 @@ def _own_failure(step: Any, item: Any) -> Any:
             logger.exception("one document failed")
         return exc
 
-
-def _refuse_lone_surrogates(text: str) -> None:
-    """A text that is not valid Unicode (a lone surrogate, which JSON's ``\\ud800`` escapes can make) is refused.
-
-    >>> _refuse_lone_surrogates("Уряд \\ud800 ухвалив")
-    Traceback (most recent call last):
-    ...
-    summarize.errors.InvalidInputError: the text is not valid Unicode: a lone surrogate (U+D800) at character 5; fix the encoding of the source
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidInputError(
-            f"the text is not valid Unicode: a lone surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}; "
-            "fix the encoding of the source"
-        ) from None
 
 
 @lru_cache(maxsize=2)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from summarize import pipeline
+from summarize import jobs
 from summarize.cli import main
 
 from .conftest import TEXTS
@@ -101,7 +101,7 @@ def test_a_terminal_on_stdin_gets_a_hint_instead_of_silence():
 
 @pytest.fixture
 def interrupt_after_one_block(monkeypatch):
-    real = pipeline.summarize_block
+    real = jobs.summarize_block
     calls = []
 
     def block(*args, **kwargs):
@@ -110,8 +110,8 @@ def interrupt_after_one_block(monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "summarize_block", block)
-    monkeypatch.setattr(pipeline, "BLOCK_BATCHES", 1)
+    monkeypatch.setattr(jobs, "summarize_block", block)
+    monkeypatch.setattr(jobs, "BLOCK_BATCHES", 1)
 
 
 def test_ctrl_c_says_what_was_kept_and_how_to_go_on(tmp_path, interrupt_after_one_block):

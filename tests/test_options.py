@@ -2,6 +2,7 @@
 
 import dataclasses
 import inspect
+import re
 
 import pytest
 
@@ -94,3 +95,14 @@ def test_the_schema_names_every_summarizer_option_the_cli_wording_knows():
 
     assert cli_wording("use max_depth='2'") == "use --max-depth 2"
     assert "threads" in OPTION_NAMES and "num_beams" not in OPTION_NAMES
+
+
+@pytest.mark.parametrize("name, words", [
+    ("max_length", "max_new_tokens = max_length - 1"),
+    ("min_length", "min_new_tokens = min_length - 1"),
+    ("early_stopping", "stops when num_beams hypotheses have finished"),
+])
+def test_a_transformers_4_option_name_gets_its_name_here(tiny_model, name, words):
+    s = Summarizer(tiny_model, backend="torch")
+    with pytest.raises(InvalidOptionError, match=f"'{name}' is transformers 4's name; here it is .*{re.escape(words)}"):
+        s.summarize("The council met on Tuesday.", **{name: 10})

@@ -267,8 +267,11 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
         url = f"http://127.0.0.1:{port}/v1/summarize"
         langs = ("en", "uk", "ru")
-        with ThreadPoolExecutor(8) as pool:
+        poisoned = json.dumps({"id": "p", "text": "Уряд \ud800 ухвалив бюджет."}).encode()  # a lone surrogate
+        with ThreadPoolExecutor(9) as pool:
+            bad = pool.submit(request, url, poisoned)
             answers = list(pool.map(lambda i: request(url, json.dumps({"id": i, "text": TEXTS[langs[i % 3]]}).encode()), range(8)))
+        assert bad.result()[0] == 422 and "lone surrogate" in json.loads(bad.result()[2])["error"]  # its own failure alone
         assert [a[0] for a in answers] == [200] * 8
         assert sorted(json.loads(a[2])["id"] for a in answers) == list(range(8))
         # Whatever the replica and the batch mates, each summary is the document's alone.
@@ -280,9 +283,9 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         # Counted at the ingress from the rows that came back: the same numbers as one process would show.
         metrics = request(f"http://127.0.0.1:{port}/metrics")[2]
         assert b'summarize_documents_total{outcome="ok"} 9.0' in metrics
-        assert b'summarize_documents_total{outcome="failed"} 1.0' in metrics
+        assert b'summarize_documents_total{outcome="failed"} 2.0' in metrics
         sizes = re.search(rb"^summarize_batch_documents_sum (\S+)$", metrics, re.M)
-        assert sizes and float(sizes.group(1)) == 10.0  # every document in exactly one batch
+        assert sizes and float(sizes.group(1)) == 11.0  # every document in exactly one batch
         assert re.search(rb'^summarize_tokens_total\{kind="output"\} [1-9]', metrics, re.M)
         # The replicas' option check, as the local server's: 4xx before anything is queued.
         status, _, body = request(url, json.dumps({"text": TEXTS["en"], "num_beams": 1e30}).encode())

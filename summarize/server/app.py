@@ -22,6 +22,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InvalidInputError, SummarizeError, UnsupportedLanguageError
+from ..decoding import refuse_lone_surrogates
 from ..records import Record
 from .batcher import QueueFull
 from .requests import RequestError, openapi, parse_request
@@ -229,7 +230,7 @@ async def _summarize(service: Service, request):
                            "(--max-queue): it can never fit; send fewer", 413, "too_large")
     records = await _gather_records(service, parsed, deadline)
     if not parsed.batch and records[0].error:
-        raise RequestError(records[0].error, 422, "bad_source")
+        raise RequestError(records[0].error, 422, "invalid_input" if parsed.documents[0].source == "text" else "bad_source")
     submit = asyncio.ensure_future(service.batcher.submit(records, options))
     gone = asyncio.ensure_future(_disconnected(request))
     try:
@@ -285,6 +286,7 @@ def _records(service: Service, parsed, deadline: float) -> list[Record]:
         try:
             if doc.source == "text":
                 text = doc.value
+                refuse_lone_surrogates(text)  # at the door: a text that cannot be summarised never waits in the queue
             elif doc.source == "html":
                 text = webpages.article_from_html(doc.value, name="the html").document()
             else:

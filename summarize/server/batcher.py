@@ -5,7 +5,7 @@ Requests put their documents on a queue; the batcher takes the first, then
 keeps gathering for at most ``max_wait_ms``, until ``batch_size`` documents
 or ``batch_chars`` characters (the work a batch holds grows with its text,
 not its document count), and hands them to the record pipeline
-(:func:`summarize.pipeline.summarize_block`), which sorts them by length
+(:func:`summarize.jobs.summarize_block`), which sorts them by length
 into the summarizer's batches. While a batch runs, the next one gathers, so
 under load the model is never idle and batches are full.
 

@@ -4,7 +4,7 @@ One :class:`Service` per process: the summarizer of ``--model`` (loaded once,
 in a thread, so that ``/healthz`` answers while it loads), extractive
 summarizers made when first asked for, the :class:`~.batcher.Batcher`, and
 the metrics. Its :meth:`Service.run` is what the batcher's worker thread
-calls: the record pipeline's :func:`~summarize.pipeline.summarize_block`,
+calls: the record pipeline's :func:`~summarize.jobs.summarize_block`,
 then each row with its facts (:func:`~.facts.facts_with_passages`).
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..generation import GenerationLimits
-from ..pipeline import summarize_block
+from ..jobs import summarize_block
 from ..records import Record
 from ..rows import result_row
 from .batcher import Batcher
