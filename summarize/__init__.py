@@ -22,6 +22,7 @@ from .generation import GenerationSettings
 from .languages import detect_language, split_sentences
 from .presets import PRESETS, Preset
 from .long_input import TruncationWarning
+from .hf_pipeline import pipeline
 from .summarizer import Summarizer, summarize
 from .summary import Summary
 
@@ -42,6 +43,7 @@ __all__ = [
     "__version__",
     "check_faithfulness",
     "detect_language",
+    "pipeline",
     "split_sentences",
     "summarize",
 ]

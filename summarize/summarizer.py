@@ -165,10 +165,33 @@ class Summarizer:
             backend_options = {"device": device, "dtype": dtype, "vocabulary": vocabulary, "threads": threads}
             self.backend = create_backend("torch", self.checkpoint, **backend_options)
         self.settings = resolve_settings(self.checkpoint, user_options)
+        self._budget = self._window_budget()
+
+    def _window_budget(self) -> int:
+        """Tokens a window's text may have: the model's input less special tokens and the prefix."""
         tok = self.checkpoint.tokenizer
         special = len(tok("", add_special_tokens=True, verbose=False).input_ids)
         prefix = len(tok(self.checkpoint.prefix, add_special_tokens=False).input_ids) if self.checkpoint.prefix else 0
-        self._budget = max(8, self.checkpoint.max_input_tokens - special - prefix)
+        return max(8, self.checkpoint.max_input_tokens - special - prefix)
+
+    def __call__(self, inputs: str | list[str], *, max_length: int | None = None, min_length: int | None = None,
+                 return_text: bool = True, **options: Any) -> list[dict[str, str]]:
+        """transformers 4's summarization call on this summarizer: ``[{"summary_text": ...}]``, one a text.
+
+        ``max_length`` and ``min_length`` count the decoder's start token, as
+        in transformers 4; other options are :meth:`summarize`'s. The
+        summarizer's own settings (a preset's) stay the defaults; for
+        transformers 4's defaults as well, use :func:`summarize.pipeline`.
+
+        >>> Summarizer(method="lead", sentences=1)("Ціни зросли. Уряд мовчить.")
+        [{'summary_text': 'Ціни зросли.'}]
+        """
+        if max_length is not None:
+            options["max_new_tokens"] = max(1, max_length - 1)
+        if min_length is not None:
+            options["min_new_tokens"] = max(0, min_length - 1)
+        results = self.summarize([inputs] if isinstance(inputs, str) else inputs, **options)
+        return [{"summary_text": r.text} if return_text else {} for r in results]
 
     def __repr__(self) -> str:
         if self.checkpoint is None:

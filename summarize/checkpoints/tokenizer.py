@@ -36,8 +36,13 @@ class StandaloneTokenizer:
             ids = [e.ids for e in self._tokenizer.encode_batch(list(text), add_special_tokens=add_special_tokens)]
         return SimpleNamespace(input_ids=ids)
 
-    def decode(self, ids: Sequence[int], skip_special_tokens: bool = False) -> str:
-        return self._tokenizer.decode(list(ids), skip_special_tokens=skip_special_tokens)
+    def decode(self, ids: Sequence[int], skip_special_tokens: bool = False, clean_up_tokenization_spaces: bool = False) -> str:
+        text = self._tokenizer.decode(list(ids), skip_special_tokens=skip_special_tokens)
+        if clean_up_tokenization_spaces:  # transformers' clean-up, for the same text as its tokenizers give
+            for before, after in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
+                                  (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+                text = text.replace(before, after)
+        return text
 
     def convert_ids_to_tokens(self, ids: int | Sequence[int]):
         if isinstance(ids, int):
