@@ -207,6 +207,18 @@ class Summarizer:
         preset = self.checkpoint.preset if self.checkpoint else None
         return preset.languages if preset else tuple(LANGUAGES)
 
+    @property
+    def summary_languages(self) -> tuple[str, ...]:
+        """Languages this summarizer can write a summary in: a cross-lingual model's language tokens, else its sources'.
+
+        >>> Summarizer(method="lead").summary_languages
+        ('en', 'uk', 'ru')
+        """
+        ck = self.checkpoint
+        if ck is not None and ck.lang_tokens:
+            return tuple(code for code in LANGUAGES if code in ck.lang_tokens)
+        return self.languages
+
     @overload
     def summarize(self, texts: str, *, lang: str = ..., target_lang: str | None = ..., errors: str = ..., **options: Any) -> Summary: ...
     @overload

@@ -13,6 +13,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +174,46 @@ def test_with_a_token_the_page_asks_for_it_once_and_then_works(browser):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
+def test_the_page_for_an_editor_at_1280_and_390_pixels(site, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(site + "/")
+    # Only the chosen input's controls show (the hidden tabs' labels once showed under Text).
+    assert page.is_visible("label[for=text]") and not page.is_visible("label[for=html]") and not page.is_visible("label[for=url]")
+    page.check("input[name=source][value=url]")
+    assert page.is_visible("label[for=url]") and not page.is_visible("label[for=text]")
+    page.check("input[name=source][value=text]")
+    assert page.inner_text("label[for=method]") == "How to summarise"
+    page.fill("#text", ARTICLE)
+    page.click("#go")
+    page.wait_for_selector("#result:not([hidden])")
+    summary = page.locator("#summary").bounding_box()
+    assert 0 <= summary["y"] < height  # brought into view
+    article = page.locator("#text").bounding_box()
+    if width >= 1024:  # side by side
+        assert summary["x"] > article["x"] + article["width"] - 1
+    else:  # stacked, and nothing wider than the screen
+        assert summary["x"] < article["x"] + 10
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"page-{width}.png"), full_page=True)
+    page.close()
+
+
+def test_errors_speak_of_the_pages_controls(site, browser):
+    page = browser.new_page()
+    page.goto(site + "/")
+    page.fill("#text", ARTICLE)
+    page.select_option("#method", "lead")
+    page.select_option("#target_lang", "uk")  # lead copies English sentences: it cannot write Ukrainian
+    page.click("#go")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Error')")
+    message = page.inner_text("#status")
+    assert "model='crosssum'" not in message and "a server running the crosssum model" in message, message
+    assert page.get_attribute("#status", "class") == "error"
+    page.close()

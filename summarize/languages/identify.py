@@ -23,6 +23,7 @@ load times, measured on this package's own sentence sets, are in the README.
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from ..errors import InvalidInputError, MissingDependencyError, UnsupportedLanguageError, choices
@@ -55,7 +56,11 @@ def detect_language(text: str) -> str:
     """
     if not isinstance(text, str):
         raise UnsupportedLanguageError(f"expected text (str), got {type(text).__name__}")
-    counts = script_counts(text)
+    sample = text[:_SAMPLE_CHARS]
+    # A document's start says its script and language; the rest costs time (a bulk
+    # extractive job spent most of its time here): the sample decides, the whole
+    # text only where the sample has no letters.
+    counts = _fast_script_counts(sample) or script_counts(text)
     if not counts:
         raise UnsupportedLanguageError(
             "cannot identify the language of a text with no letters; "
@@ -68,13 +73,11 @@ def detect_language(text: str) -> str:
             "Ukrainian and Russian ('en', 'uk', 'ru'); pass the language to override this, e.g. lang='en'"
         )
     if script == "cyrillic":
-        _refuse_other_alphabets(text, counts[script])
-    sample = text[:_SAMPLE_CHARS]
+        _refuse_other_alphabets(sample, counts[script])
     short = len(text.strip()) < _SHORT_CHARS
-    if short:
-        settled = _by_letters_and_words(sample, script)
-        if settled:
-            return settled
+    settled = _by_letters_and_words(sample, script) if short else _settled_by_letters(sample, script)
+    if settled:
+        return settled
     values = _detector(script, short=short).compute_language_confidence_values(sample)
     found = values[0].language if values else None
     code = _CODES.get(found.name if found is not None else "", None)
@@ -135,6 +138,44 @@ def check_declared_language(text: str, lang: str, *, role: str = "text", option:
         raise InvalidInputError(f"the {role} is declared {lang!r} but is written in {found}; pass {option}='auto' or {option}={right!r}")
 
 
+_LATIN_LETTER = re.compile(r"(?=[^\W\d_])[A-Za-z\u00C0-\u024F]")
+_CYRILLIC_LETTER = re.compile(r"(?=[^\W\d_])[\u0400-\u052F]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _fast_script_counts(sample: str) -> dict[str, int]:
+    """:func:`script_counts` at C speed where the sample's letters are all Latin or Cyrillic (else the exact count).
+
+    >>> _fast_script_counts("Kyiv, Київ!"), _fast_script_counts("λόγος")
+    ({'latin': 4, 'cyrillic': 4}, {'greek': 5})
+    """
+    latin, cyrillic = len(_LATIN_LETTER.findall(sample)), len(_CYRILLIC_LETTER.findall(sample))
+    if latin + cyrillic != len(_ANY_LETTER.findall(sample)):
+        return script_counts(sample)
+    return {name: n for name, n in (("latin", latin), ("cyrillic", cyrillic)) if n}
+
+
+def _settled_by_letters(sample: str, script: str) -> str | None:
+    """A long text's language where its letters and words leave no doubt, without lingua's n-grams.
+
+    Cyrillic: three or more of і ї є ґ and none of ы э ё ъ is Ukrainian; three
+    or more of ы э and none of і ї є ґ is Russian (Bulgarian has ъ but neither
+    ы nor э; Belarusian has both і and ы). Latin: plain ASCII whose lower-case
+    words are English words (:func:`_reads_as_english`). Anything else goes
+    to lingua.
+    """
+    if script == "cyrillic":
+        uk = sum(sample.count(ch) for ch in _UK_LETTERS)
+        ru = sum(sample.count(ch) for ch in _RU_LETTERS)
+        ru_only = sum(sample.count(ch) for ch in "ыэЫЭ")
+        if uk >= 3 and not ru:
+            return "uk"
+        if ru_only >= 3 and not uk:
+            return "ru"
+        return None
+    return "en" if _reads_as_english(sample[:_ENGLISH_CHARS], 0.0) else None
+
+
 def _by_letters_and_words(text: str, script: str) -> str | None:
     """A short text whose letters or words settle its language, without loading lingua's full models.
 
@@ -170,6 +211,7 @@ _UK_LETTERS = frozenset("іїєґІЇЄҐ")
 _RU_LETTERS = frozenset("ыэёъЫЭЁЪ")
 _SHORT_CHARS = 120
 _SAMPLE_CHARS = 2000  # a document's start says its language; the rest costs time
+_ENGLISH_CHARS = 800  # about 130 words: enough to tell English words from another language's
 _CODES = {"ENGLISH": "en", "UKRAINIAN": "uk", "RUSSIAN": "ru"}
 _CANDIDATES = {
     "cyrillic": ("UKRAINIAN", "RUSSIAN", "BELARUSIAN", "BULGARIAN", "SERBIAN", "MACEDONIAN"),

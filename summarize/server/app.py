@@ -331,7 +331,8 @@ async def _healthz(service: Service, request):
 
 async def _readyz(service: Service, request):
     if service.ready:
-        return _json({"status": "ready", "model": getattr(getattr(service.summarizer, "checkpoint", None), "name", None), "method": service.method}), 0
+        return _json({"status": "ready", "model": getattr(getattr(service.summarizer, "checkpoint", None), "name", None),
+                      "method": service.method, "summary_languages": getattr(service.summarizer, "summary_languages", None)}), 0
     status = "failed" if service.load_error else "loading"
     return _json({"status": status, "error": service.load_error}, 503, {"Retry-After": "5"}), 0
 

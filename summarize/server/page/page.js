@@ -16,6 +16,25 @@
     return t ? {Authorization: "Bearer " + t} : {};
   }
 
+  // Only the languages the served model can write are offered for the summary.
+  fetch("/readyz").then(function (r) { return r.json(); }).then(function (ready) {
+    if (!ready.summary_languages) return;
+    var select = document.getElementById("target_lang");
+    Array.prototype.forEach.call(select.options, function (option) {
+      if (option.value && ready.summary_languages.indexOf(option.value) < 0) option.remove();
+    });
+  }).catch(function () {});
+
+  // The API's errors name its fields (lang='en'); an editor sees this page's controls.
+  var CONTROLS = {lang: "Language of the article", target_lang: "Language of the summary", method: "How to summarise"};
+  var NAMES = {en: "English", uk: "Ukrainian", ru: "Russian", lead: "first sentences (lead)", textrank: "central sentences (TextRank)",
+               abstractive: "write a summary"};
+  function inPageWords(message) {
+    return message.replace(/(?:pass |use )?\b(lang|target_lang|method)='([^']*)'/g, function (_, field, value) {
+      return "choose \u201c" + (NAMES[value] || value) + "\u201d under \u201c" + CONTROLS[field] + "\u201d";
+    }).replace(/model='crosssum'/g, "a server running the crosssum model");
+  }
+
   // Does the server want a token this tab does not have (or has wrong)? Then sign in first.
   fetch("/openapi.json", {headers: authorization()}).then(function (response) {
     if (response.status === 401) location.replace(token() ? "/signin?again=1" : "/signin");
@@ -49,7 +68,9 @@
     var request = {include_source: true};
     var target = document.getElementById("target_lang").value;
     var method = document.getElementById("method").value;
+    var lang = document.getElementById("lang").value;
     if (target) request.target_lang = target;
+    if (lang) request.lang = lang;
     if (method) request.method = method;
     if (source === "html") {
       return readFile(document.getElementById("html")).then(function (html) { request.html = html; return request; });
@@ -152,11 +173,15 @@
         return data;
       });
     }).then(function (result) {
+      status.className = "";
       status.textContent = "Done in " + (result.seconds || 0).toFixed(1) + " s.";
       renderSummary(result);
-      document.getElementById("summary").focus();
+      var section = document.getElementById("result");
+      section.scrollIntoView({block: "start"});  // a phone: the summary is below the form
+      document.getElementById("summary").focus({preventScroll: true});
     }).catch(function (error) {
-      status.textContent = "Error: " + error.message;
+      status.className = "error";
+      status.textContent = "Error: " + inPageWords(error.message);
     }).finally(function () { button.disabled = false; });
   });
   showSource();
