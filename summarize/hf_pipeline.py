@@ -165,20 +165,13 @@ class SummarizationPipeline:
     def _generate(self, texts: list[str], settings: Any, *, truncation: bool, batch_size: int | None) -> list[list[int]]:
         from .summarizer import _Doc
 
-        s = self.summarizer
-        saved = (s.long_input, s.batch_size)
-        s.long_input = "truncate" if truncation else "chunk"
-        s.batch_size = batch_size or s.batch_size
-        try:
-            # No language is identified or checked: transformers 4 did not, and a
-            # checkpoint serves whatever it serves. None asks for the model's own start token.
-            docs = [_Doc(i, text, None, None, False) for i, text in enumerate(texts)]
-            for doc in docs:
-                if not doc.text.strip():
-                    raise InvalidInputError(f"text {doc.index} is empty: nothing to summarise")
-            jobs = s._run_jobs(docs, settings)
-        finally:
-            s.long_input, s.batch_size = saved
+        # No language is identified or checked: transformers 4 did not, and a
+        # checkpoint serves whatever it serves. None asks for the model's own start token.
+        docs = [_Doc(i, text, None, None, False) for i, text in enumerate(texts)]
+        for doc in docs:
+            if not doc.text.strip():
+                raise InvalidInputError(f"text {doc.index} is empty: nothing to summarise")
+        jobs = self.summarizer._run_jobs(docs, settings, long_input="truncate" if truncation else "chunk", batch_size=batch_size)
         for job in jobs:
             if job.error is not None:
                 raise job.error

@@ -189,7 +189,7 @@ class Summarizer:
         if max_length is not None:
             options["max_new_tokens"] = max(1, max_length - 1)
         if min_length is not None:
-            options["min_new_tokens"] = max(0, min_length - 1)
+            options["min_new_tokens"] = min(max(0, min_length - 1), options.get("max_new_tokens", 1 << 30))
         results = self.summarize([inputs] if isinstance(inputs, str) else inputs, **options)
         return [{"summary_text": r.text} if return_text else {} for r in results]
 
@@ -376,13 +376,15 @@ class Summarizer:
         n_best = settings.num_beams if self.faithfulness == "rerank" and settings.num_beams > 1 else 1
         return [_own_failure(self._result, job) for job in self._run_jobs(docs, settings, n_best)]
 
-    def _run_jobs(self, docs: Sequence[Any], settings: GenerationSettings, n_best: int = 1) -> list[LongInputJob]:
+    def _run_jobs(self, docs: Sequence[Any], settings: GenerationSettings, n_best: int = 1, *,
+                  long_input: str | None = None, batch_size: int | None = None) -> list[LongInputJob]:
         """Every document through the model, long ones window by window: one finished job each (output or error)."""
         from .batching import generate_batched
 
         tok = self.checkpoint.tokenizer
+        size = batch_size or self.batch_size
         map_reduce = MapReduce(
-            mode=self.long_input,
+            mode=long_input or self.long_input,
             max_depth=self.max_depth,
             limit=self.checkpoint.max_input_tokens,
             budget=self._budget,
@@ -392,7 +394,7 @@ class Summarizer:
             start_token=self.checkpoint.lang_tokens.get,
             n_best=n_best,
         )
-        return map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, self.batch_size))
+        return map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, size))
 
     def _result(self, job: LongInputJob) -> Summary | BaseException:
         return summary_from_job(job, self.checkpoint, self.backend, self.faithfulness)

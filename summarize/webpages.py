@@ -134,7 +134,8 @@ def check_address(url: str, *, allow_private: bool = False) -> str | None:
     return _public_address(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), url, proxied=proxied)
 
 
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# NAT64 (well-known and local-use) and IPv4-translated (SIIT) prefixes: each carries an IPv4 address in its last 32 bits.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"), ipaddress.ip_network("::ffff:0:0:0/96"))
 
 
 def is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -276,9 +277,9 @@ def fetch_page(url: str, *, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT
     """Fetch ``url`` within the limits and return its article; ``timeout`` is the whole fetch's, redirects included."""
     deadline = time.monotonic() + timeout
     check_address(url, allow_private=allow_private)
-    proxy = _proxy_for(url)
-    handlers = [_CheckedRedirects(allow_private), *_pinned_handlers(allow_private, deadline),
-                urllib.request.ProxyHandler({urllib.parse.urlsplit(url).scheme.lower(): proxy} if proxy else {})]
+    # Both schemes' proxies (a page redirects from http to https); NO_PROXY is urllib's to apply per request.
+    proxies = {k: v for k, v in urllib.request.getproxies().items() if k in ("http", "https")}
+    handlers = [_CheckedRedirects(allow_private), *_pinned_handlers(allow_private, deadline), urllib.request.ProxyHandler(proxies)]
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": "summarize (+https://pypi.org/project/summarize)",
                                                    "Accept": "text/html,application/xhtml+xml"})

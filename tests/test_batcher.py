@@ -195,3 +195,21 @@ def test_a_stop_answers_the_rest_503_within_its_timeout():
     took, results = asyncio.run(main())
     assert took < 1.0
     assert all(isinstance(r, QueueFull) and "stopped" in str(r) for r in results)
+
+
+def test_a_lane_outlives_requests_that_all_leave_while_it_gathers():
+    calls: list = []
+
+    async def main():
+        batcher = Batcher(_run(calls), batch_size=8, max_wait_ms=200, max_queue=100)
+        await batcher.start()
+        gone = [asyncio.ensure_future(batcher.submit([f"g{i}"], {})) for i in range(3)]
+        await asyncio.sleep(0.02)  # the lane is gathering
+        for task in gone:
+            task.cancel()
+        await asyncio.sleep(0.3)
+        answer = await asyncio.wait_for(batcher.submit(["after"], {}), 5)  # the lane still serves
+        await batcher.drain()
+        return answer
+
+    assert asyncio.run(main()) == [{"id": "after", "options": {}}]

@@ -227,3 +227,8 @@ def test_the_checked_facts_show_on_a_terminal_and_go_to_stderr_when_piped(tiny_m
     lines = terminal.getvalue().splitlines()
     assert lines[-1].startswith("[") and ("checked" in lines[-1] or "no numbers" in lines[-1])
     assert "checked" not in err.getvalue() and "no numbers" not in err.getvalue()
+
+
+def test_a_server_whose_own_settings_are_over_its_limits_does_not_start(capsys):
+    assert main(["serve", "--method", "lead", "--max-new-tokens", "2048", "--port", "0"]) == 2
+    assert "over its limits: max_new_tokens is 2048, over the limit of 1024" in capsys.readouterr().err

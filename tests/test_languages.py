@@ -204,3 +204,11 @@ def test_ukrainian_lemmatiser_joins_word_forms_and_keeps_words_apart():
     words = [(w, i) for i, g in enumerate(groups) for w in g]
     merged = [(a, b) for (a, i), (b, j) in combinations(words, 2) if i != j and lemmatize_ukrainian(a) == lemmatize_ukrainian(b)]
     assert sum(same) >= 119 and merged == []  # measured: 119 of 147; the old suffix stripper joined 108
+
+
+def test_a_long_text_is_identified_from_its_first_letters_not_a_table_of_figures_before_them():
+    from summarize import detect_language
+
+    table = "12,5 | 13,1 | 4 | " * 200
+    assert detect_language(table + "Правительство утвердило новый бюджет на следующий год после долгих дебатов.") == "ru"
+    assert detect_language(table + "The government approved a new budget for next year after a long debate.") == "en"

@@ -229,7 +229,9 @@ def test_the_browser_is_no_way_in(caplog):
         assert status == 421 and json.loads(body)["kind"] == "misdirected"
         assert _raw(serving.url, "/", headers={"Host": f"localhost:{port}"})[0] == 200
         # A page on another site posting a form (text/plain, no preflight), or fetching.
-        for headers in ({"Origin": "https://evil.example", "Content-Type": "text/plain"}, {"Sec-Fetch-Site": "cross-site"}):
+        assert _raw(serving.url, "/v1/summarize", "POST", article, {"Host": f"[::1]:{port}"})[0] == 200
+        for headers in ({"Origin": "https://evil.example", "Content-Type": "text/plain"}, {"Sec-Fetch-Site": "cross-site"},
+                        {"Origin": "null"}):  # a sandboxed frame says null
             status, _, body = _raw(serving.url, "/v1/summarize", "POST", article, headers)
             assert status == 403 and json.loads(body)["kind"] == "cross_site", headers
         # The page itself, and an origin the operator allowed.

@@ -57,6 +57,7 @@ def test_a_saved_page_on_the_command_line_is_its_article(tmp_path):
     ("http://[::ffff:a00:5]/", "private or reserved address"),  # mapped, in hex
     ("http://[64:ff9b::7f00:1]/", "private or reserved address"),  # NAT64
     ("http://[64:ff9b:1::a00:5]/", "private or reserved address"),  # local-use NAT64
+    ("http://[::ffff:0:7f00:1]/", "private or reserved address"),  # IPv4-translated (SIIT)
     ("http://[2002:7f00:1::1]/", "private or reserved address"),  # 6to4
     ("http://[fec0::1]/", "private or reserved address"),  # site-local
     ("http://[fe80::1]/", "private or reserved address"),  # link-local

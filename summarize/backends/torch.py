@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import contextlib
 import logging
+import threading
 from typing import Any, Sequence
 
 import torch
@@ -73,6 +74,7 @@ class TorchBackend:
         from transformers import AutoModelForSeq2SeqLM
 
         self.device = resolve_device(device)
+        self._lock = threading.Lock()
         # torch's thread count is process-wide: it is set for each call and put back after.
         self.threads = threads or (default_torch_threads() if self.device == "cpu" else 0)
         self.dtype = resolve_dtype(dtype, self.device, checkpoint.model_type)
@@ -121,7 +123,9 @@ class TorchBackend:
         Out of memory raises, and the scheduler retries in halves, as for
         every backend; the cache torch keeps is emptied first (:meth:`release_memory`).
         """
-        with _torch_threads(self.threads):
+        # One generation at a time per model: torch's thread count is the process's, and two
+        # callers (the service's lanes) would each take every core; they take turns, batch by batch.
+        with self._lock, _torch_threads(self.threads):
             return self._generate(batch, settings, start_tokens, n_best)
 
     def release_memory(self) -> None:

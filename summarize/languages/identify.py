@@ -56,7 +56,8 @@ def detect_language(text: str) -> str:
     """
     if not isinstance(text, str):
         raise UnsupportedLanguageError(f"expected text (str), got {type(text).__name__}")
-    sample = text[:_SAMPLE_CHARS]
+    first = _ANY_LETTER.search(text)
+    sample = text[first.start() if first else 0:][:_SAMPLE_CHARS]  # from the first letter: a table of figures says nothing
     # A document's start says its script and language; the rest costs time (a bulk
     # extractive job spent most of its time here): the sample decides, the whole
     # text only where the sample has no letters.

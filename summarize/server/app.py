@@ -44,7 +44,7 @@ PAGE_HEADERS = {
     "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
 }
-LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+
 
 
 def create_app(config: ServerConfig, summarizer: Any = None):
@@ -59,6 +59,7 @@ def create_app(config: ServerConfig, summarizer: Any = None):
 
     @asynccontextmanager
     async def lifespan(app):
+        app.state.loop = asyncio.get_running_loop()  # for a stop signal to start the drain in
         await service.batcher.start()
         loading = asyncio.get_running_loop().run_in_executor(None, service.load)
         try:
@@ -115,6 +116,26 @@ def _counted(request, response):
     return response
 
 
+def _is_ip(name: str) -> bool:
+    """An address, not a name: DNS rebinding needs a name (a page at an address is another origin, caught by Origin)."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _own_names(config: ServerConfig) -> frozenset[str]:
+    import socket
+
+    names = {"localhost", config.host.lower(), *config.allowed_hosts}
+    if config.host not in ("127.0.0.1", "localhost", "::1"):  # bound beyond this machine: its own names too
+        names.update({socket.gethostname().lower(), socket.getfqdn().lower()})
+    return frozenset(names)
+
+
 def _authorized(config: ServerConfig, request) -> bool:
     if not config.token or request.url.path in PUBLIC or request.url.path in PAGE_FILES:
         return True
@@ -126,24 +147,25 @@ def _authorized(config: ServerConfig, request) -> bool:
 def _refuse_foreign(config: ServerConfig, request) -> None:
     """Refuse what a web page elsewhere could make the editor's browser send.
 
-    * Bound to loopback, a request must name this machine in its ``Host``
-      (or an ``--allowed-host``): a site whose name resolves to 127.0.0.1
-      (DNS rebinding) reaches the server, but its requests say their own name.
+    * With no token, a request must name this server in its ``Host``: an
+      address, ``localhost``, the machine's own names where it is bound
+      beyond loopback, or an ``--allowed-host``. A site whose name resolves
+      to the server (DNS rebinding) reaches it, but its requests say their
+      own name.
     * A request from a browser on another site (an ``Origin`` other than the
       page's own and the ``--cors-origin`` ones, or ``Sec-Fetch-Site:
       cross-site``) is refused: a form on any page could otherwise post to
       an open server. ``curl`` and health probes send neither header.
     """
     host = request.headers.get("host", "")
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.lower()
-    if config.host in LOOPBACK_NAMES and name not in (*LOOPBACK_NAMES, *config.allowed_hosts):
-        raise RequestError(f"Host {host!r} is not this server's name; a server on {config.host} answers "
-                           "localhost, 127.0.0.1 or [::1] (add others with --allowed-host)", 421, "misdirected")
+    name = (host[1:host.index("]")] if host.startswith("[") and "]" in host else host.rsplit(":", 1)[0]).lower()
+    if not config.token and not _is_ip(name) and name not in _own_names(config):
+        raise RequestError(f"Host {host!r} is not this server's name: with no token, a server answers its own names "
+                           "and addresses only (add others with --allowed-host)", 421, "misdirected")
     origin = request.headers.get("origin")
     site = request.headers.get("sec-fetch-site")
     own = {f"http://{host}", f"https://{host}"}
-    if origin and origin != "null" and origin not in own and origin not in config.cors_origins:
+    if origin and origin not in own and origin not in config.cors_origins:  # "null" too: a sandboxed frame
         raise RequestError(f"requests from pages on {origin} are refused (allow that origin with --cors-origin)", 403, "cross_site")
     if site == "cross-site" and not (origin and origin in config.cors_origins):
         raise RequestError("requests from pages on other sites are refused (allow an origin with --cors-origin)", 403, "cross_site")
@@ -230,6 +252,7 @@ async def _summarize(service: Service, request):
                            "(--max-queue): it can never fit; send fewer", 413, "too_large")
     records = await _gather_records(service, parsed, deadline)
     if not parsed.batch and records[0].error:
+        service.metrics.documents.labels("failed").inc()  # refused at the door, counted as the batch's failures are
         raise RequestError(records[0].error, 422, "invalid_input" if parsed.documents[0].source == "text" else "bad_source")
     submit = asyncio.ensure_future(service.batcher.submit(records, options))
     gone = asyncio.ensure_future(_disconnected(request))

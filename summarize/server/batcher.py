@@ -28,6 +28,7 @@ interrupted), so the process ends on time.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SummarizeError
+
+logger = logging.getLogger(__name__)
 
 LONG_CHARS = 20_000  # about 5,000 tokens: ten windows of a 512-token model, and a summary of them
 
@@ -145,8 +148,7 @@ class Batcher:
         self.long_chars = long_chars
         self._lanes = {"short": _Lane("summarize-generate"), "long": _Lane("summarize-generate-long")}
         self._stopping = False
-        self.idle = threading.Event()
-        self.idle.set()
+        self.abandoned = False  # a stop left work running in a worker thread (the process must not wait for it)
 
     @property
     def queued(self) -> int:
@@ -177,9 +179,9 @@ class Batcher:
             raise QueueFull(f"{self.queued} documents are waiting (--max-queue {self.max_queue})")
         future = asyncio.get_running_loop().create_future()
         waiting = _Waiting(list(records), dict(options), future)
-        lane = self._lanes["long" if any(_chars(r) > self.long_chars for r in waiting.records) else "short"]
+        # A long document, or a request of many documents that add up to as much, runs in the long lane.
+        lane = self._lanes["long" if waiting.chars > self.long_chars else "short"]
         lane.waiting.append(waiting)
-        self.idle.clear()
         assert lane.wake is not None
         lane.wake.set()
         try:
@@ -198,6 +200,7 @@ class Batcher:
         stop_at = None if timeout is None else time.monotonic() + timeout
         while self.queued or self.running:
             if stop_at is not None and time.monotonic() >= stop_at:
+                self.abandoned = self.abandoned or bool(self.running)
                 for lane in self._lanes.values():
                     for w in [*lane.waiting, *lane.running]:
                         if not w.future.done():
@@ -210,46 +213,56 @@ class Batcher:
             if lane.task:
                 lane.task.cancel()
             lane.worker.stop()
-        self.idle.set()
 
     async def _loop(self, lane: _Lane) -> None:
-        assert lane.wake is not None
         while True:
-            if not lane.waiting:
-                lane.wake.clear()
-                await lane.wake.wait()
-                continue
-            started = time.monotonic()
-            # Gather: until the batch is full, or the first document has waited max_wait.
-            while not self._full(lane) and time.monotonic() - started < self.max_wait:
-                lane.wake.clear()
-                try:
-                    await asyncio.wait_for(lane.wake.wait(), self.max_wait - (time.monotonic() - started))
-                except asyncio.TimeoutError:
-                    break
-            batch = self._take(lane)
-            if not batch:
-                continue
-            records = [r for w in batch for r in w.records]
-            lane.running = batch
             try:
-                rows = await lane.worker.run(self.run, records, batch[0].options)
-            except BaseException as exc:  # noqa: BLE001 - the waiting requests get the failure, the loop goes on
-                for w in batch:
-                    if not w.future.done():
-                        w.future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
-            else:
-                start = 0
-                for w in batch:
-                    if not w.future.done():
-                        w.future.set_result(rows[start:start + len(w.records)])
-                    start += len(w.records)
-            finally:
-                lane.running = []
-                if not self.queued and not self.running:
-                    self.idle.set()
+                await self._next(lane)
+            except asyncio.CancelledError:
+                raise  # drain() stops the lane
+            except Exception:  # noqa: BLE001 - a lane never dies: the next request is served
+                logger.exception("the %s lane failed between batches", lane.name)
+
+    async def _next(self, lane: _Lane) -> None:
+        """Wait for work, gather one batch, run it, answer its requests."""
+        assert lane.wake is not None
+        if not lane.waiting:
+            lane.wake.clear()
+            await lane.wake.wait()
+            return
+        started = time.monotonic()
+        # Gather: until the batch is full, or the first document has waited max_wait.
+        while not self._full(lane) and time.monotonic() - started < self.max_wait:
+            lane.wake.clear()
+            try:
+                await asyncio.wait_for(lane.wake.wait(), self.max_wait - (time.monotonic() - started))
+            except asyncio.TimeoutError:
+                break
+        batch = self._take(lane)
+        if not batch:
+            return
+        records = [r for w in batch for r in w.records]
+        lane.running = batch
+        try:
+            rows = await lane.worker.run(self.run, records, batch[0].options)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the waiting requests get the failure, the loop goes on
+            for w in batch:
+                if not w.future.done():
+                    w.future.set_exception(exc)
+        else:
+            start = 0
+            for w in batch:
+                if not w.future.done():
+                    w.future.set_result(rows[start:start + len(w.records)])
+                start += len(w.records)
+        finally:
+            lane.running = []
 
     def _full(self, lane: _Lane) -> bool:
+        if not lane.waiting:
+            return True  # every request has gone while gathering: take (nothing) now
         key = lane.waiting[0].key
         alike = [w for w in lane.waiting if w.key == key and not w.future.done()]
         return sum(len(w.records) for w in alike) >= self.batch_size or sum(w.chars for w in alike) >= self.batch_chars

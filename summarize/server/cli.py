@@ -56,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_limits(config) -> None:
+    """The server's own decoding settings within the limits it sets requests (else it would refuse every one)."""
+    from ..generation import GenerationSettings
+    from ..options import OPTION_NAMES
+
+    settings = GenerationSettings().replace(**{k: v for k, v in config.summarizer.items() if k not in OPTION_NAMES})
+    try:
+        config.limits.check(settings)
+    except SummarizeError as exc:
+        raise SummarizeError(f"the server's own settings are over its limits: {exc}; raise --limit-new-tokens or --limit-beams") from None
+
+
 def config_from_args(args: argparse.Namespace):
     from .service import ServerConfig
 
@@ -108,6 +120,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) ->
 
         check_options({k: v for k, v in config.summarizer.items() if k in OPTION_NAMES})  # before anything loads
         GenerationSettings().replace(**{k: v for k, v in config.summarizer.items() if k not in OPTION_NAMES})
+        _check_limits(config)
     except SummarizeError as exc:
         stderr.write(f"summarize serve: error: {cli_wording(str(exc))}\n")
         return 2
@@ -149,6 +162,10 @@ def serve(config, *, host: str, port: int) -> int:
                 logging.getLogger("summarize.server").info(
                     "stopping (%s): no new requests; those accepted have %g s to finish, then the rest are answered 503",
                     signal.Signals(sig).name, config.drain_timeout)
+                # The drain starts now, while uvicorn waits for open connections: its 503s reach the clients.
+                loop = getattr(app.state, "loop", None)
+                if loop is not None:
+                    loop.call_soon_threadsafe(lambda: loop.create_task(app.state.service.batcher.drain(config.drain_timeout)))
             super().handle_exit(sig, frame)
             # A requested stop: uvicorn would raise the signal again once drained, and the process
             # would end with the signal's status; a stop that finished its work is a success.
@@ -174,7 +191,7 @@ def serve(config, *, host: str, port: int) -> int:
                     "and make it fetch pages; set SUMMARIZE_TOKEN (or --token-file), or bind to 127.0.0.1", shown)
     app = create_app(config)
     server = Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                   timeout_graceful_shutdown=config.drain_timeout))
+                                   timeout_graceful_shutdown=config.drain_timeout + 2))
     service = app.state.service
 
     def stop_if_the_model_fails() -> None:
@@ -185,6 +202,13 @@ def serve(config, *, host: str, port: int) -> int:
 
     threading.Thread(target=stop_if_the_model_fails, daemon=True).start()
     server.run(sockets=[sock])
+    if getattr(service.batcher, "abandoned", False):
+        # A generation still runs in a worker thread (it cannot be interrupted): every client has had
+        # its answer, so the process ends now rather than abort in the interpreter's shutdown.
+        log.info("stopped; a generation left running was abandoned")
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)
     if service.load_error:
         raise SummarizeError(f"the model could not be loaded: {service.load_error}")
     return 0
