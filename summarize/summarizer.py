@@ -424,6 +424,7 @@ def summarize(
     device: str = "auto",
     lang: str = "auto",
     target_lang: str | None = None,
+    errors: str = "raise",
     **options: Any,
 ) -> Summary | list[Summary]:
     """Summarise with a cached :class:`Summarizer` (built on first use).
@@ -434,6 +435,8 @@ def summarize(
 
     >>> summarize("Уряд ухвалив бюджет. Депутати його підтримали.", method="lead").text
     'Уряд ухвалив бюджет. Депутати його підтримали.'
+    >>> [type(r).__name__ for r in summarize(["Уряд ухвалив бюджет.", "  "], method="lead", errors="return")]
+    ['Summary', 'InvalidInputError']
     """
     built, call = SummarizerOptions.split({"model": model, "method": method, "device": device, **options})
-    return _cached(built).summarize(text, lang=lang, target_lang=target_lang, **call)
+    return _cached(built).summarize(text, lang=lang, target_lang=target_lang, errors=errors, **call)
