@@ -258,6 +258,9 @@ async def _summarize(service: Service, request):
     gone = asyncio.ensure_future(_disconnected(request))
     try:
         done, _ = await asyncio.wait({submit, gone}, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        submit.cancel()  # the handler itself was cancelled (a stop): its documents leave the queue
+        raise
     finally:
         gone.cancel()
     if submit not in done:

@@ -94,7 +94,7 @@ def config_from_args(args: argparse.Namespace):
 
 
 def _token(args) -> str | None:
-    """The token: --token, else the first line of --token-file, else $SUMMARIZE_TOKEN; None: open."""
+    """The token: the first line of --token-file, else --token, else $SUMMARIZE_TOKEN; None: open."""
     if args.token_file:
         try:
             with open(args.token_file, encoding="utf-8") as f:

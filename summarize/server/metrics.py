@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict
 from typing import Any
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -27,7 +27,7 @@ class Metrics:
         queue.set_function(lambda: service.batcher.queued)
         running = Gauge("summarize_running_documents", "Documents in the batch being generated", registry=self.registry)
         running.set_function(lambda: service.batcher.running)
-        self._seen_batches: deque[str] = deque(maxlen=4096)
+        self._seen_batches: OrderedDict[str, None] = OrderedDict()
         ready = Gauge("summarize_ready", "1 once the model is loaded", registry=self.registry)
         ready.set_function(lambda: 1.0 if service.ready else 0.0)
 
@@ -46,7 +46,9 @@ class Metrics:
                     self.tokens.labels(kind).inc(row[f"{kind}_tokens"])
             batch = row.get(batch_field)
             if batch and batch[0] not in self._seen_batches:
-                self._seen_batches.append(batch[0])
+                self._seen_batches[batch[0]] = None
+                if len(self._seen_batches) > 4096:
+                    self._seen_batches.popitem(last=False)  # the oldest: its rows have all been answered
                 self.batch_sizes.observe(batch[1])
 
     def exposition(self) -> tuple[bytes, str]:
