@@ -8,6 +8,7 @@ checkpoint was evaluated with) and the caller's keyword arguments.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any
@@ -175,8 +176,10 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
                 raise bad
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad
-        elif kind is int and not float(value).is_integer():
-            raise bad
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise bad  # NaN or infinity: no setting means anything with it
+        elif kind is int and (not float(value).is_integer() or abs(value) > 2**31):
+            raise bad  # 1e308 is no beam width: refused as what it is, not as a 309-digit integer
         value = kind(value)
         if (low is not None and value < low) or (high is not None and value > high):
             raise bad

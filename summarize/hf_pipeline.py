@@ -31,6 +31,7 @@ guide); a summary can be checked against its source with
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .errors import InvalidInputError, InvalidOptionError, choices
@@ -160,6 +161,12 @@ class SummarizationPipeline:
             raise InvalidOptionError(f"unknown argument(s) {', '.join(map(repr, sorted(call)))} of the summarization call")
         options = {k: config[k] for k in _SETTINGS}
         options["max_new_tokens"], options["min_new_tokens"] = new_tokens(config, max_length_given=max_length_given)
+        if max_length_given and config.get("max_new_tokens") is not None and "max_new_tokens" not in self._defaults:
+            # transformers 4.57 warned here too: its pipeline's 256 new tokens win over a max_length.
+            warnings.warn(
+                f"max_length={config['max_length']} is ignored, as transformers 4.57 ignored it: this checkpoint's "
+                f"generation config sets no max_length, so the pipeline's max_new_tokens={config['max_new_tokens']} "
+                "wins; pass max_new_tokens to shorten the summary", UserWarning, stacklevel=3)
         return GenerationSettings().replace(**options)
 
     def _generate(self, texts: list[str], settings: Any, *, truncation: bool, batch_size: int | None) -> list[list[int]]:

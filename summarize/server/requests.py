@@ -60,11 +60,14 @@ class Request:
 def parse_request(body: bytes) -> Request:
     """The request in ``body``, or a :class:`RequestError` saying in one line what is wrong."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_no_constant)
     except RecursionError:
         raise RequestError("the body is not JSON this server reads: nested too deeply", 400, "malformed_json") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of over 4,300 digits
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(f"the body is not JSON this server reads: {exc}", 400, "malformed_json") from None
+    except ValueError as exc:  # an integer of over 4,300 digits, NaN or Infinity
+        reason = "an integer of over 4,300 digits" if "digits" in str(exc) else str(exc)
+        raise RequestError(f"the body is not JSON this server reads: {reason}", 400, "malformed_json") from None
     if not isinstance(data, dict):
         raise RequestError(f"the body must be a JSON object, got {type(data).__name__}", 400, "invalid_request")
     batch = "documents" in data
@@ -92,6 +95,10 @@ def parse_request(body: bytes) -> Request:
     if not isinstance(include_source, bool):
         raise RequestError(f"include_source must be true or false, got {include_source!r}", 400, "invalid_option")
     return Request(documents, options, batch, include_source)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _document(item: Any, number: int, *, in_batch: bool) -> Document:
