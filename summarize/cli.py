@@ -19,6 +19,7 @@ from ._version import __version__
 from .errors import SummarizeError
 from .languages import LANGUAGES
 from .outputs import check_output_path
+from .webpages import allow_private_from_env
 from .executors import run_job
 from .jobs import Job
 from .console import OneLineParser, QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
@@ -110,6 +111,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         executor="ray" if args.ray else "local",
         ray={"address": args.ray_address, "concurrency": args.concurrency, "num_gpus": args.num_gpus, "num_cpus": args.cpus_per_actor},
         max_chars=max(args.max_input_chars, 1),
+        allow_private_urls=args.allow_private_urls or allow_private_from_env(),  # the job's, never the process's
     )
 
 
@@ -126,16 +128,12 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         list_models(stdout)
         return EXIT_OK
     job = job_from_args(args)
-    if args.allow_private_urls:
-        from .webpages import ALLOW_PRIVATE_ENV
-
-        os.environ[ALLOW_PRIVATE_ENV] = "1"  # read where URLs are fetched (summarize.webpages.read_document)
     if job.summarizer.get("method", "abstractive") == "abstractive" and job.executor == "local":
         from .backends.cpu import tune_process
 
         tune_process(job.summarizer.get("threads", 0))  # process-wide: the command's to choose, not the library's
-    if job.output and job.output_format in ("text", "json", "jsonl"):
-        _check_output(job, args)  # before anything is loaded
+    if job.executor == "local" and job.output and job.output_format in ("text", "json", "jsonl"):
+        _check_output(job, args)  # before anything is loaded (Ray writes shards into a directory: its sink checks)
     if job.executor == "ray":
         result = run_job(job)
         if not args.quiet or result.failed:

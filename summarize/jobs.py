@@ -94,6 +94,7 @@ class Job:
         executor: ``"local"`` or ``"ray"``.
         ray: ``address``, ``concurrency``, ``num_gpus``, ``num_cpus`` for Ray.
         max_chars: longest text accepted (a larger file is refused unread).
+        allow_private_urls: fetch URLs whose host is on a private or loopback network.
     """
 
     inputs: tuple[str, ...]
@@ -108,6 +109,7 @@ class Job:
     executor: str = "local"
     ray: dict[str, Any] = field(default_factory=dict)
     max_chars: int | None = None
+    allow_private_urls: bool = False
 
 
 @dataclass

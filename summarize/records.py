@@ -292,6 +292,7 @@ def read_records(
     text_field: str = "text",
     id_field: str = "id",
     max_chars: int | None = None,
+    allow_private_urls: bool = False,
 ) -> Iterator[Record]:
     """Every record of every input, in order: the one reader behind every job.
 
@@ -339,7 +340,7 @@ def read_records(
             name = "<stdin>" if path == "-" else path
             from . import webpages  # a saved .html page or an http(s) URL: its article
 
-            text = decode_text(stdin.read(), name) if path == "-" else webpages.read_document(path) or read_text_file(path, max_chars=max_chars)
+            text = decode_text(stdin.read(), name) if path == "-" else webpages.read_document(path, allow_private=allow_private_urls) or read_text_file(path, max_chars=max_chars)
             if not text.strip():
                 raise InvalidInputError(f"{name}: the text is empty or only white space: nothing to summarise")
             if _looks_like_jsonl(text):

@@ -61,7 +61,12 @@ class Article:
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-ALLOW_PRIVATE_ENV = "SUMMARIZE_ALLOW_PRIVATE_URLS"
+ALLOW_PRIVATE_ENV = "SUMMARIZE_ALLOW_PRIVATE_URLS"  # the command reads it, as --allow-private-urls
+
+
+def allow_private_from_env() -> bool:
+    """``SUMMARIZE_ALLOW_PRIVATE_URLS=1``: the operator's standing permission (read, never set, by the command)."""
+    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
 def is_url(value: str) -> bool:
@@ -104,11 +109,10 @@ def read_page(path: str) -> Article:
     return article_from_html(data, name=path)
 
 
-def read_document(path: str) -> str | None:
+def read_document(path: str, *, allow_private: bool = False) -> str | None:
     """The text a job reads for ``path`` when it is a page (a URL, a saved .html file); None for anything else."""
     if is_url(path):
-        allow = os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes")
-        return fetch_page(path, allow_private=allow).document()
+        return fetch_page(path, allow_private=allow_private).document()
     if path.lower().endswith(HTML_SUFFIXES):
         return read_page(path).document()
     return None

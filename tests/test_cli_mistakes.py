@@ -232,3 +232,17 @@ def test_the_checked_facts_show_on_a_terminal_and_go_to_stderr_when_piped(tiny_m
 def test_a_server_whose_own_settings_are_over_its_limits_does_not_start(capsys):
     assert main(["serve", "--method", "lead", "--max-new-tokens", "2048", "--port", "0"]) == 2
     assert "over its limits: max_new_tokens is 2048, over the limit of 1024" in capsys.readouterr().err
+
+
+def test_a_ray_jsonl_job_into_a_directory_can_be_resumed(tmp_path, monkeypatch):
+    # The file-output check once ran before the Ray branch: "--output 'shards' is a directory", exit 2.
+    from summarize import cli
+    from summarize.jobs import JobResult
+
+    seen = []
+    monkeypatch.setattr(cli, "run_job", lambda job, *a, **k: seen.append(job) or JobResult(ok=1, output=job.output))
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "Prices rose. Wages fell."}\n')
+    (tmp_path / "shards").mkdir()
+    code = main(["--ray", "--format", "jsonl", "--method", "lead", "--output", str(tmp_path / "shards"), "--resume",
+                 str(tmp_path / "in.jsonl")])
+    assert code == 0 and seen[0].resume and seen[0].executor == "ray"

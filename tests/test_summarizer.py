@@ -194,9 +194,14 @@ def test_too_long_documents_are_refused_early():
 
 
 def test_summarize_function_caches_its_summarizer(tiny_model):
+    from summarize.summarizer import _cached
+
+    _cached.cache_clear()
     first = summarize(TEXTS["en"][:100], model=tiny_model, device="cpu", num_beams=1, max_new_tokens=4)
     again = summarize([TEXTS["en"][:100]], model=tiny_model, device="cpu", num_beams=1, max_new_tokens=4)
     assert again[0].text == first.text
+    # Built once: the second call found it (decoding settings are the call's, not part of the key).
+    assert (_cached.cache_info().misses, _cached.cache_info().hits) == (1, 1)
 
 
 def test_t5_checkpoint_gets_the_prefix_its_config_asks_for(tmp_path):

@@ -242,6 +242,11 @@ def test_a_url_on_the_command_line(site):
     out = io.StringIO()
     assert main(["--method", "lead", "--sentences", "1", "--allow-private-urls", f"{site}/article"], stdout=out, stderr=io.StringIO()) == 0
     assert out.getvalue().startswith("Міська рада у вівторок")
+    # The permission is the job's: it never leaks into the process (and so into later jobs or tests).
+    import os
+
+    assert "SUMMARIZE_ALLOW_PRIVATE_URLS" not in os.environ
+    assert main(["--method", "lead", "--sentences", "1", f"{site}/article"], stdout=io.StringIO(), stderr=io.StringIO()) == 2
 
 
 def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
