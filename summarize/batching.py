@@ -12,8 +12,10 @@ would have had in any other batch (outputs do not depend on batch mates: the
 candidate list is the model's, see :mod:`summarize.vocabulary`), and only
 that input gets the exception.
 
-A backend with several workers (``backend.workers > 1``: CTranslate2 on a
-CPU with several cores) gets the batch size split between them: with
+The scheduler uses only the backend contract
+(:class:`summarize.backends.Backend`: :meth:`~summarize.backends.Backend.submit`
+and its defaults). A backend with several workers (``backend.workers > 1``:
+CTranslate2 on a CPU with several cores) gets the batch size split between them: with
 ``batch_size=8`` and two workers, batches of 4, two at a time (and one
 queued), so the documents in flight (and the memory they hold) stay about
 ``batch_size``.
@@ -27,7 +29,7 @@ from collections import deque
 from itertools import islice
 from typing import Any, Callable
 
-from .backends import is_out_of_memory
+from .backends import Backend, is_out_of_memory
 from .errors import InvalidOptionError
 from .generation import GenerationSettings
 
@@ -53,7 +55,7 @@ def plan_batches(requests: list[Request], size: int) -> list[list[int]]:
 
 
 def generate_batched(
-    backend: Any, requests: list[Request], settings: GenerationSettings, batch_size: int
+    backend: Backend, requests: list[Request], settings: GenerationSettings, batch_size: int
 ) -> list[tuple[list[int] | BaseException, float]]:
     """``(output ids or exception, seconds)`` for every request, in request order.
 
@@ -64,27 +66,28 @@ def generate_batched(
     to different batches. A batch that fails (out of memory, or one bad
     input) is retried in halves, whatever the backend.
 
-    >>> class Echo:
-    ...     def generate(self, batch, settings, starts, n_best=1):
-    ...         return [[list(ids[:1])] for ids in batch]
+    >>> from summarize.backends import Backend, finished
+    >>> class Echo(Backend):
+    ...     def submit(self, batch, settings, starts, n_best=1):
+    ...         return finished([[list(ids[:1])] for ids in batch])
     >>> [out for out, _ in generate_batched(Echo(), [([5, 6], None, 1), ([7], None, 1)], GenerationSettings(), 8)]
     [[[5]], [[7]]]
     """
     results: list[tuple[list[int] | BaseException, float]] = [([], 0.0)] * len(requests)
-    workers = max(1, int(getattr(backend, "workers", 1)))
+    workers = max(1, backend.workers)
     batches = plan_batches(requests, max(1, -(-batch_size // workers)))
     # With parallel workers, one batch more than the workers is queued: a
     # worker that finishes takes the next at once, and a long call (a long
     # document's hundred windows) never fills the backend's queue, so another
     # caller's batch (another request, in the service) waits for at most one.
-    submit, in_flight = (backend.submit, workers + 1) if workers > 1 else (_done(backend.generate), 1)
+    in_flight = workers + 1 if workers > 1 else 1
 
     def call(batch: list[int]) -> Callable[[], list[Any]] | BaseException:
         n_best = requests[batch[0]][2]
         ids = [requests[j][0] for j in batch]
         starts = [requests[j][1] for j in batch]
         try:
-            return submit(ids, settings, starts, n_best)
+            return backend.submit(ids, settings, starts, n_best)
         except Exception as exc:  # noqa: BLE001 - reported per document
             return exc
 
@@ -113,7 +116,7 @@ def generate_batched(
     return results
 
 
-def _after_failure(backend: Any, exc: Exception, batch: list[Request], settings: GenerationSettings) -> list[Any]:
+def _after_failure(backend: Backend, exc: Exception, batch: list[Request], settings: GenerationSettings) -> list[Any]:
     """A failed batch's outputs: retried in halves down to the input that fails, which alone gets the error.
 
     Out of memory first gives back what the backend caches. Halving finds
@@ -124,7 +127,7 @@ def _after_failure(backend: Any, exc: Exception, batch: list[Request], settings:
         logger.error("generation failed for %d input(s): %s", len(batch), exc)
         return [exc] * len(batch)
     if is_out_of_memory(exc):
-        getattr(backend, "release_memory", lambda: None)()
+        backend.release_memory()
     half = len(batch) // 2
     logger.warning("generation failed for a batch of %d (%s); retrying as %d + %d", len(batch), _first_line(exc), half, len(batch) - half)
     return _generate_now(backend, batch[:half], settings) + _generate_now(backend, batch[half:], settings)
@@ -135,19 +138,9 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _generate_now(backend: Any, batch: list[Request], settings: GenerationSettings) -> list[Any]:
+def _generate_now(backend: Backend, batch: list[Request], settings: GenerationSettings) -> list[Any]:
     n_best = batch[0][2]
     try:
         return backend.generate([r[0] for r in batch], settings, [r[1] for r in batch], n_best)
     except Exception as exc:  # noqa: BLE001 - reported per document
         return _after_failure(backend, exc, batch, settings)
-
-
-def _done(generate: Callable[..., list[Any]]) -> Callable[..., Callable[[], list[Any]]]:
-    """``generate`` in the shape of ``submit``: it runs at once, and waiting returns its output."""
-
-    def submit(*args: Any) -> Callable[[], list[Any]]:
-        outs = generate(*args)
-        return lambda: outs
-
-    return submit

@@ -76,7 +76,7 @@ def summary_from_job(job: Any, checkpoint: Any, backend: Any, faithfulness: str)
         backend=backend.name,
         input_tokens=job.input_tokens,
         output_tokens=len(candidates[chosen]),
-        vocabulary=getattr(backend, "vocabulary_used", "full"),
+        vocabulary=backend.vocabulary_used,
         chunked=job.chunked,
         truncated=job.truncated,
         chunks=job.chunks,

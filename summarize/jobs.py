@@ -26,8 +26,9 @@ from itertools import islice
 from typing import Any
 
 from .errors import InvalidInputError
+from .options import CallOptions, SummarizerOptions
 from .records import Record
-from .rows import ERROR_KINDS, RESULT_FIELDS, error_kind, error_message, result_row, result_table  # noqa: F401 - re-exported
+from .rows import result_row
 
 BLOCK_BATCHES = 4
 EXECUTORS = ("local", "ray")
@@ -73,7 +74,7 @@ def summarize_records(summarizer: Any, records: Iterable[Record], **options: Any
     [('a', 'Ціни зросли.')]
     """
     it = iter(records)
-    while block := list(islice(it, summarizer.batch_size * BLOCK_BATCHES)):
+    while block := list(islice(it, summarizer.options.batch_size * BLOCK_BATCHES)):
         yield summarize_block(summarizer, block, **options)
 
 
@@ -89,8 +90,8 @@ class Job:
             returned in :attr:`JobResult.rows`).
         output_format: ``"text"``, ``"json"``, ``"jsonl"`` or ``"parquet"``.
         resume: skip ids already in ``output``.
-        summarizer: keyword arguments for :class:`~summarize.Summarizer`.
-        options: keyword arguments for its ``summarize`` (``lang``, ``target_lang``).
+        summarizer: the :class:`~summarize.options.SummarizerOptions`.
+        options: what each call asks (:class:`~summarize.options.CallOptions`: ``lang``, ``target_lang``).
         executor: ``"local"`` or ``"ray"``.
         ray: ``address``, ``concurrency``, ``num_gpus``, ``num_cpus`` for Ray.
         max_chars: longest text accepted (a larger file is refused unread).
@@ -104,8 +105,8 @@ class Job:
     output: str | None = None
     output_format: str = "jsonl"
     resume: bool = False
-    summarizer: dict[str, Any] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
+    summarizer: SummarizerOptions = field(default_factory=SummarizerOptions)
+    options: CallOptions = field(default_factory=CallOptions)
     executor: str = "local"
     ray: dict[str, Any] = field(default_factory=dict)
     max_chars: int | None = None

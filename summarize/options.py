@@ -5,10 +5,14 @@
 (those are :class:`~summarize.generation.GenerationSettings`, with their own
 rules). Each field carries its default, its accepted values (a closed set,
 a lowest value, or a check) and its help, and everything else derives from it:
-the constructor's checks, :func:`check_options` (what front ends run before
-anything is loaded: Ray actors, a job's deferred summarizer), the command
-lines' flags (:func:`add_arguments`) and the cache key of
-:func:`summarize.summarize`.
+the constructor's checks, the command lines' flags (:func:`add_arguments`)
+and the cache key of :func:`summarize.summarize`. Every front end (the
+library, the command line, Ray jobs, the evaluation harness, the service)
+builds one and hands it on; none keeps its own defaults.
+
+:class:`CallOptions` is what one call asks (languages, decoding settings for
+that call), and :func:`check_call` the one check of a call, which every door
+runs before work is queued or a model downloaded.
 
 >>> SummarizerOptions(method="lead", sentences=2).sentences
 2
@@ -31,9 +35,9 @@ from .backends.precision import check_compute_type
 from .errors import InvalidOptionError, choices
 from .extractive import METHODS
 from .faithfulness import MODES as FAITHFULNESS_MODES
-from .generation import validate_options
+from .generation import GenerationLimits, GenerationSettings, validate_options
 from .long_input import LONG_INPUT_MODES
-from .presets import DEFAULT_PRESET, PRESETS
+from .presets import DEFAULT_PRESET, PRESETS, check_languages
 from .vocabulary import resolve as _resolve_vocabulary
 
 METHOD_NAMES = ("abstractive", *METHODS)
@@ -42,13 +46,25 @@ METHOD_NAMES = ("abstractive", *METHODS)
 MAX_INPUT_CHARS = 1_000_000
 
 
-def _option(default: Any, help: str, *, choices: Iterable[Any] | None = None, minimum: int | None = None,
+def _option(default: Any, help: str, *, choices: Iterable[Any] | Callable[[], tuple[Any, ...]] | None = None, minimum: int | None = None,
             check: Callable[[Any], Any] | None = None, plural: str = "values", note: str = "",
             parse: Callable[[str], Any] | None = None, cli: bool = True) -> Any:
     return field(default=default, metadata={
-        "help": help, "choices": tuple(choices) if choices is not None else None, "minimum": minimum,
+        "help": help, "choices": choices if callable(choices) or choices is None else tuple(choices), "minimum": minimum,
         "check": check, "plural": plural, "note": note, "parse": parse, "cli": cli,
     })
+
+
+Settings = tuple[tuple[str, Any], ...]
+
+
+def _settings(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
+    """Decoding settings, checked, as sorted ``(name, value)`` pairs."""
+    try:
+        pairs = dict(value.items() if isinstance(value, Mapping) else value)
+    except (TypeError, ValueError):
+        raise InvalidOptionError(f"decoding settings must be a mapping such as {{'num_beams': 4}}, got {value!r}") from None
+    return tuple(sorted(validate_options(pairs).items()))
 
 
 def _vocabulary(value: str | int) -> str | int:
@@ -69,7 +85,7 @@ class SummarizerOptions:
     device: str = _option("auto", "auto, cpu, cuda, cuda:N or mps", check=check_device)
     dtype: str = _option("auto", "model dtype of the torch backend", choices=DTYPE_NAMES, plural="dtypes")
     backend: str = _option("auto", "generation backend: auto (CTranslate2 where installed, else torch), torch or ctranslate2",
-                           choices=("auto", *BACKENDS), plural="backends")
+                           choices=lambda: ("auto", *BACKENDS), plural="backends")  # read when checked: a registered backend counts
     batch_size: int = _option(8, "documents generated together", minimum=1)
     long_input: str = _option("chunk", "chunk (map-reduce) or truncate", choices=LONG_INPUT_MODES)
     max_depth: int = _option(3, "most summarise-the-summaries levels for long input", minimum=1, cli=False)
@@ -87,26 +103,51 @@ class SummarizerOptions:
                                     check=lambda v: _resolve_vocabulary(v, 0), parse=_vocabulary)
     threads: int = _option(0, "CPU threads (0: every core for ctranslate2, all but one for torch)", minimum=0,
                            note=" (0: every core)")
+    generation: Settings = _option((), "default decoding settings (num_beams=...), see GenerationSettings",
+                                   check=lambda v: None, cli=False)
 
     def __post_init__(self) -> None:
+        # A mapping is accepted and kept as sorted pairs: the options stay hashable (a cache key).
+        object.__setattr__(self, "generation", _settings(self.generation))
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
 
     @classmethod
+    def of(cls, options: Mapping[str, Any]) -> SummarizerOptions:
+        """Options from keyword arguments as :class:`~summarize.Summarizer` takes them: decoding settings go to ``generation``.
+
+        >>> SummarizerOptions.of({"method": "lead", "sentences": 1}).sentences
+        1
+        >>> SummarizerOptions.of({"num_beams": 2}).generation
+        (('num_beams', 2),)
+        """
+        mine = {k: v for k, v in options.items() if k in OPTION_NAMES and k != "generation"}
+        rest = {**dict(_settings(options.get("generation", ()))), **{k: v for k, v in options.items() if k not in OPTION_NAMES}}
+        return cls(**mine, generation=rest)
+
+    @classmethod
     def split(cls, options: Mapping[str, Any]) -> tuple[SummarizerOptions, dict[str, Any]]:
-        """Summarizer options and generation options, both checked.
+        """Summarizer options, and the decoding settings given beside them (for one call), both checked.
 
         >>> opts, generation = SummarizerOptions.split({"method": "lead", "num_beams": 2})
         >>> opts.method, generation
         ('lead', {'num_beams': 2})
         """
-        names = {f.name for f in dataclasses.fields(cls)}
-        mine = {k: v for k, v in options.items() if k in names}
-        return cls(**mine), validate_options({k: v for k, v in options.items() if k not in names})
+        built = cls.of(options)
+        return dataclasses.replace(built, generation=()), dict(built.generation)
+
+    def replace(self, **changes: Any) -> SummarizerOptions:
+        """A copy with ``changes`` (options or decoding settings) applied, checked.
+
+        >>> SummarizerOptions().replace(batch_size=2, num_beams=1).generation
+        (('num_beams', 1),)
+        """
+        return SummarizerOptions.of({**self.as_dict(), **changes})
 
     def as_dict(self) -> dict[str, Any]:
-        """The options as keyword arguments for :class:`~summarize.Summarizer`."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """The options as keyword arguments for :class:`~summarize.Summarizer` (decoding settings flat among them)."""
+        flat = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "generation"}
+        return {**flat, **dict(self.generation)}
 
 
 OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SummarizerOptions))
@@ -118,26 +159,132 @@ def _check(f: dataclasses.Field, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < meta["minimum"]:
             raise InvalidOptionError(f"{f.name} must be an integer >= {meta['minimum']}{meta['note']}, got {value!r}")
     elif meta["choices"] is not None:
-        if value not in meta["choices"]:
-            raise InvalidOptionError(f"unknown {f.name} {value!r}; valid {meta['plural']} are {choices(meta['choices'])}")
+        accepted = _choices(f)
+        if value not in accepted:
+            raise InvalidOptionError(f"unknown {f.name} {value!r}; valid {meta['plural']} are {choices(accepted)}")
     elif meta["check"] is not None:
         meta["check"](value)
     elif value is not None and not isinstance(value, str):
         raise InvalidOptionError(f"{f.name} must be a string, got {value!r}")
 
 
-def check_options(options: Mapping[str, Any]) -> None:
-    """Check :class:`~summarize.Summarizer` keyword arguments without loading anything.
+ERROR_MODES = ("raise", "return")
 
-    For front ends that build the summarizer elsewhere (Ray actors, a job's
-    deferred summarizer), so that a bad value fails before the job starts.
 
-    >>> check_options({"method": "extractive"})
+@dataclass(frozen=True)
+class CallOptions:
+    """What one call asks of a summarizer: the languages, and decoding settings for this call only.
+
+    Every door builds one (the library from ``summarize``'s keywords, the
+    command line from its flags, the service from a request's fields), and
+    :func:`check_call` checks it against the summarizer's options.
+
+    >>> CallOptions(lang="uk", target_lang="en").target_lang
+    'en'
+    >>> CallOptions(lang="pl")
     Traceback (most recent call last):
     ...
-    summarize.errors.InvalidOptionError: unknown method 'extractive'; valid methods are 'abstractive', 'lead' or 'textrank'
+    summarize.errors.UnsupportedLanguageError: lang must be 'auto', 'en', 'uk' or 'ru', got 'pl'
     """
-    SummarizerOptions.split(options)
+
+    lang: str = "auto"
+    target_lang: str | None = None
+    generation: Settings = ()
+
+    def __post_init__(self) -> None:
+        from .errors import UnsupportedLanguageError
+        from .languages import LANGUAGES
+
+        object.__setattr__(self, "generation", _settings(self.generation))
+        for name, accepted in (("lang", ("auto", *LANGUAGES)), ("target_lang", (None, *LANGUAGES))):
+            value = getattr(self, name)
+            if not isinstance(value, (str, type(None))) or value not in accepted:
+                raise UnsupportedLanguageError(f"{name} must be {choices([a for a in accepted if a])}, got {value!r}")
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> CallOptions:
+        """From :meth:`~summarize.Summarizer.summarize`'s keywords: ``lang``, ``target_lang``, decoding settings.
+
+        >>> CallOptions.of({"lang": "ru", "num_beams": 1}).generation
+        (('num_beams', 1),)
+        """
+        rest = {k: v for k, v in options.items() if k not in ("lang", "target_lang")}
+        return cls(options.get("lang", "auto"), options.get("target_lang"), rest)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Keyword arguments for :meth:`~summarize.Summarizer.summarize`."""
+        return {"lang": self.lang, "target_lang": self.target_lang, **dict(self.generation)}
+
+
+def _choices(f: dataclasses.Field) -> tuple[Any, ...]:
+    accepted = f.metadata["choices"]
+    return tuple(accepted()) if callable(accepted) else accepted
+
+
+def check_call(options: SummarizerOptions, call: CallOptions, *, errors: str = "raise",
+               limits: GenerationLimits | None = None, loaded: Any = None) -> GenerationSettings:
+    """The one check of a call, before any work is queued or a model downloaded; the settings it decodes with.
+
+    The library runs it on every call (with ``loaded``, the
+    :class:`~summarize.Summarizer`: its resolved settings and its
+    checkpoint's languages); the command line and Ray jobs run it before the
+    model is loaded (the preset's settings and language policy); the service
+    before it queues a request (with its ``limits``). So the same bad value
+    gets the same error through every door.
+
+    Raises:
+        InvalidOptionError: decoding settings for an extractive method, a value
+            over ``limits``, an unknown ``errors`` mode.
+        UnsupportedLanguageError: a language pair the model does not serve.
+
+    >>> check_call(SummarizerOptions(model="bart-cnn"), CallOptions(lang="uk"))
+    Traceback (most recent call last):
+    ...
+    summarize.errors.UnsupportedLanguageError: model 'bart-cnn' does not serve ukrainian ('uk'); it serves 'en'. Presets that serve 'uk': xlsum, crosssum (or use method='lead'/'textrank')
+    >>> check_call(SummarizerOptions(), CallOptions(generation={"num_beams": 64}), limits=GenerationLimits())
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidOptionError: num_beams is 64, over the limit of 16 here
+    """
+    if errors not in ERROR_MODES:
+        raise InvalidOptionError(f"errors must be {choices(ERROR_MODES)}, got {errors!r}")
+    generation = dict(call.generation)
+    if generation and options.method != "abstractive":
+        raise InvalidOptionError(
+            f"generation options ({', '.join(generation)}) apply to method='abstractive' only, not {options.method!r}"
+        )
+    base = loaded.settings if loaded is not None else _preset_settings(options)
+    settings = base.replace(**generation) if generation else base
+    if limits is not None:
+        limits.check(settings)
+    if call.lang != "auto":
+        if loaded is not None:
+            loaded.check_languages(call.lang, call.target_lang or call.lang)
+        else:
+            check_languages(call.lang, call.target_lang or call.lang, method=options.method,
+                            model=options.model, preset=preset_of(options))
+    return settings
+
+
+def preset_of(options: SummarizerOptions) -> Any:
+    """The options' preset (``None`` for a hub id or directory, and for extractive methods), without loading anything.
+
+    Raises:
+        ModelNotAvailableError: a bare name that is no preset (a typo).
+    """
+    if options.method != "abstractive":
+        return None
+    from .checkpoints.loading import resolve_model
+
+    return resolve_model(options.model)[0]
+
+
+def _preset_settings(options: SummarizerOptions) -> GenerationSettings:
+    """The settings before the model is loaded: the preset's, then the options'."""
+    if options.method != "abstractive":
+        return GenerationSettings()
+    preset = preset_of(options)
+    return GenerationSettings().replace(**dict(preset.generation if preset else {})).replace(**dict(options.generation))
 
 
 # -- command lines -------------------------------------------------------------
@@ -162,7 +309,7 @@ def add_arguments(parser: argparse.ArgumentParser, names: Iterable[str] | None =
         suffix = f" (default: {shown})" if default is not None else ""
         parser.add_argument(
             "--" + name.replace("_", "-"), type=kind, default=default,
-            choices=f.metadata["choices"] if f.metadata["parse"] is None else None,
+            choices=_choices(f) if f.metadata["choices"] is not None and f.metadata["parse"] is None else None,
             help=helps.get(name, f.metadata["help"]) + suffix,
         )
 

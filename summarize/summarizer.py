@@ -18,20 +18,18 @@ from functools import lru_cache
 from typing import Any, overload
 
 from .decoding import refuse_lone_surrogates
-from .errors import InvalidInputError, InvalidOptionError, ModelNotAvailableError, SummarizeError, choices, with_index
+from .errors import InvalidInputError, SummarizeError, with_index
 from .extractive import METHODS
-from .options import MAX_INPUT_CHARS, METHOD_NAMES, OPTION_NAMES, SummarizerOptions, check_options  # noqa: F401 - re-exported
-from .generation import GenerationLimits, GenerationSettings, resolve_settings, validate_options
-from .languages import LANGUAGES, detect_language, get_language, split_sentences, split_title
+from .options import CallOptions, SummarizerOptions, check_call
+from .generation import GenerationLimits, GenerationSettings, resolve_settings
+from .languages import LANGUAGES, detect_language, split_sentences, split_title
 from .languages.identify import check_declared_language
-from .long_input import LONG_INPUT_MODES, LongInputJob, MapReduce, TruncationWarning  # noqa: F401 - re-exported, where it was
+from .long_input import LongInputJob, MapReduce
 from .presets import DEFAULT_PRESET, check_languages
-from .hypotheses import choose_hypothesis, summary_from_job  # noqa: F401 - choose_hypothesis re-exported
+from .hypotheses import summary_from_job
 from .summary import Summary
 
 logger = logging.getLogger(__name__)
-
-ERROR_MODES = ("raise", "return")
 
 @dataclass
 class _Doc:
@@ -46,9 +44,15 @@ class _Doc:
 class Summarizer:
     """Summarises English, Ukrainian and Russian text with one loaded model.
 
+    The options are :class:`~summarize.options.SummarizerOptions` (their
+    defaults and checks live there); a front end that holds one passes it
+    whole: ``Summarizer(options)``, or ``Summarizer(options, batch_size=4)``
+    to change some.
+
     Args:
         model: a preset name (``"xlsum"``, ``"crosssum"``, ``"bart-cnn"``,
-            ``"gazeta"``), a Hugging Face hub id, or a local checkpoint directory.
+            ``"gazeta"``), a Hugging Face hub id, or a local checkpoint
+            directory; or a :class:`~summarize.options.SummarizerOptions`.
         method: ``"abstractive"`` (the model), or ``"lead"`` / ``"textrank"``
             (extractive, no model loaded).
         device: ``"auto"`` (CUDA, then MPS, then CPU), ``"cpu"``, ``"cuda"``,
@@ -92,80 +96,27 @@ class Summarizer:
         'Уряд ухвалив бюджет.'
     """
 
-    def __init__(
-        self,
-        model: str = DEFAULT_PRESET,
-        *,
-        method: str = "abstractive",
-        device: str = "auto",
-        dtype: str = "auto",
-        backend: str = "auto",
-        batch_size: int = 8,
-        long_input: str = "chunk",
-        max_depth: int = 3,
-        sentences: int = 3,
-        revision: str | None = None,
-        max_input_chars: int = MAX_INPUT_CHARS,
-        compute_type: str = "auto",
-        cache_dir: str | None = None,
-        faithfulness: str = "check",
-        vocabulary: str | int = "auto",
-        threads: int = 0,
-        **generation_options: Any,
-    ):
-        self.options = SummarizerOptions(
-            model=model, method=method, device=device, dtype=dtype, backend=backend, batch_size=batch_size,
-            long_input=long_input, max_depth=max_depth, sentences=sentences, revision=revision,
-            max_input_chars=max_input_chars, compute_type=compute_type, cache_dir=cache_dir,
-            faithfulness=faithfulness, vocabulary=vocabulary, threads=threads,
-        )
-        user_options = validate_options(generation_options)
-        self.faithfulness = faithfulness
-        self.method = method
-        self.batch_size = batch_size
-        self.long_input = long_input
-        self.max_depth = max_depth
-        self.sentences = sentences
-        self.max_input_chars = max_input_chars
+    def __init__(self, model: str | SummarizerOptions = DEFAULT_PRESET, **options: Any):
+        if isinstance(model, SummarizerOptions):
+            self.options = model.replace(**options) if options else model
+        else:
+            self.options = SummarizerOptions.of({"model": model, **options})
         self.checkpoint = None
         self.backend = None
-        self.settings = GenerationSettings().replace(**user_options)
-        if method != "abstractive":
+        self.settings = GenerationSettings().replace(**dict(self.options.generation))
+        if self.options.method != "abstractive":
             return
 
-        from .backends import create_backend, resolve_backend
-        from .checkpoints import load_checkpoint
+        from .backends import load_backend
 
-        requested = backend
-        backend = resolve_backend(backend, device=device, dtype=dtype)
-        backend_options: dict[str, Any] = {"device": device, "dtype": dtype, "vocabulary": vocabulary, "threads": threads}
-        if backend == "ctranslate2":
-            backend_options.update(compute_type=compute_type, cache_dir=cache_dir)
-        elif compute_type != "auto" or cache_dir is not None:
-            raise InvalidOptionError(
-                f"compute_type and cache_dir apply to backend='ctranslate2', not {backend!r}"
-            )
-        self.checkpoint = None
-        if backend == "ctranslate2":
-            # A model converted before needs neither transformers nor torch.
-            from .backends.conversion import cached_checkpoint
-
-            self.checkpoint = cached_checkpoint(model, revision, compute_type, cache_dir)
-        self.checkpoint = self.checkpoint or load_checkpoint(model, revision=revision)
-        try:
-            self.backend = create_backend(backend, self.checkpoint, **backend_options)
-        except ModelNotAvailableError as exc:
-            if requested != "auto" or backend == "torch":
-                raise
-            # The fast path is a default, not a requirement: a checkpoint
-            # CTranslate2 cannot convert runs on torch.
-            logger.warning("%s; using the torch backend", exc)
-            if self.checkpoint.config is None:
-                self.checkpoint = load_checkpoint(model, revision=revision)
-            backend_options = {"device": device, "dtype": dtype, "vocabulary": vocabulary, "threads": threads}
-            self.backend = create_backend("torch", self.checkpoint, **backend_options)
-        self.settings = resolve_settings(self.checkpoint, user_options)
+        self.checkpoint, self.backend = load_backend(self.options)
+        self.settings = resolve_settings(self.checkpoint, dict(self.options.generation))
         self._budget = self._window_budget()
+
+    @property
+    def method(self) -> str:
+        """``"abstractive"``, ``"lead"`` or ``"textrank"`` (:attr:`options` holds every option)."""
+        return self.options.method
 
     def _window_budget(self) -> int:
         """Tokens a window's text may have: the model's input less special tokens and the prefix."""
@@ -195,7 +146,7 @@ class Summarizer:
 
     def __repr__(self) -> str:
         if self.checkpoint is None:
-            return f"Summarizer(method={self.method!r}, sentences={self.sentences})"
+            return f"Summarizer(method={self.method!r}, sentences={self.options.sentences})"
         return (
             f"Summarizer(model={self.checkpoint.name!r}, backend={self.backend.name!r}, "
             f"device={self.backend.device!r}, dtype={self.backend.dtype!r})"
@@ -275,18 +226,16 @@ class Summarizer:
             results[doc.index] = out
         return results[0] if single else results
 
-    def check_call(
-        self, *, lang: str = "auto", target_lang: str | None = None, errors: str = "raise",
-        limits: GenerationLimits | None = None, **options: Any,
-    ) -> GenerationSettings:
+    def check_call(self, *, errors: str = "raise", limits: GenerationLimits | None = None, **options: Any) -> GenerationSettings:
         """Check one call's options against this summarizer before any work; return the settings it decodes with.
 
-        The one check of a call: :meth:`summarize` runs it, and so does the
-        service before it queues a request, so a bad value gets the same
-        error through every door.
+        :func:`summarize.options.check_call` with this summarizer's settings
+        and languages: :meth:`summarize` runs it, and so does the service
+        before it queues a request.
 
         Args:
-            lang, target_lang, errors, **options: as for :meth:`summarize`.
+            errors, **options: as for :meth:`summarize` (``lang``,
+                ``target_lang``, decoding settings).
             limits: ceilings on the decoding settings (a service's).
 
         Raises:
@@ -299,23 +248,7 @@ class Summarizer:
         ...
         summarize.errors.InvalidOptionError: generation options (num_beams) apply to method='abstractive' only, not 'lead'
         """
-        if errors not in ERROR_MODES:
-            raise InvalidOptionError(f"errors must be {choices(ERROR_MODES)}, got {errors!r}")
-        if lang != "auto":
-            get_language(lang)
-        if target_lang is not None:
-            get_language(target_lang)
-        if options and self.method != "abstractive":
-            raise InvalidOptionError(
-                f"generation options ({', '.join(options)}) apply to method='abstractive' only, "
-                f"not {self.method!r}"
-            )
-        settings = self.settings.replace(**options) if options else self.settings
-        if limits is not None:
-            limits.check(settings)
-        if lang != "auto":
-            self._check_languages(lang, target_lang or lang)
-        return settings
+        return check_call(self.options, CallOptions.of(options), errors=errors, limits=limits, loaded=self)
 
     # -- preparing documents -------------------------------------------------
 
@@ -326,20 +259,21 @@ class Summarizer:
         if not stripped:
             raise InvalidInputError("the text is empty or only white space: nothing to summarise")
         refuse_lone_surrogates(stripped)
-        if len(stripped) > self.max_input_chars:
+        if len(stripped) > self.options.max_input_chars:
             raise InvalidInputError(
                 f"the text has {len(stripped):,} characters, more than max_input_chars="
-                f"{self.max_input_chars:,}; split it into documents, or raise the limit"
+                f"{self.options.max_input_chars:,}; split it into documents, or raise the limit"
             )
         detected = lang == "auto"
         if not detected:
             check_declared_language(stripped, lang)
         source = detect_language(stripped) if detected else lang
         target = target_lang or source
-        self._check_languages(source, target)
+        self.check_languages(source, target)
         return _Doc(index, stripped, source, target, detected, split_title(stripped)[0])
 
-    def _check_languages(self, source: str, target: str) -> None:
+    def check_languages(self, source: str, target: str) -> None:
+        """The language policy for this model: raise :class:`UnsupportedLanguageError` unless it serves ``source`` into ``target``."""
         ck = self.checkpoint
         check_languages(
             source, target, method=self.method, model=ck.name if ck else None,
@@ -351,7 +285,7 @@ class Summarizer:
     def _extractive(self, doc: _Doc) -> Summary:
         start = time.perf_counter()
         sentences = split_sentences(split_title(doc.text)[1])  # a headline is not a sentence to pick
-        chosen = METHODS[self.method](sentences, doc.source, self.sentences)
+        chosen = METHODS[self.method](sentences, doc.source, self.options.sentences)
         return Summary(
             text=" ".join(sentences[i] for i in chosen),
             source_lang=doc.source,
@@ -373,7 +307,7 @@ class Summarizer:
         return [len(ids) for ids in tok(list(parts), add_special_tokens=False, verbose=False).input_ids]
 
     def _abstractive(self, docs: list[_Doc], settings: GenerationSettings) -> list[Summary | BaseException]:
-        n_best = settings.num_beams if self.faithfulness == "rerank" and settings.num_beams > 1 else 1
+        n_best = settings.num_beams if self.options.faithfulness == "rerank" and settings.num_beams > 1 else 1
         return [_own_failure(self._result, job) for job in self._run_jobs(docs, settings, n_best)]
 
     def _run_jobs(self, docs: Sequence[Any], settings: GenerationSettings, n_best: int = 1, *,
@@ -382,10 +316,10 @@ class Summarizer:
         from .batching import generate_batched
 
         tok = self.checkpoint.tokenizer
-        size = batch_size or self.batch_size
+        size = batch_size or self.options.batch_size
         map_reduce = MapReduce(
-            mode=long_input or self.long_input,
-            max_depth=self.max_depth,
+            mode=long_input or self.options.long_input,
+            max_depth=self.options.max_depth,
             limit=self.checkpoint.max_input_tokens,
             budget=self._budget,
             encode=self._encode,
@@ -397,7 +331,7 @@ class Summarizer:
         return map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, size))
 
     def _result(self, job: LongInputJob) -> Summary | BaseException:
-        return summary_from_job(job, self.checkpoint, self.backend, self.faithfulness)
+        return summary_from_job(job, self.checkpoint, self.backend, self.options.faithfulness)
 
 
 def _own_failure(step: Any, item: Any) -> Any:
@@ -413,7 +347,7 @@ def _own_failure(step: Any, item: Any) -> Any:
 
 @lru_cache(maxsize=2)
 def _cached(options: SummarizerOptions) -> Summarizer:
-    return Summarizer(**options.as_dict())
+    return Summarizer(options)
 
 
 def summarize(

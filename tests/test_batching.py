@@ -4,12 +4,15 @@ import threading
 
 import pytest
 
+from summarize.backends import Backend, finished
 from summarize.batching import generate_batched
 from summarize.generation import GenerationSettings
 
 
-class Recording:
+class Recording(Backend):
     """Returns each input's first id; remembers batches and how many ran at once."""
+
+    name = "recording"
 
     def __init__(self, workers=1, fail_on=None, memory=None):
         self.workers = workers
@@ -30,9 +33,6 @@ class Recording:
 
     def release_memory(self):
         self.released += 1
-
-    def generate(self, batch, settings, starts, n_best=1):
-        return self._run(batch, n_best)
 
     def submit(self, batch, settings, starts, n_best=1):
         # Fails on waiting, as CTranslate2's asynchronous results do.
@@ -78,7 +78,7 @@ def test_n_best_requests_get_lists_and_their_own_batches():
 
 
 def test_out_of_memory_is_retried_in_halves_for_every_backend():
-    for workers in (1, 2):  # generate (torch's shape) and submit (CTranslate2's)
+    for workers in (1, 2):  # one batch at a time (torch), parallel workers (CTranslate2)
         backend = Recording(workers=workers, memory=1)
         results = generate_batched(backend, requests(8), GenerationSettings(), batch_size=8)
         assert [out for out, _ in results] == [[[i]] for i in range(8)], workers
@@ -100,17 +100,19 @@ def test_batches_are_longest_first_and_never_mix_hypothesis_counts():
     assert plan_batches(reqs, 1) == [[3], [4], [1], [2], [0], [5]]
 
 
-class Plain:
-    """A backend with no workers attribute and no release_memory: the least a backend may be."""
+class Plain(Backend):
+    """The least a backend may be: only ``submit``, generating at once; the base class's defaults for the rest."""
+
+    name = "plain"
 
     def __init__(self, memory):
         self.memory, self.seen = memory, []
 
-    def generate(self, batch, settings, starts, n_best=1):
+    def submit(self, batch, settings, starts, n_best=1):
         self.seen.append((len(batch), settings, list(starts), n_best))
         if len(batch) > self.memory:
             raise MemoryError("out of memory")
-        return [[list(ids[:1])] * n_best for ids in batch]
+        return finished([[list(ids[:1])] * n_best for ids in batch])
 
 
 def test_halving_passes_the_same_settings_starts_and_hypothesis_count():

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from summarize.backends import finished
+
 from summarize import InvalidInputError, Summarizer
 from summarize.cli import main
 
@@ -93,14 +95,14 @@ def test_the_needle_check_catches_a_planted_dependence(large_crosslingual):
     # token is dropped when a mate is longer than the needle).
     s = Summarizer(large_crosslingual, **options("torch", 1, 1, ""))
     alone = {t: ids_of(s, NEEDLE, t) for t in TARGETS}
-    generate = s.backend.generate
+    submit = s.backend.submit
 
     def planted(batch, settings, starts, n_best=1):
-        out = generate(batch, settings, starts, n_best)
+        out = submit(batch, settings, starts, n_best)()
         longest = max(len(ids) for ids in batch)
-        return [[h[:-1] for h in hyps] if len(ids) < longest else hyps for ids, hyps in zip(batch, out)]
+        return finished([[h[:-1] for h in hyps] if len(ids) < longest else hyps for ids, hyps in zip(batch, out)])
 
-    s.backend.generate = planted
+    s.backend.submit = planted
     found = needle_mismatches(s, alone)
     assert found and all(size > 1 for size, _, _ in found)
 
@@ -152,14 +154,14 @@ def test_a_document_whose_generation_raises_fails_alone(tiny_model):
     texts = [TEXTS[lang][: 50 + 10 * i] for i, lang in enumerate(TARGETS * 2)]  # each one window
     expected = [r.text for r in s.summarize(texts, lang="auto")]
     poison = s._encode(texts[3])
-    generate = s.backend.generate
+    submit = s.backend.submit
 
     def fails_on_poison(batch, settings, starts, n_best=1):
         if any(list(ids) == poison for ids in batch):
             raise RuntimeError("a kernel failed on this input")
-        return generate(batch, settings, starts, n_best)
+        return submit(batch, settings, starts, n_best)
 
-    s.backend.generate = fails_on_poison
+    s.backend.submit = fails_on_poison
     got = s.summarize(texts, errors="return")
     assert isinstance(got[3], RuntimeError)
     assert [r.text for i, r in enumerate(got) if i != 3] == [t for i, t in enumerate(expected) if i != 3]

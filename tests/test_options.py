@@ -1,4 +1,4 @@
-"""One option schema: the constructor, check_options, both command lines and summarize() agree with it."""
+"""One option schema: the constructor, SummarizerOptions, both command lines and summarize() agree with it."""
 
 import dataclasses
 import inspect
@@ -8,16 +8,60 @@ import pytest
 
 from summarize import InvalidOptionError, Summarizer
 from summarize.cli import build_parser
-from summarize.options import OPTION_NAMES, SummarizerOptions, check_options
+from summarize.options import OPTION_NAMES, CallOptions, SummarizerOptions, _choices
 from summarize_eval.cli import build_parser as build_eval_parser
 
 FIELDS = {f.name: f for f in dataclasses.fields(SummarizerOptions)}
 
 
-def test_the_constructor_takes_exactly_the_schema_with_its_defaults():
-    params = {n: p for n, p in inspect.signature(Summarizer).parameters.items() if p.kind is not p.VAR_KEYWORD}
-    assert set(params) == set(FIELDS)
-    assert {n: p.default for n, p in params.items()} == {n: f.default for n, f in FIELDS.items()}
+def test_the_constructor_keeps_one_options_object_with_the_schemas_defaults():
+    lead = Summarizer(method="lead", sentences=1, batch_size=2)
+    assert lead.options == SummarizerOptions(method="lead", sentences=1, batch_size=2)
+    assert {n: getattr(Summarizer(method="lead").options, n) for n in FIELDS if n != "method"} == {
+        n: f.default for n, f in FIELDS.items() if n != "method"}
+    given = SummarizerOptions(method="textrank", sentences=2)
+    assert Summarizer(given).options is given  # a front end's options travel whole
+    assert Summarizer(given, sentences=1).options == SummarizerOptions(method="textrank", sentences=1)
+    # No attribute copies beside the options: one value, one home.
+    assert not {"batch_size", "sentences", "long_input", "max_depth", "faithfulness", "max_input_chars"} & set(vars(lead))
+
+
+@pytest.mark.parametrize("given, generation", [
+    ({"num_beams": 2}, (("num_beams", 2),)),
+    ({"generation": {"max_new_tokens": 9}, "num_beams": 1}, (("max_new_tokens", 9), ("num_beams", 1))),
+    ({"length_penalty": 2}, (("length_penalty", 2.0),)),
+    ({}, ()),
+])
+def test_decoding_settings_are_part_of_the_options_and_keep_them_hashable(given, generation):
+    options = SummarizerOptions.of(given)
+    assert options.generation == generation
+    assert hash(options) == hash(SummarizerOptions.of(given))
+    assert SummarizerOptions.of(options.as_dict()) == options
+
+
+@pytest.mark.parametrize("bad, message", [
+    (5, "decoding settings must be a mapping such as {'num_beams': 4}, got 5"),
+    ({"num_beams": "4"}, "num_beams must be an integer >= 1, got '4'"),
+    ({"beams": 4}, "unknown generation option 'beams'"),
+])
+def test_bad_decoding_settings_in_the_options_are_refused_by_name(bad, message):
+    with pytest.raises(InvalidOptionError) as caught:
+        SummarizerOptions(generation=bad)
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"lang": "pl"}, "lang must be 'auto', 'en', 'uk' or 'ru', got 'pl'"),
+    ({"target_lang": "auto"}, "target_lang must be 'en', 'uk' or 'ru', got 'auto'"),
+    ({"lang": None}, "lang must be 'auto', 'en', 'uk' or 'ru', got None"),
+    ({"lang": ["en"]}, "lang must be 'auto', 'en', 'uk' or 'ru', got ['en']"),
+])
+def test_call_options_name_the_field_and_what_it_accepts(given, message):
+    from summarize import UnsupportedLanguageError
+
+    with pytest.raises(UnsupportedLanguageError) as caught:
+        CallOptions(**given)
+    assert str(caught.value) == message
 
 
 def _flags(parser):
@@ -32,7 +76,7 @@ def test_the_command_line_flags_carry_the_schema_defaults_and_choices():
             continue
         assert flags[name].default == f.default, name
         if f.metadata["choices"] is not None:
-            assert tuple(flags[name].choices) == f.metadata["choices"], name
+            assert tuple(flags[name].choices) == _choices(f), name
 
 
 def test_the_evaluation_command_overrides_only_what_it_says():
@@ -66,14 +110,14 @@ def test_the_evaluation_command_overrides_only_what_it_says():
     ],
 )
 def test_every_front_end_refuses_a_bad_value_with_the_same_message(options, message):
-    for check in (check_options, lambda o: Summarizer(**{"method": "lead", **o}) if "method" not in o else Summarizer(**o)):
+    for check in (SummarizerOptions.of, lambda o: Summarizer(**{"method": "lead", **o}) if "method" not in o else Summarizer(**o)):
         with pytest.raises(InvalidOptionError) as caught:
             check(options)
         assert str(caught.value).startswith(message), check
 
 
-def test_check_options_accepts_every_kind_of_valid_value():
-    check_options({"faithfulness": "rerank", "vocabulary": 16000, "device": "cuda:1", "dtype": "bfloat16", "compute_type": "int8_float32"})
+def test_the_options_accept_every_kind_of_valid_value():
+    SummarizerOptions.of({"faithfulness": "rerank", "vocabulary": 16000, "device": "cuda:1", "dtype": "bfloat16", "compute_type": "int8_float32"})
 
 
 def test_summarize_caches_one_summarizer_per_combination_of_options():

@@ -3,12 +3,14 @@
 ``BACKENDS`` maps a name to ``"module:Class"``; the module is imported only
 when the backend is built, so ``import summarize`` never imports torch.
 
-The contract (:class:`Backend`): every backend takes the same batches (lists
-of token ids, already chunked and length-sorted by the scheduler,
+The contract (:class:`Backend`, a base class whose one primitive is
+:meth:`~Backend.submit`): every backend takes the same batches (lists of
+token ids, already chunked and length-sorted by the scheduler,
 :mod:`summarize.batching`), one start token per input and the same
 :class:`~summarize.generation.GenerationSettings`, and returns for every
 input a list of hypotheses, best first (one unless ``n_best`` asks for
-more). What is the same for every backend is decided here or beside it, once:
+more). Which backend, its conversion and cache, and falling back are
+decided in one place, :func:`load_backend`. What is the same for every backend is decided here or beside it, once:
 the device (:func:`resolve_device`), half precision on T5-family models
 (:func:`summarize.backends.precision.refuse_half_precision`), the vocabulary
 restriction (:mod:`summarize.vocabulary`), and what to do when a batch runs
@@ -18,11 +20,16 @@ out of memory (the scheduler halves it and retries, for every backend;
 
 from __future__ import annotations
 
+import abc
 import importlib
-from typing import Any, Protocol, Sequence
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
-from ..errors import InvalidOptionError, choices
+from ..errors import InvalidOptionError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
+
+logger = logging.getLogger(__name__)
 
 BACKENDS: dict[str, str] = {
     "torch": "summarize.backends.torch:TorchBackend",
@@ -30,12 +37,48 @@ BACKENDS: dict[str, str] = {
 }
 
 
-class Backend(Protocol):
-    """What a backend provides."""
+class Backend(abc.ABC):
+    """The contract every backend implements: one primitive, :meth:`submit`.
 
-    name: str
-    device: str
-    dtype: str
+    The scheduler (:mod:`summarize.batching`) and the rest of the library use
+    only what is defined here: a new backend subclasses this, implements
+    :meth:`submit` (and its constructor, which takes the checkpoint and the
+    options :func:`load_backend` passes: ``device``, ``dtype``,
+    ``vocabulary``, ``threads``), and is named in :data:`BACKENDS`.
+
+    Attributes:
+        name: the name in :data:`BACKENDS`.
+        device: where it runs (``"cpu"``, ``"cuda:0"``...).
+        dtype: its precision (a torch dtype or a CTranslate2 compute type).
+        workers: batches it runs at once; the scheduler keeps one more than
+            this in flight, so a free worker never waits (default 1).
+        vocabulary: the candidate list it generates from
+            (:class:`summarize.vocabulary.Candidates`), or ``None`` for the full vocabulary.
+    """
+
+    name: ClassVar[str]
+    device: str = "cpu"
+    dtype: str = "float32"
+    workers: int = 1
+    vocabulary: Any = None
+
+    @abc.abstractmethod
+    def submit(
+        self,
+        batch: Sequence[Sequence[int]],
+        settings: GenerationSettings,
+        start_tokens: Sequence[int | None],
+        n_best: int = 1,
+    ) -> Callable[[], list[list[list[int]]]]:
+        """Start one batch; calling what it returns waits for the batch's output (and raises its error).
+
+        The output has, for each input, its hypotheses' token ids (without the
+        start and end tokens), best first: ``n_best`` of them, always as a
+        list. ``start_tokens`` has one decoder start token per input
+        (``None``: the model's own), so one batch may mix target languages. A
+        backend that runs one batch at a time may generate here and return
+        the finished output.
+        """
 
     def generate(
         self,
@@ -43,14 +86,22 @@ class Backend(Protocol):
         settings: GenerationSettings,
         start_tokens: Sequence[int | None],
         n_best: int = 1,
-    ) -> list[Any]:
-        """For each input, its hypotheses' token ids (without the start and end tokens), best first.
+    ) -> list[list[list[int]]]:
+        """:meth:`submit`, then wait: the batch's output."""
+        return self.submit(batch, settings, start_tokens, n_best)()
 
-        ``start_tokens`` has one decoder start token per input (``None``: the
-        model's own), so one batch may mix target languages. Each input gets
-        ``n_best`` hypotheses (one by default), always as a list.
-        """
-        ...
+    def release_memory(self) -> None:
+        """Give back cached memory (the scheduler calls it before retrying a batch that ran out); nothing by default."""
+
+    @property
+    def vocabulary_used(self) -> str:
+        """``"full"``, or the restriction's label (``"top-K"``), for rows and signatures."""
+        return "full" if self.vocabulary is None else self.vocabulary.label
+
+
+def finished(outputs: list[list[list[int]]]) -> Callable[[], list[list[list[int]]]]:
+    """A finished output in :meth:`Backend.submit`'s shape: waiting returns it."""
+    return lambda: outputs
 
 
 DEVICE_KINDS = ("cpu", "cuda", "mps")
@@ -130,6 +181,48 @@ def resolve_backend(name: str, *, device: str = "auto", dtype: str = "auto") -> 
     except ImportError:
         return "torch"
     return "ctranslate2"
+
+
+def load_backend(options: Any) -> tuple[Any, Backend]:
+    """Choose, convert, cache and fall back: the checkpoint and the backend a :class:`~summarize.options.SummarizerOptions` asks for.
+
+    The one home of the choice. ``backend="auto"`` is CTranslate2 where it is
+    installed and can serve the options (:func:`resolve_backend`); a model
+    converted before is loaded from the conversion cache without transformers
+    or torch; and a checkpoint CTranslate2 cannot convert runs on torch, with
+    a warning (the fast path is a default, not a requirement). A backend named
+    explicitly never falls back.
+
+    Raises:
+        InvalidOptionError: CTranslate2-only options for another backend.
+        ModelNotAvailableError: the model cannot be loaded (or converted, when asked for by name).
+    """
+    from ..checkpoints import load_checkpoint
+
+    name = resolve_backend(options.backend, device=options.device, dtype=options.dtype)
+    common: dict[str, Any] = {"device": options.device, "dtype": options.dtype, "vocabulary": options.vocabulary,
+                              "threads": options.threads}
+    if name != "ctranslate2" and (options.compute_type != "auto" or options.cache_dir is not None):
+        raise InvalidOptionError(f"compute_type and cache_dir apply to backend='ctranslate2', not {name!r}")
+    if name != "ctranslate2":
+        checkpoint = load_checkpoint(options.model, revision=options.revision)
+        return checkpoint, create_backend(name, checkpoint, **common)
+
+    # A model converted before needs neither transformers nor torch.
+    from .conversion import cached_checkpoint
+
+    checkpoint = cached_checkpoint(options.model, options.revision, options.compute_type, options.cache_dir)
+    checkpoint = checkpoint or load_checkpoint(options.model, revision=options.revision)
+    try:
+        return checkpoint, create_backend(name, checkpoint, compute_type=options.compute_type,
+                                          cache_dir=options.cache_dir, **common)
+    except ModelNotAvailableError as exc:
+        if options.backend != "auto":
+            raise
+        logger.warning("%s; using the torch backend", exc)
+        if checkpoint.config is None:  # from the conversion cache: torch needs the checkpoint itself
+            checkpoint = load_checkpoint(options.model, revision=options.revision)
+        return checkpoint, create_backend("torch", checkpoint, **common)
 
 
 def create_backend(name: str, checkpoint: Any, **options: Any) -> Backend:

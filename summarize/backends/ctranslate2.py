@@ -35,14 +35,15 @@ from typing import Any, Callable, Sequence
 from ..checkpoints.loading import Checkpoint
 from ..errors import InvalidOptionError, choices
 from ..generation import GenerationSettings
-from .conversion import MANIFEST, cached_checkpoint, conversion_dir, convert, default_cache_dir, import_ctranslate2  # noqa: F401 - re-exported
+from .conversion import convert, default_cache_dir, import_ctranslate2
+from . import Backend
 from .cpu import available_cpus, cpu_workers
 from .precision import COMPUTE_TYPES, int8_library, quantization_for, resolve_compute_type
 
 logger = logging.getLogger(__name__)
 
 
-class CTranslate2Backend:
+class CTranslate2Backend(Backend):
     """Generates with a CTranslate2 conversion of the checkpoint.
 
     Args:
@@ -107,11 +108,6 @@ class CTranslate2Backend:
         if torch and torch.get_num_threads() != saved:
             torch.set_num_threads(saved)
 
-    @property
-    def vocabulary_used(self) -> str:
-        """``"full"``, or the restriction: ``"top-K"``."""
-        return "full" if self.vocabulary is None else self.vocabulary.label
-
     def _vocabulary(self, vocabulary: str | int):
         from ..vocabulary import for_checkpoint
 
@@ -141,20 +137,6 @@ class CTranslate2Backend:
         return target
 
     # -- generation ----------------------------------------------------------
-
-    def generate(
-        self,
-        batch: Sequence[Sequence[int]],
-        settings: GenerationSettings,
-        start_tokens: Sequence[int | None],
-        n_best: int = 1,
-    ) -> list[Any]:
-        """Generate for one batch; returns token ids without the start and end tokens.
-
-        With ``n_best > 1`` each input gets a list of its best ``n_best``
-        hypotheses, best first.
-        """
-        return self.submit(batch, settings, start_tokens, n_best)()
 
     def submit(
         self,

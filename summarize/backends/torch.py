@@ -6,7 +6,8 @@ import copy
 import contextlib
 import logging
 import threading
-from typing import Any, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -14,6 +15,7 @@ from ..errors import InvalidOptionError, ModelNotAvailableError, choices
 from ..generation import GenerationSettings
 from ..checkpoints.loading import Checkpoint
 from ..checkpoints.quiet import quiet_transformers
+from . import Backend, finished
 from .cpu import default_torch_threads
 from .precision import refuse_half_precision
 
@@ -52,7 +54,7 @@ def resolve_dtype(dtype: str, device: str, model_type: str) -> str:
     return dtype
 
 
-class TorchBackend:
+class TorchBackend(Backend):
     """Runs a transformers seq2seq model.
 
     Args:
@@ -111,14 +113,14 @@ class TorchBackend:
         if self.decoder_start is None:
             self.decoder_start = self.model.generation_config.decoder_start_token_id
 
-    def generate(
+    def submit(
         self,
         batch: Sequence[Sequence[int]],
         settings: GenerationSettings,
         start_tokens: Sequence[int | None],
         n_best: int = 1,
-    ) -> list[Any]:
-        """Generate for one batch: each input's hypotheses, best first (see :class:`~summarize.backends.Backend`).
+    ) -> Callable[[], list[Any]]:
+        """Generate one batch now (see :meth:`~summarize.backends.Backend.submit`).
 
         Out of memory raises, and the scheduler retries in halves, as for
         every backend; the cache torch keeps is emptied first (:meth:`release_memory`).
@@ -126,17 +128,12 @@ class TorchBackend:
         # One generation at a time per model: torch's thread count is the process's, and two
         # callers (the service's lanes) would each take every core; they take turns, batch by batch.
         with self._lock, _torch_threads(self.threads):
-            return self._generate(batch, settings, start_tokens, n_best)
+            return finished(self._generate(batch, settings, start_tokens, n_best))
 
     def release_memory(self) -> None:
         """Give back the CUDA memory torch caches (before the scheduler retries a batch in halves)."""
         if self.device.startswith("cuda"):
             torch.cuda.empty_cache()
-
-    @property
-    def vocabulary_used(self) -> str:
-        """``"full"``, or the restriction: ``"top-K"``."""
-        return "full" if self.vocabulary is None else self.vocabulary.label
 
     def _generate(
         self, batch: Sequence[Sequence[int]], settings: GenerationSettings, start_tokens: Sequence[int | None], n_best: int = 1

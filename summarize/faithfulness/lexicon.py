@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..languages.morphology import morph, parses, require as _require  # noqa: F401 - morph re-exported
+from ..languages.morphology import morph, parses, require as _require
 
 _NAME_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
 

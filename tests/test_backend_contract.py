@@ -1,0 +1,85 @@
+"""Adding a backend is implementing :class:`summarize.backends.Backend`: a third one, defined here, runs everywhere."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from summarize import InvalidOptionError, Summarizer
+from summarize.backends import BACKENDS, Backend, finished
+
+POISON = "Отрута"
+
+
+class EchoBackend(Backend):
+    """Echoes the first ``max_new_tokens`` ids of each input: a summary that is the text's opening, checkable by hand.
+
+    It implements only what the contract asks (its constructor and
+    :meth:`submit`); its ``workers`` come from ``threads`` so that the
+    scheduler's parallel path is exercised too. An input holding the poison
+    word fails its batch, as a backend error would.
+    """
+
+    name = "echo"
+
+    def __init__(self, checkpoint, device="auto", dtype="auto", vocabulary="full", threads=0):
+        self.tokenizer = checkpoint.tokenizer
+        self.workers = max(1, threads)
+        self.poison = set(self.tokenizer(POISON, add_special_tokens=False).input_ids)
+        self.batches: list[int] = []
+        self.lock = threading.Lock()
+
+    def submit(self, batch, settings, start_tokens, n_best=1):
+        with self.lock:
+            self.batches.append(len(batch))
+        specials = set(self.tokenizer.all_special_ids)
+        outputs = [[[i for i in ids if i not in specials][: settings.max_new_tokens]] * n_best for ids in batch]
+        if any(self.poison <= set(ids) for ids in batch):
+            def fail():
+                raise RuntimeError("the echo backend choked")
+            return fail
+        return finished(outputs)
+
+
+@pytest.fixture
+def echo(monkeypatch):
+    monkeypatch.setitem(BACKENDS, "echo", f"{__name__}:EchoBackend")
+
+
+TEXTS = ["Рада ухвалила закон про бюджет.", "Уряд оголосив нові ціни на газ.", "Депутати зібралися у вівторок."]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_registered_backend_serves_the_summarizer_with_the_schedulers_rules(tiny_model, echo, threads):
+    s = Summarizer(tiny_model, backend="echo", threads=threads, batch_size=2, faithfulness="off")
+    assert (s.backend.name, s.backend.vocabulary_used) == ("echo", "full")  # the base class's defaults
+    alone = [s.summarize(t, lang="uk", max_new_tokens=4).text for t in TEXTS]
+    together = s.summarize([*TEXTS[:2], f"{POISON} {POISON}.", TEXTS[2]], lang="uk", errors="return", max_new_tokens=4)
+    # A batch that fails is halved down to the input that fails: its mates get what they get alone.
+    assert [r.text for r in (together[0], together[1], together[3])] == alone
+    assert isinstance(together[2], RuntimeError) and "choked" in str(together[2])
+    assert all(a and a in t and len(a) < len(t) / 2 for t, a in zip(TEXTS, alone))  # each text's opening, cut at 4 tokens
+    assert max(s.backend.batches) <= 2 if threads == 1 else max(s.backend.batches) == 1  # the batch size split by workers
+
+
+def test_the_jobs_door_reports_the_backend_by_its_name(tiny_model, echo):
+    from summarize.jobs import block_rows, summarize_records
+    from summarize.records import Record
+
+    s = Summarizer(tiny_model, backend="echo", faithfulness="off")
+    rows = [row for block in summarize_records(s, [Record("a", TEXTS[0], 1)], lang="uk") for row in block_rows(block)]
+    assert rows[0]["backend"] == "echo" and rows[0]["error"] is None
+
+
+def test_a_backend_without_submit_cannot_be_built():
+    class Half(Backend):
+        name = "half"
+
+    with pytest.raises(TypeError, match="submit"):
+        Half()
+
+
+def test_an_unregistered_backend_is_refused_with_the_registered_ones():
+    with pytest.raises(InvalidOptionError, match="unknown backend 'echo'; valid backends are 'auto', 'torch' or 'ctranslate2'"):
+        Summarizer(backend="echo")
