@@ -111,6 +111,7 @@ class SummarizerOptions:
         object.__setattr__(self, "generation", _settings(self.generation))
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
+        _check_generation_applies(self.method, self.generation)
 
     @classmethod
     def of(cls, options: Mapping[str, Any]) -> SummarizerOptions:
@@ -249,10 +250,7 @@ def check_call(options: SummarizerOptions, call: CallOptions, *, errors: str = "
     if errors not in ERROR_MODES:
         raise InvalidOptionError(f"errors must be {choices(ERROR_MODES)}, got {errors!r}")
     generation = dict(call.generation)
-    if generation and options.method != "abstractive":
-        raise InvalidOptionError(
-            f"generation options ({', '.join(generation)}) apply to method='abstractive' only, not {options.method!r}"
-        )
+    _check_generation_applies(options.method, call.generation)
     base = loaded.settings if loaded is not None else _preset_settings(options)
     settings = base.replace(**generation) if generation else base
     if limits is not None:
@@ -264,6 +262,12 @@ def check_call(options: SummarizerOptions, call: CallOptions, *, errors: str = "
             check_languages(call.lang, call.target_lang or call.lang, method=options.method,
                             model=options.model, preset=preset_of(options))
     return settings
+
+
+def _check_generation_applies(method: str, generation: Settings) -> None:
+    if generation and method != "abstractive":
+        names = ", ".join(name for name, _ in generation)
+        raise InvalidOptionError(f"generation options ({names}) apply to method='abstractive' only, not {method!r}")
 
 
 def preset_of(options: SummarizerOptions) -> Any:

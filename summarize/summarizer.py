@@ -276,7 +276,7 @@ class Summarizer:
         """The language policy for this model: raise :class:`UnsupportedLanguageError` unless it serves ``source`` into ``target``."""
         ck = self.checkpoint
         check_languages(
-            source, target, method=self.method, model=ck.name if ck else None,
+            source, target, method=self.method, model=self.options.model,
             preset=ck.preset if ck else None, lang_tokens=ck.lang_tokens if ck else None,
         )
 
