@@ -23,9 +23,11 @@ exact for them: a resample's score is the mean of its examples' scores.
 The faithfulness numbers (the share of a summary's facts that its article
 supports, and whether it has an unsupported one) are compared the same way.
 
-Runs are refused, with the reason, when they differ in language, in the
-data read (dataset, commit, config and split, sample), in the ROUGE
-signature (tokenisation, stemming, version), or in their examples.
+Runs are refused, with the reason, when what their numbers measure differs:
+the language, the data read (dataset, commit, config and split, sample), the
+scoring (tokenisation, stemming; their ROUGE signatures say both) or the
+examples. What a comparison compares is shown, not refused: the library's
+version and what generated the summaries (backend, compute type, vocabulary).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from typing import Any
 from summarize import __version__
 from summarize.errors import InvalidInputError
 
+from .metrics.signature import RougeSignature, Signature, key
 from .scoring import PER_EXAMPLE, read_per_example
 
 ROUGE_METRICS = ("rouge1", "rouge2", "rougeL", "rougeLsum")
@@ -45,26 +48,39 @@ FAITHFULNESS_METRICS = ("faithfulness", "flagged")
 HIGHER_IS_BETTER = {**{m: True for m in ROUGE_METRICS}, "faithfulness": True, "flagged": False}
 LABELS = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum",
           "faithfulness": "facts supported (%)", "flagged": "with an unsupported fact (%)"}
-# Fields of a score's signature that only describe its interval: runs may differ in them.
-_INTERVAL_FIELDS = ("bs", "seed")
-# What the system ran on (backend, compute type, vocabulary): what a comparison compares, not a reason to refuse one.
-_SYSTEM_FIELDS = ("gen",)
+# What a difference between runs' ROUGE signatures means, by key. These change what the numbers
+# measure (the scoring, the data), so the runs are refused:
+REFUSED = ("lang", "tok", "stem", "data", "sample")
+# These are what one compares (the library before and after a change, another backend or compute
+# type), so they are shown:
+SHOWN = {"v": "the library's version", "gen": "what generated the summaries"}
+# These shape only a score's interval, which the paired tests do not read:
+INTERVAL = ("bs", "seed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairedSignature(Signature):
+    """What produced a comparison, e.g. ``paired|bs:1000|ar:10000|seed:0|alpha:0.05|v:0.1.0``."""
+
+    name: str = key("name", default="paired")
+    resamples: int = key("bs", int)
+    trials: int = key("ar", int)
+    seed: int = key("seed", int)
+    alpha: float = key("alpha", float)
+    version: str = key("v")
 
 
 @dataclass(frozen=True)
 class Run:
-    """A run directory: its metadata, its systems' signatures and each example's numbers."""
+    """A run directory: its metadata, its systems' scores, its own system and how it was scored, each example's numbers."""
 
     path: Path
     meta: dict[str, Any]
     systems: dict[str, Any]
     per_example: dict[str, dict[str, dict[str, float]]]
     ids: frozenset[str]
-
-    @property
-    def system(self) -> str:
-        """The run's own system (the model, or the method of an extractive run)."""
-        return self.meta.get("system") or next(iter(self.systems))
+    system: str  # the run's own (the model, or the method of an extractive run)
+    signature: RougeSignature  # its system's ROUGE-1 signature: how the run was scored, on what data
 
 
 def read_run(path: str | Path) -> Run:
@@ -83,12 +99,12 @@ def read_run(path: str | Path) -> Run:
         with open(predictions, encoding="utf-8") as f:
             ids = {str(json.loads(line)["id"]) for line in f if line.strip()}
     per_example = read_per_example(path)
-    return Run(path, scores["run"], scores["systems"], per_example, frozenset(ids or per_example))
-
-
-def _signature_fields(signature: str) -> dict[str, str]:
-    name, *fields = signature.split("|")
-    return dict(f.split(":", 1) for f in fields if ":" in f)
+    system = scores["run"].get("system") or next(iter(scores["systems"]))
+    try:
+        signature = RougeSignature.parse(scores["systems"][system]["rouge1"]["signature"])
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{scores_file}: {exc}") from None
+    return Run(path, scores["run"], scores["systems"], per_example, frozenset(ids or per_example), system, signature)
 
 
 def check_comparable(runs: list[Run]) -> None:
@@ -99,14 +115,12 @@ def check_comparable(runs: list[Run]) -> None:
         if (a["lang"], a["target_lang"]) != (b["lang"], b["target_lang"]):
             raise InvalidInputError(
                 f"runs differ in language: {first.path} is {a['lang']}→{a['target_lang']}, {run.path} is {b['lang']}→{b['target_lang']}")
-        sig_a = _signature_fields(first.systems[first.system]["rouge1"]["signature"])
-        sig_b = _signature_fields(run.systems[run.system]["rouge1"]["signature"])
-        for key in dict.fromkeys([*sig_a, *sig_b]):
-            if key in _INTERVAL_FIELDS or key in _SYSTEM_FIELDS or sig_a.get(key) == sig_b.get(key):
-                continue
-            raise InvalidInputError(
-                f"runs differ in their ROUGE signature's {key}: {first.path} has {sig_a.get(key, 'none')}, "
-                f"{run.path} has {sig_b.get(key, 'none')}; compare runs scored the same way on the same data")
+        sig_a, sig_b = first.signature.as_dict(), run.signature.as_dict()
+        for k in REFUSED:
+            if sig_a[k] != sig_b[k]:
+                raise InvalidInputError(
+                    f"runs differ in their ROUGE signature's {k}: {first.path} has {_value(sig_a[k])}, "
+                    f"{run.path} has {_value(sig_b[k])}; compare runs scored the same way on the same data")
         if first.ids != run.ids:
             only_a, only_b = sorted(first.ids - run.ids), sorted(run.ids - first.ids)
             raise InvalidInputError(
@@ -196,15 +210,25 @@ def compare_runs(paths: list[str | Path], *, with_baselines: bool = False, resam
         "examples": len(shared),
         "left_out": len(runs[0].ids) - len(shared),
         "lang": meta["lang"], "target_lang": meta["target_lang"], "dataset": meta["dataset"],
-        "data_signature": _data_part(runs[0]),
-        "signature": f"paired|bs:{resamples}|ar:{trials}|seed:{seed}|alpha:{alpha}|v:{__version__}",
+        "data_signature": runs[0].signature.format(omit=("name", *INTERVAL)),
+        "signature": PairedSignature(resamples=resamples, trials=trials, seed=seed, alpha=alpha, version=__version__).format(),
+        "signature_differences": signature_differences(runs, names),
         "comparisons": comparisons,
     }
 
 
-def _data_part(run: Run) -> str:
-    fields = _signature_fields(run.systems[run.system]["rouge1"]["signature"])
-    return "|".join(f"{k}:{v}" for k, v in fields.items() if k not in _INTERVAL_FIELDS)
+def signature_differences(runs: list[Run], names: list[str]) -> dict[str, dict[str, str]]:
+    """What the runs may differ in and do (:data:`SHOWN`): by signature key, each run's value by its name."""
+    found = {}
+    for k in SHOWN:
+        values = {name: _value(run.signature.as_dict()[k]) for name, run in zip(names, runs)}
+        if len(set(values.values())) > 1:
+            found[k] = values
+    return found
+
+
+def _value(value: object) -> str:
+    return "none" if value is None else str(value)
 
 
 def _names(runs: list[Run]) -> list[str]:
@@ -232,8 +256,10 @@ def format_comparison(result: dict[str, Any], fmt: str = "text") -> str:
          f"[{c['ci95'][0]:+.2f}, {c['ci95'][1]:+.2f}]", _p(c["p_bootstrap"]), _p(c["p_randomization"]), c["verdict"])
         for c in result["comparisons"]
     ]
-    foot = [f"Significant: both p-values below {_alpha(result)}. Higher is better, except for "
-            "'with an unsupported fact'.", f"Signature: {result['signature']}", f"Data: {result['data_signature']}"]
+    foot = [f"Significant: both p-values below {PairedSignature.parse(result['signature']).alpha}. Higher is better, "
+            "except for 'with an unsupported fact'.", f"Signature: {result['signature']}", f"Data: {result['data_signature']}"]
+    foot += [f"The runs differ in {SHOWN[k]} ({k}): " + ", ".join(f"{name} {value}" for name, value in values.items()) + "."
+             for k, values in result["signature_differences"].items()]
     if fmt == "markdown":
         lines = [head, "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -242,10 +268,6 @@ def format_comparison(result: dict[str, Any], fmt: str = "text") -> str:
     lines = [head, "", "  ".join(c.ljust(w) for c, w in zip(columns, widths))]
     lines += ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)) for row in rows]
     return "\n".join([*lines, "", *foot]) + "\n"
-
-
-def _alpha(result: dict[str, Any]) -> str:
-    return _signature_fields(result["signature"]).get("alpha", "0.05")
 
 
 def write_comparison_chart(result: dict[str, Any], path: Path) -> Path | None:

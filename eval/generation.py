@@ -20,7 +20,7 @@ from summarize.outputs import ResultWriter
 from summarize.jobs import block_rows, summarize_records
 from summarize.records import Record
 
-from .scoring import backend_signature
+from .scoring import backend_signature, signed_scores
 
 
 def result_rows(
@@ -99,10 +99,9 @@ def compare_fast(options: dict[str, Any], examples: Sequence[Any], predictions: 
         rows[str(row["id"])] = row
     both = [e for e in examples if rows.get(e.id, {}).get("summary") is not None]
     references = [e.summary for e in both]
-    scored = rouge.score(predictions=[rows[e.id]["summary"] for e in both], references=references).to_dict()
+    fast_result = rouge.score(predictions=[rows[e.id]["summary"] for e in both], references=references)
+    scored = signed_scores(rouge, fast_result, generation=backend_signature(fast.backend))
     baseline = rouge.score(predictions=[predictions[e.id] for e in both], references=references).to_dict()
-    for score in scored.values():
-        score["signature"] += backend_signature(fast.backend)
     return {
         "backend": fast.backend.name,
         "compute_type": fast.backend.dtype,

@@ -83,8 +83,8 @@ class DataSource:
         return f"{self.dataset} {self.part}, read from {what}: {', '.join(self.files) or '(datasets chose the files)'}"
 
     def signature(self) -> str:
-        """The part of a score's signature naming the data, e.g. ``data:csebuetnlp/xlsum@1a2b3c4d5e6f:ukrainian/test``."""
-        return f"data:{self.dataset}@{(self.commit or 'unknown')[:12]}:{self.part}"
+        """The data as a score's signature names it (``data:``), e.g. ``csebuetnlp/xlsum@1a2b3c4d5e6f:ukrainian/test``."""
+        return f"{self.dataset}@{(self.commit or 'unknown')[:12]}:{self.part}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "files": list(self.files)}

@@ -196,11 +196,10 @@ def run_evaluation(
         # when the summary language is the source language.
         systems.update(baseline_predictions([e.text for e in scored_examples], refs, lang, tokenizer))
     # Every system's facts against the articles, the references' too; each example's numbers for compare.
-    data_signature = f"|{data.source.signature()}|sample:{limit or 'all'}"
     scored, faithfulness = score_systems(
         rouge, systems, ids=[e.id for e in scored_examples], references=refs, articles=[e.text for e in scored_examples],
-        lang=lang, target=target, signature_suffix=data_signature, out=out,
-        system_signatures={system_name: _generation_signature(summarizer, summarizer_options, ck)},
+        lang=lang, target=target, data=data.source.signature(), sample=str(limit or "all"), out=out,
+        generations={system_name: _generation_signature(summarizer, summarizer_options, ck)},
     )
     done = [predictions[e.id] for e in scored_examples]
     protocol = {
@@ -283,7 +282,7 @@ def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tup
     return ck, resolve_settings(ck, generation), (options["device"], None)
 
 
-def _generation_signature(summarizer: Any, options: dict[str, Any], ck: Any) -> str:
+def _generation_signature(summarizer: Any, options: dict[str, Any], ck: Any) -> str | None:
     """What generated the model's summaries, for its signature: the local backend's, or what Ray's actors resolve the options to."""
     if summarizer is not None or ck is None:
         return backend_signature(summarizer.backend if summarizer else None)

@@ -17,34 +17,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .metrics.faithfulness import score_faithfulness
-from .metrics.rouge import Rouge
+from .metrics.rouge import Rouge, RougeResult
 
 PER_EXAMPLE = "per_example.jsonl"
 
 
 def score_systems(
     rouge: Rouge, systems: dict[str, list[str]], *, ids: Sequence[str], references: Sequence[str],
-    articles: Sequence[str], lang: str, target: str, signature_suffix: str, out: Path,
-    system_signatures: dict[str, str] | None = None,
+    articles: Sequence[str], lang: str, target: str, data: str, sample: str, out: Path,
+    generations: dict[str, str | None] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(ROUGE by system, faithfulness by system, references included); writes ``per_example.jsonl``.
 
-    ``signature_suffix`` (the data read and the sample) is appended to every
-    ROUGE signature, so that a score names what it was computed on;
-    ``system_signatures`` adds what a system ran on (``|gen:...``, see
-    :func:`generation_signature`) to that system's.
+    Every ROUGE signature names the ``data`` read and the ``sample``, so that
+    a score says what it was computed on, and a system's names what
+    generated its summaries (``generations``, see :func:`generation_signature`).
     """
     per_example: list[dict[str, dict[str, float]]] = [{} for _ in ids]
     scores: dict[str, Any] = {}
     for name, predictions in systems.items():
         result = rouge.score(predictions=predictions, references=references)
-        scores[name] = result.to_dict()
-        for score in scores[name].values():
-            score["signature"] += (system_signatures or {}).get(name, "") + signature_suffix
+        scores[name] = signed_scores(rouge, result, generation=(generations or {}).get(name), data=data, sample=sample)
         for row, values in zip(per_example, result.per_example):
             row[name] = {t: round(f1, 4) for t, (_, _, f1) in values.items()}
     faithfulness: dict[str, Any] = {}
@@ -59,19 +57,31 @@ def score_systems(
     return scores, faithfulness
 
 
+def signed_scores(rouge: Rouge, result: RougeResult, **fields: str | None) -> dict[str, Any]:
+    """``result.to_dict()``, each score's signature naming also the given fields of its
+    :class:`~summarize_eval.metrics.signature.RougeSignature` (``generation``, ``data``, ``sample``).
+
+    >>> rouge = Rouge(lang="uk", rouge_types=["rouge1"], n_bootstrap=0)
+    >>> result = rouge.score(predictions=["Ціни зросли"], references=["Ціни зросли"])
+    >>> signed_scores(rouge, result, generation="torch/float32/full", sample="all")["rouge1"]["signature"]
+    'rouge1|lang:uk|tok:xlsum|stem:none|bs:0|seed:0|v:0.1.0|gen:torch/float32/full|sample:all'
+    """
+    return {t: {**score, "signature": replace(rouge.signature(t), **fields).format()} for t, score in result.to_dict().items()}
+
+
 def generation_signature(backend: str, compute_type: str | None, vocabulary: str) -> str:
-    """``|gen:BACKEND/COMPUTE TYPE/VOCABULARY``: what produced a model's summaries, for its ROUGE signature.
+    """``BACKEND/COMPUTE TYPE/VOCABULARY``: what produced a model's summaries, its ROUGE signature's ``gen:``.
 
     >>> generation_signature("ctranslate2", "float32", "top-32000")
-    '|gen:ctranslate2/float32/top-32000'
+    'ctranslate2/float32/top-32000'
     """
-    return f"|gen:{backend}/{compute_type}/{vocabulary}"
+    return f"{backend}/{compute_type}/{vocabulary}"
 
 
-def backend_signature(backend: Any) -> str:
-    """:func:`generation_signature` of a loaded backend ("" for none: an extractive method)."""
+def backend_signature(backend: Any) -> str | None:
+    """:func:`generation_signature` of a loaded backend (None for none: an extractive method)."""
     if backend is None:
-        return ""
+        return None
     return generation_signature(backend.name, backend.dtype, getattr(backend, "vocabulary_used", "full"))
 
 

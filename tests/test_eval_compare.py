@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import re
 
 import pytest
 
 from summarize.errors import InvalidInputError
 from summarize_eval.cli import main
-from summarize_eval.compare import compare_runs, paired_tests
+from summarize_eval.compare import INTERVAL, REFUSED, SHOWN, compare_runs, format_comparison, paired_tests
+from summarize_eval.metrics.signature import RougeSignature
 from summarize_eval.runs import run_evaluation
 from summarize_eval.standin_data import story
 
@@ -154,3 +157,87 @@ def test_runs_that_cannot_be_compared_are_refused_with_the_reason(dataset, tmp_p
     err = io.StringIO()
     assert main(["compare", str(lead), str(google)], stdout=io.StringIO(), stderr=err) == 2
     assert "older version" in err.getvalue() and "--resume" in err.getvalue() and err.getvalue().count("\n") == 1
+
+
+SIGNATURE = dict(name="rouge1", lang="uk", tokenizer="xlsum", stemming="none", bootstrap=1000, seed=0, version="0.1.0",
+                 generation="torch/float32/full", data="/data/uk.jsonl@0123456789ab:file", sample="all")
+
+
+def _fake_run(path, system, numbers, **signature):
+    """A run directory as summarize-eval run writes one, holding only what compare reads."""
+    path.mkdir(parents=True)
+    text = RougeSignature(**{**SIGNATURE, **signature}).format()
+    scores = {"run": {"lang": "uk", "target_lang": "uk", "dataset": "uk.jsonl", "system": system},
+              "systems": {system: {"rouge1": {"f1": sum(numbers) / len(numbers), "signature": text}}}}
+    (path / "scores.json").write_text(json.dumps(scores), encoding="utf-8")
+    rows = [{"id": f"d{i}", "systems": {system: {"rouge1": x}}} for i, x in enumerate(numbers)]
+    (path / "per_example.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+# Each field that changes what the numbers measure, and a value that other runs do not have.
+MEANING = [("lang", "ru"), ("tok", "unicode"), ("stem", "snowball>3"), ("data", "/data/uk.jsonl@fedcba987654:file"),
+           ("data", None), ("sample", "500")]
+
+
+@pytest.mark.parametrize("key, value", MEANING)
+def test_runs_scored_otherwise_or_on_other_data_are_refused(tmp_path, key, value):
+    field = {"lang": "lang", "tok": "tokenizer", "stem": "stemming", "data": "data", "sample": "sample"}[key]
+    a = _fake_run(tmp_path / "a", "lead", [10.0, 20.0])
+    b = _fake_run(tmp_path / "b", "textrank", [20.0, 30.0], **{field: value})
+    shown = {"lang": "uk", "tok": "xlsum", "stem": "none", "data": SIGNATURE["data"], "sample": "all"}[key]
+    with pytest.raises(InvalidInputError, match=f"ROUGE signature's {key}: .*a has {re.escape(shown)}, .*b has {re.escape(str(value or 'none'))};"):
+        compare_runs([a, b], resamples=10, trials=10)
+
+
+@pytest.mark.parametrize("key, field, value", [("v", "version", "0.2.0"), ("gen", "generation", "ctranslate2/int8/top-32000"),
+                                               ("gen", "generation", None)])
+def test_another_version_or_generation_is_compared_and_shown(tmp_path, key, field, value):
+    a = _fake_run(tmp_path / "a", "lead", [10.0, 20.0])
+    b = _fake_run(tmp_path / "b", "textrank", [20.0, 30.0], **{field: value})
+    result = compare_runs([a, b], resamples=10, trials=10)
+    assert result["comparisons"][0]["difference"] == 10.0
+    before = {"v": "0.1.0", "gen": "torch/float32/full"}[key]
+    assert result["signature_differences"] == {key: {"lead": before, "textrank": value or "none"}}
+    label = {"v": "the library's version", "gen": "what generated the summaries"}[key]
+    assert f"The runs differ in {label} ({key}): lead {before}, textrank {value or 'none'}." in format_comparison(result)
+    assert f"The runs differ in {label}" in format_comparison(result, "markdown")
+
+
+def test_both_differences_are_shown_and_the_interval_settings_are_not(tmp_path):
+    a = _fake_run(tmp_path / "a", "lead", [10.0, 20.0])
+    b = _fake_run(tmp_path / "b", "textrank", [20.0, 30.0], version="0.2.0", generation=None, bootstrap=50, seed=3)
+    result = compare_runs([a, b], resamples=10, trials=10)
+    assert list(result["signature_differences"]) == ["v", "gen"]
+    same = compare_runs([a, _fake_run(tmp_path / "c", "textrank", [20.0, 30.0], bootstrap=50, seed=3)], resamples=10, trials=10)
+    assert same["signature_differences"] == {} and "The runs differ" not in format_comparison(same)
+    # The data line is the first run's signature without its name and its interval's settings.
+    assert same["data_signature"] == "lang:uk|tok:xlsum|stem:none|v:0.1.0|gen:torch/float32/full|data:/data/uk.jsonl@0123456789ab:file|sample:all"
+    assert "Significant: both p-values below 0.01." in format_comparison(compare_runs([a, b], resamples=10, trials=10, alpha=0.01))
+
+
+def test_every_field_of_a_rouge_signature_has_a_rule_in_compare():
+    keys = [spec.metadata["key"] for spec in dataclasses.fields(RougeSignature)][1:]
+    assert sorted([*REFUSED, *SHOWN, *INTERVAL]) == sorted(keys)
+
+
+def test_a_damaged_signature_names_its_file(tmp_path):
+    a = _fake_run(tmp_path / "a", "lead", [10.0, 20.0])
+    b = _fake_run(tmp_path / "b", "textrank", [20.0, 30.0])
+    scores = json.loads((b / "scores.json").read_text(encoding="utf-8"))
+    scores["systems"]["textrank"]["rouge1"]["signature"] = "rouge1|lang:uk"
+    (b / "scores.json").write_text(json.dumps(scores), encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"b/scores.json: signature 'rouge1\|lang:uk' has no 'tok', "):
+        compare_runs([a, b])
+
+
+def test_a_run_over_a_file_whose_path_holds_a_bar_compares(dataset, tmp_path):
+    barred = tmp_path / "a|b" / "uk.jsonl"
+    barred.parent.mkdir()
+    barred.write_bytes(dataset.read_bytes())
+    lead = _run(barred, tmp_path / "lead")
+    textrank = _run(barred, tmp_path / "textrank", method="textrank")
+    written = json.loads((lead / "scores.json").read_text(encoding="utf-8"))["systems"]["lead"]["rouge1"]["signature"]
+    assert RougeSignature.parse(written).data.startswith(f"{barred}@") and RougeSignature.parse(written).sample == "all"
+    result = compare_runs([lead, textrank], resamples=10, trials=10)
+    assert f"|data:{str(barred).replace('|', '||')}@" in result["data_signature"]

@@ -71,7 +71,7 @@ def test_every_built_in_dataset_loads_from_where_its_data_lies(standin, tmp_path
     assert xlsum["source"]["files"] == ["ukrainian/test/0000.parquet"]
     assert xlsum["source"]["commit"] == hub.commit("csebuetnlp/xlsum", "refs/convert/parquet")
     assert xlsum["ids"][0] == "uk-test-0000" and len(xlsum["ids"]) == 12
-    assert xlsum["signature"].startswith(f"data:csebuetnlp/xlsum@{xlsum['source']['commit'][:12]}:ukrainian/test")
+    assert xlsum["signature"].startswith(f"csebuetnlp/xlsum@{xlsum['source']['commit'][:12]}:ukrainian/test")
     # Only archives: the pair's member of the pair's archive; Ukrainian articles with English summaries.
     assert crosssum["source"]["kind"] == "raw-archive"
     assert crosssum["source"]["files"] == ["data/ukrainian-english_CrossSum.tar.bz2:ukrainian-english_test.jsonl"]

@@ -22,6 +22,7 @@ from summarize.errors import InvalidInputError, InvalidOptionError, choices
 from summarize.languages import get_language, split_sentences
 
 from ..tokenizers import get_tokenizer
+from .signature import RougeSignature
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 
@@ -42,7 +43,7 @@ class RougeScore:
     mid: float
     high: float
     n: int
-    signature: str
+    signature: str  # as text, as scores.json holds it: RougeSignature.parse reads it back
 
     def __str__(self) -> str:
         return f"{self.name} = {self.f1:.2f} (95% CI {self.low:.2f}-{self.high:.2f}, n={self.n}) {self.signature}"
@@ -109,11 +110,15 @@ class Rouge:
         self._references = _ReferenceCache(self.tokenizer)
         self._scorer = rouge_scorer.RougeScorer(list(self.rouge_types), tokenizer=self._references)
 
-    def signature(self, rouge_type: str) -> str:
-        """What produced a score, e.g. ``rouge1|lang:uk|tok:xlsum|stem:none|bs:1000|seed:0|v:0.1.0``."""
-        return (
-            f"{rouge_type}|lang:{self.lang}|tok:{self.tokenizer.name}|stem:{self.tokenizer.stemming}"
-            f"|bs:{self.n_bootstrap}|seed:{self.seed}|v:{__version__}"
+    def signature(self, rouge_type: str) -> RougeSignature:
+        """What produced a score of this type.
+
+        >>> print(Rouge(lang="uk").signature("rouge1"))
+        rouge1|lang:uk|tok:xlsum|stem:none|bs:1000|seed:0|v:0.1.0
+        """
+        return RougeSignature(
+            name=rouge_type, lang=self.lang, tokenizer=self.tokenizer.name, stemming=self.tokenizer.stemming,
+            bootstrap=self.n_bootstrap, seed=self.seed, version=__version__,
         )
 
     def score_pair(self, *, prediction: str, reference: str) -> dict[str, tuple[float, float, float]]:
@@ -184,7 +189,7 @@ class Rouge:
             mid=mid,
             high=high,
             n=len(arr),
-            signature=self.signature(rouge_type),
+            signature=self.signature(rouge_type).format(),
         )
 
 
