@@ -9,7 +9,8 @@ import time
 import pytest
 
 from summarize.faithfulness import check_faithfulness
-from summarize.server.batcher import Batcher, QueueFull
+from summarize.server.batcher import Batcher
+from summarize.server.dispatch import QueueFull
 from summarize.server.facts import facts_with_passages, sentence_spans
 
 

@@ -24,9 +24,9 @@ from .. import __version__
 from ..errors import InvalidInputError, SummarizeError, UnsupportedLanguageError
 from ..decoding import refuse_lone_surrogates
 from ..records import Record
-from .batcher import QueueFull
+from .dispatch import ClientGone, DeadlinePassed, Dispatcher, QueueFull
 from .requests import RequestError, openapi, parse_request
-from .service import BATCH_FIELD, ServerConfig, Service
+from .service import ServerConfig, Service
 
 logger = logging.getLogger("summarize.server")
 PUBLIC = ("/healthz", "/readyz")
@@ -47,26 +47,31 @@ PAGE_HEADERS = {
 
 
 
-def create_app(config: ServerConfig, summarizer: Any = None):
-    """The ASGI app; the model loads in a thread at startup unless ``summarizer`` is given."""
+def create_app(config: ServerConfig, summarizer: Any = None, dispatcher: Dispatcher | None = None):
+    """The ASGI app; the model loads in a thread at startup unless ``summarizer`` is given.
+
+    Requests wait and run in ``dispatcher`` (by default, batches in this
+    process: :class:`~.batcher.Batcher`); the app uses it through
+    :class:`~.dispatch.Dispatcher`'s interface alone.
+    """
     from contextlib import asynccontextmanager
 
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
-    service = Service(config, summarizer)
+    service = Service(config, summarizer, dispatcher)
 
     @asynccontextmanager
     async def lifespan(app):
         app.state.loop = asyncio.get_running_loop()  # for a stop signal to start the drain in
-        await service.batcher.start()
+        await service.dispatcher.start(on_batch=service.metrics.batch_sizes.observe)
         loading = asyncio.get_running_loop().run_in_executor(None, service.load)
         try:
             yield
         finally:
             # uvicorn has given accepted requests --drain-timeout to finish; what is left is answered 503 now.
-            await service.batcher.drain(timeout=1.0)
+            await service.dispatcher.drain(timeout=1.0)
             await loading
 
     routes = [
@@ -242,7 +247,7 @@ async def _summarize(service: Service, request):
         raise RequestError(reason, 503, "not_ready", {"Retry-After": "5"})
     options = {**config.defaults, **parsed.options}  # the server's --lang/--target-lang, where the request is silent
     try:
-        await service.batcher.check(options)
+        await service.dispatcher.check(options)
     except UnsupportedLanguageError as exc:
         raise RequestError(str(exc), 422, "unsupported_language") from None
     except SummarizeError as exc:
@@ -254,25 +259,16 @@ async def _summarize(service: Service, request):
     if not parsed.batch and records[0].error:
         service.metrics.documents.labels("failed").inc()  # refused at the door, counted as the batch's failures are
         raise RequestError(records[0].error, 422, "invalid_input" if parsed.documents[0].source == "text" else "bad_source")
-    submit = asyncio.ensure_future(service.batcher.submit(records, options))
-    gone = asyncio.ensure_future(_disconnected(request))
+    # A client that goes, a deadline that passes, or this handler cancelled (a stop): the documents leave the queue.
     try:
-        done, _ = await asyncio.wait({submit, gone}, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED)
-    except asyncio.CancelledError:
-        submit.cancel()  # the handler itself was cancelled (a stop): its documents leave the queue
-        raise
-    finally:
-        gone.cancel()
-    if submit not in done:
-        submit.cancel()  # its documents are dropped from the queue, not computed
-        if gone in done:
-            raise RequestError("the client disconnected", 499, "client_closed")
-        raise RequestError(f"no answer within {config.timeout:g} s (--timeout)", 504, "timeout")
-    try:
-        rows = submit.result()
+        rows = await service.dispatcher.submit(records, options, deadline=deadline, gone=_disconnected(request))
+    except ClientGone:
+        raise RequestError("the client disconnected", 499, "client_closed") from None
+    except DeadlinePassed:
+        raise RequestError(f"no answer within {config.timeout:g} s (--timeout)", 504, "timeout") from None
     except QueueFull as exc:
         raise RequestError(f"the server is busy: {exc}; retry later", 503, "overloaded", {"Retry-After": "1"}) from None
-    service.metrics.count_rows(rows, BATCH_FIELD)
+    service.metrics.count_rows(rows)
     if parsed.include_source:
         for row, record in zip(rows, records):
             row["source"] = record.text
@@ -338,7 +334,6 @@ async def _disconnected(request) -> None:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row.pop("error_type", None)
-    row.pop(BATCH_FIELD, None)
     return row
 
 

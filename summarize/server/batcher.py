@@ -17,12 +17,14 @@ minutes for it. Outputs do not depend on which lane, or which batch, a
 document ran in (the library's isolation).
 
 Documents go together only when they ask for the same options (languages,
-method, decoding): those are one ``summarize()`` call. A request whose
-client has gone (disconnected, timed out) leaves the queue at once, and is
-never computed. :meth:`Batcher.drain` (SIGTERM) answers what it can within
-its timeout, then answers the rest ``QueueFull`` (503) and abandons the
-running batches: their threads are daemons (a beam search cannot be
-interrupted), so the process ends on time.
+method, decoding; :func:`~.dispatch.group_key`): those are one
+``summarize()`` call. This is the service's
+:class:`~.dispatch.Dispatcher` in one process: a request whose client has
+gone, or whose deadline has passed, leaves the queue at once and is never
+computed; a stop (:meth:`~.dispatch.Dispatcher.drain`, on SIGTERM) answers
+what it can within its timeout, then answers the rest ``QueueFull`` (503)
+and abandons the running batches: their threads are daemons (a beam search
+cannot be interrupted), so the process ends on time.
 """
 
 from __future__ import annotations
@@ -32,37 +34,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from ..errors import SummarizeError
+from .dispatch import Dispatcher, RowFunction, Submission, run_batch
 
 logger = logging.getLogger(__name__)
 
 LONG_CHARS = 20_000  # about 5,000 tokens: ten windows of a 512-token model, and a summary of them
-
-
-class QueueFull(SummarizeError):
-    """More documents are waiting than ``max_queue``, or the server is stopping: the caller is told to come back later."""
-
-
-@dataclass(eq=False)  # identity: two requests alike are still two
-class _Waiting:
-    records: list[Any]
-    options: dict[str, Any]
-    future: asyncio.Future
-    key: tuple = field(init=False)
-    chars: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.key = tuple(sorted((k, repr(v)) for k, v in self.options.items()))
-        self.chars = sum(_chars(r) for r in self.records)
-
-
-def _chars(record: Any) -> int:
-    text = getattr(record, "text", record)
-    return len(text) if isinstance(text, str) else 1
 
 
 class _Worker:
@@ -113,15 +92,15 @@ class _Lane:
 
     def __init__(self, name: str):
         self.name = name
-        self.waiting: list[_Waiting] = []
-        self.running: list[_Waiting] = []
+        self.waiting: list[Submission] = []
+        self.running: list[Submission] = []
         self.worker = _Worker(name)
         self.wake: asyncio.Event | None = None
         self.task: asyncio.Task | None = None
 
 
-class Batcher:
-    """Gathers documents from concurrent requests into batches, in a short and a long lane.
+class Batcher(Dispatcher):
+    """Gathers documents from concurrent requests into batches, in a short and a long lane, in this process.
 
     Args:
         run: ``run(records, options) -> rows``, called in a worker thread with
@@ -129,86 +108,67 @@ class Batcher:
         batch_size: documents per batch, at most.
         max_wait_ms: how long the first document of a batch waits for others.
         max_queue: documents waiting, at most; past it :meth:`submit` raises
-            :class:`QueueFull` at once.
+            :class:`~.dispatch.QueueFull` at once.
         check: ``check(options)``, raising the library's error for options the
             model cannot serve (:meth:`check`, before anything is queued).
         batch_chars: characters per batch, at most (one longer document is a
             batch of its own); default ``batch_size`` times 2,000.
         long_chars: a request with a document longer than this runs in the
             long lane.
+
+    >>> import asyncio
+    >>> async def main():
+    ...     batcher = Batcher(lambda records, options: [{"id": r} for r in records], max_queue=8)
+    ...     await batcher.start()
+    ...     rows = await batcher.submit(["a", "b"], {"lang": "uk"})
+    ...     await batcher.drain()
+    ...     return rows
+    >>> asyncio.run(main())
+    [{'id': 'a'}, {'id': 'b'}]
     """
 
-    def __init__(self, run: Callable[[list[Any], dict[str, Any]], list[dict[str, Any]]], *, batch_size: int = 8,
-                 max_wait_ms: float = 10.0, max_queue: int = 256,
+    def __init__(self, run: RowFunction, *, batch_size: int = 8, max_wait_ms: float = 10.0, max_queue: int = 256,
                  check: Callable[[dict[str, Any]], None] | None = None,
                  batch_chars: int | None = None, long_chars: int = LONG_CHARS):
+        super().__init__(max_queue=max_queue)
         self.run, self.batch_size, self.max_wait = run, batch_size, max_wait_ms / 1000
-        self.max_queue, self._check = max_queue, check
+        self._check = check
         self.batch_chars = batch_chars or batch_size * 2_000
         self.long_chars = long_chars
         self._lanes = {"short": _Lane("summarize-generate"), "long": _Lane("summarize-generate-long")}
-        self._stopping = False
-        self.abandoned = False  # a stop left work running in a worker thread (the process must not wait for it)
 
     @property
     def queued(self) -> int:
-        """Documents waiting, not yet in a batch."""
-        return sum(len(w.records) for lane in self._lanes.values() for w in lane.waiting)
+        return sum(s.cost.documents for lane in self._lanes.values() for s in lane.waiting)
 
     @property
     def running(self) -> int:
-        """Documents in the batches being generated."""
-        return sum(len(w.records) for lane in self._lanes.values() for w in lane.running)
+        return sum(s.cost.documents for lane in self._lanes.values() for s in lane.running)
 
-    async def start(self) -> None:
+    async def start(self, on_batch: Callable[[int], None] | None = None) -> None:
+        await super().start(on_batch)
         loop = asyncio.get_running_loop()
         for lane in self._lanes.values():
             lane.wake = asyncio.Event()
             lane.task = loop.create_task(self._loop(lane))
 
     async def check(self, options: dict[str, Any]) -> None:
-        """Check a request's options against what the model serves, before it is queued (raises the library's error)."""
         if self._check is not None:
             self._check(options)
 
-    async def submit(self, records: Sequence[Any], options: dict[str, Any]) -> list[dict[str, Any]]:
-        """The rows of ``records``, in order, once their batch has run."""
-        if self._stopping:
-            raise QueueFull("the server is shutting down")
-        if self.queued + len(records) > self.max_queue:
-            raise QueueFull(f"{self.queued} documents are waiting (--max-queue {self.max_queue})")
-        future = asyncio.get_running_loop().create_future()
-        waiting = _Waiting(list(records), dict(options), future)
+    def _enqueue(self, submission: Submission) -> None:
         # A long document, or a request of many documents that add up to as much, runs in the long lane.
-        lane = self._lanes["long" if waiting.chars > self.long_chars else "short"]
-        lane.waiting.append(waiting)
-        assert lane.wake is not None
+        lane = self._lanes["long" if submission.cost.characters > self.long_chars else "short"]
+        lane.waiting.append(submission)
+        assert lane.wake is not None, "start() the batcher before submitting"
         lane.wake.set()
-        try:
-            return await future
-        finally:
-            if waiting in lane.waiting:  # the client has gone (or timed out): its slots are free at once
-                lane.waiting.remove(waiting)
 
-    async def drain(self, timeout: float | None = None) -> None:
-        """Stop taking documents; answer every accepted one, or, past ``timeout`` seconds, answer the rest 503.
+    def _withdraw(self, submission: Submission) -> None:
+        for lane in self._lanes.values():
+            if submission in lane.waiting:  # its slots are free at once
+                lane.waiting.remove(submission)
 
-        Work still running then is abandoned (its threads are daemons), so a
-        stop never waits longer than ``timeout``.
-        """
-        self._stopping = True
-        stop_at = None if timeout is None else time.monotonic() + timeout
-        while self.queued or self.running:
-            if stop_at is not None and time.monotonic() >= stop_at:
-                self.abandoned = self.abandoned or bool(self.running)
-                for lane in self._lanes.values():
-                    for w in [*lane.waiting, *lane.running]:
-                        if not w.future.done():
-                            w.future.set_exception(QueueFull("the server stopped before this request's turn; retry"))
-                    lane.waiting.clear()
-                    lane.running.clear()
-                break
-            await asyncio.sleep(0.01)
+    async def _stop(self) -> None:
         for lane in self._lanes.values():
             if lane.task:
                 lane.task.cancel()
@@ -241,22 +201,26 @@ class Batcher:
         batch = self._take(lane)
         if not batch:
             return
-        records = [r for w in batch for r in w.records]
+        records = [r for s in batch for r in s.records]
+        options = [s.options for s in batch for _ in s.records]
         lane.running = batch
         try:
-            rows = await lane.worker.run(self.run, records, batch[0].options)
+            ran = await lane.worker.run(run_batch, self.run, records, options)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the waiting requests get the failure, the loop goes on
-            for w in batch:
-                if not w.future.done():
-                    w.future.set_exception(exc)
+            for s in batch:
+                if not s.future.done():
+                    s.future.set_exception(exc)
         else:
+            if any(not s.future.done() for s in batch):  # counted when its rows come back, as on Ray Serve
+                for _, ran_in in ran:
+                    self._report(ran_in)
             start = 0
-            for w in batch:
-                if not w.future.done():
-                    w.future.set_result(rows[start:start + len(w.records)])
-                start += len(w.records)
+            for s in batch:
+                if not s.future.done():
+                    s.future.set_result([row for row, _ in ran[start:start + s.cost.documents]])
+                start += s.cost.documents
         finally:
             lane.running = []
 
@@ -264,22 +228,23 @@ class Batcher:
         if not lane.waiting:
             return True  # every request has gone while gathering: take (nothing) now
         key = lane.waiting[0].key
-        alike = [w for w in lane.waiting if w.key == key and not w.future.done()]
-        return sum(len(w.records) for w in alike) >= self.batch_size or sum(w.chars for w in alike) >= self.batch_chars
+        alike = [s for s in lane.waiting if s.key == key and not s.future.done()]
+        return (sum(s.cost.documents for s in alike) >= self.batch_size
+                or sum(s.cost.characters for s in alike) >= self.batch_chars)
 
-    def _take(self, lane: _Lane) -> list[_Waiting]:
+    def _take(self, lane: _Lane) -> list[Submission]:
         """The next batch: waiting requests with the first one's options, up to ``batch_size`` documents and ``batch_chars``."""
-        lane.waiting[:] = [w for w in lane.waiting if not w.future.done()]  # the client has gone: not computed
+        lane.waiting[:] = [s for s in lane.waiting if not s.future.done()]  # the client has gone: not computed
         if not lane.waiting:
             return []
         key, taken, size, chars = lane.waiting[0].key, [], 0, 0
-        for w in list(lane.waiting):
-            if w.key != key:
+        for s in list(lane.waiting):
+            if s.key != key:
                 continue
-            if taken and (size + len(w.records) > self.batch_size or chars + w.chars > self.batch_chars):
+            if taken and (size + s.cost.documents > self.batch_size or chars + s.cost.characters > self.batch_chars):
                 break
-            taken.append(w)
-            size += len(w.records)
-            chars += w.chars
-            lane.waiting.remove(w)
+            taken.append(s)
+            size += s.cost.documents
+            chars += s.cost.characters
+            lane.waiting.remove(s)
         return taken

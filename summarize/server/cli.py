@@ -165,7 +165,7 @@ def serve(config, *, host: str, port: int) -> int:
                 # The drain starts now, while uvicorn waits for open connections: its 503s reach the clients.
                 loop = getattr(app.state, "loop", None)
                 if loop is not None:
-                    loop.call_soon_threadsafe(lambda: loop.create_task(app.state.service.batcher.drain(config.drain_timeout)))
+                    loop.call_soon_threadsafe(lambda: loop.create_task(app.state.service.dispatcher.drain(config.drain_timeout)))
             super().handle_exit(sig, frame)
             # A requested stop: uvicorn would raise the signal again once drained, and the process
             # would end with the signal's status; a stop that finished its work is a success.
@@ -202,7 +202,7 @@ def serve(config, *, host: str, port: int) -> int:
 
     threading.Thread(target=stop_if_the_model_fails, daemon=True).start()
     server.run(sockets=[sock])
-    if getattr(service.batcher, "abandoned", False):
+    if service.dispatcher.abandoned:
         # A generation still runs in a worker thread (it cannot be interrupted): every client has had
         # its answer, so the process ends now rather than abort in the interpreter's shutdown.
         log.info("stopped; a generation left running was abandoned")

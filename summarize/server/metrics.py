@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -24,32 +23,26 @@ class Metrics:
         self.documents = Counter("summarize_documents", "Documents summarised, by outcome", ["outcome"], registry=self.registry)
         self.tokens = Counter("summarize_tokens", "Tokens read and written by the model", ["kind"], registry=self.registry)
         queue = Gauge("summarize_queue_documents", "Documents waiting for a batch", registry=self.registry)
-        queue.set_function(lambda: service.batcher.queued)
+        queue.set_function(lambda: service.dispatcher.queued)
         running = Gauge("summarize_running_documents", "Documents in the batch being generated", registry=self.registry)
-        running.set_function(lambda: service.batcher.running)
-        self._seen_batches: OrderedDict[str, None] = OrderedDict()
+        running.set_function(lambda: service.dispatcher.running)
         ready = Gauge("summarize_ready", "1 once the model is loaded", registry=self.registry)
         ready.set_function(lambda: 1.0 if service.ready else 0.0)
 
-    def count_rows(self, rows: list[dict[str, Any]], batch_field: str) -> None:
-        """Documents, tokens and batch sizes, from the rows a request got back.
+    def count_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Documents and tokens, from the rows a request got back.
 
         Counted here, at the ingress, from what came back, so the numbers are
         the same whether the model ran in this process or on Ray Serve's
-        replicas (whose own registries nobody reads). A batch serves several
-        requests: its size is observed once, by its id.
+        replicas (whose own registries nobody reads). Batch sizes come from
+        the dispatcher, which reports each batch once
+        (:meth:`~.dispatch.Dispatcher.start`).
         """
         for row in rows:
             self.documents.labels("failed" if row.get("error") is not None else "ok").inc()
             for kind in ("input", "output"):
                 if row.get(f"{kind}_tokens"):
                     self.tokens.labels(kind).inc(row[f"{kind}_tokens"])
-            batch = row.get(batch_field)
-            if batch and batch[0] not in self._seen_batches:
-                self._seen_batches[batch[0]] = None
-                if len(self._seen_batches) > 4096:
-                    self._seen_batches.popitem(last=False)  # the oldest: its rows have all been answered
-                self.batch_sizes.observe(batch[1])
 
     def exposition(self) -> tuple[bytes, str]:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest

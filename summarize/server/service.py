@@ -2,17 +2,18 @@
 
 One :class:`Service` per process: the summarizer of ``--model`` (loaded once,
 in a thread, so that ``/healthz`` answers while it loads), extractive
-summarizers made when first asked for, the :class:`~.batcher.Batcher`, and
-the metrics. Its :meth:`Service.run` is what the batcher's worker thread
-calls: the record pipeline's :func:`~summarize.jobs.summarize_block`,
-then each row with its facts (:func:`~.facts.facts_with_passages`).
+summarizers made when first asked for, the :class:`~.dispatch.Dispatcher`
+(this process's :class:`~.batcher.Batcher` unless another is given), and the
+metrics. Its :meth:`Service.run` is the one row function every dispatcher's
+batches run through (:func:`~.dispatch.run_batch`): the record pipeline's
+:func:`~summarize.jobs.summarize_block`, then each row with its facts
+(:func:`~.facts.facts_with_passages`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from ..jobs import summarize_block
 from ..records import Record
 from ..rows import result_row
 from .batcher import Batcher
+from .dispatch import Dispatcher
 from .facts import facts_with_passages
 
 logger = logging.getLogger(__name__)
@@ -72,15 +74,21 @@ def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, A
 
 
 FETCH_THREADS = 8
-# Internal to the server: (batch id, batch size) on every row, taken off before answering.
-BATCH_FIELD = "_batch"
 WARM_UP = {"en": "The council met on Tuesday.", "uk": "Рада зібралася у вівторок.", "ru": "Совет собрался во вторник."}
 
 
 class Service:
-    """The model, the batcher and the metrics of one server process."""
+    """The model, the dispatcher and the metrics of one server process.
 
-    def __init__(self, config: ServerConfig, summarizer: Any = None):
+    Args:
+        config: the server's settings.
+        summarizer: the model, already loaded (else :meth:`load` builds it
+            from ``config``).
+        dispatcher: where requests wait and run; by default this process's
+            :class:`~.batcher.Batcher` over :meth:`run`.
+    """
+
+    def __init__(self, config: ServerConfig, summarizer: Any = None, dispatcher: Dispatcher | None = None):
         from .metrics import Metrics
 
         self.config = config
@@ -94,8 +102,10 @@ class Service:
         self.metrics = Metrics(self)
         # Pages are fetched in a pool of their own: slow sites wait for each other, never for summarising.
         self.fetcher = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="summarize-fetch")
-        self.batcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
-                               max_queue=config.max_queue, check=self.check)
+        if dispatcher is None:
+            dispatcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
+                                 max_queue=config.max_queue, check=self.check)
+        self.dispatcher = dispatcher
 
     @property
     def ready(self) -> bool:
@@ -144,14 +154,10 @@ class Service:
         self.summarizer_for(options.pop("method", None)).check_call(limits=self.config.limits, **options)
 
     def run(self, records: list[Record], options: dict[str, Any]) -> list[dict[str, Any]]:
-        """Rows for ``records`` (in order), each with its facts; called in the batcher's worker thread."""
+        """Rows for ``records`` (in order), each with its facts; called in a dispatcher's worker, one batch at a time."""
         options = dict(options)
         summarizer = self.summarizer_for(options.pop("method", None))
-        rows = [self._row(record, result, summarizer) for record, result in _isolated_block(summarizer, records, options)]
-        batch = uuid.uuid4().hex  # which batch each row came from: the ingress counts each batch's size once
-        for row in rows:
-            row[BATCH_FIELD] = (batch, len(rows))
-        return rows
+        return [self._row(record, result, summarizer) for record, result in _isolated_block(summarizer, records, options)]
 
     def _row(self, record: Record, result: Any, summarizer: Any) -> dict[str, Any]:
         """One document's row with its facts; a failure here (the fact check) is that document's error row."""
