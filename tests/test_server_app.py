@@ -23,13 +23,13 @@ pytest.importorskip("uvicorn")
 
 
 class Serving:
-    def __init__(self, summarizer, **config):
+    def __init__(self, summarizer, dispatcher=None, **config):
         import uvicorn
 
         from summarize.server.app import create_app
         from summarize.server.service import ServerConfig
 
-        self.app = create_app(ServerConfig(**config), summarizer=summarizer)
+        self.app = create_app(ServerConfig(**config), summarizer=summarizer, dispatcher=dispatcher)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
