@@ -13,6 +13,8 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
+from summarize.options import CallOptions
+
 from summarize import Summarizer
 
 from .conftest import TEXTS
@@ -147,7 +149,7 @@ def test_the_servers_languages_apply_where_a_request_is_silent():
             return [Summary(text="Prices rose.", source_lang="uk", target_lang=target_lang or "uk", lang_detected=True,
                             method="abstractive") for _ in texts]
 
-    s = Serving(Crossing(), defaults={"target_lang": "en"})
+    s = Serving(Crossing(), defaults=CallOptions(target_lang="en"))
     try:
         assert json.loads(s.post({"text": "Ціни зросли на 5 відсотків."})[2])["target_lang"] == "en"
         assert json.loads(s.post({"text": "Ціни зросли на 5 відсотків.", "target_lang": "ru"})[2])["target_lang"] == "ru"

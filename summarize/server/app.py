@@ -245,7 +245,7 @@ async def _summarize(service: Service, request):
     if not service.ready:
         reason = f"the model failed to load: {service.load_error}" if service.load_error else "the model is still loading"
         raise RequestError(reason, 503, "not_ready", {"Retry-After": "5"})
-    options = {**config.defaults, **parsed.options}  # the server's --lang/--target-lang, where the request is silent
+    options = {**config.defaults.as_dict(), **parsed.options}  # the server's --lang/--target-lang, where the request is silent
     try:
         await service.dispatcher.check(options)
     except UnsupportedLanguageError as exc:

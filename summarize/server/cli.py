@@ -15,10 +15,10 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-from ..errors import SummarizeError
+from ..errors import InvalidOptionError, SummarizeError
 from ..generation import GenerationLimits
 from ..console import OneLineParser, cli_wording
-from ..options import add_arguments, options_from_args
+from ..options import CallOptions, SummarizerOptions, add_arguments, options_from_args
 from ..generation import add_generation_arguments, generation_from_args
 
 
@@ -58,21 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_limits(config) -> None:
     """The server's own decoding settings within the limits it sets requests (else it would refuse every one)."""
-    from ..generation import GenerationSettings
-    from ..options import OPTION_NAMES
+    from ..options import check_call
 
-    settings = GenerationSettings().replace(**{k: v for k, v in config.summarizer.items() if k not in OPTION_NAMES})
     try:
-        config.limits.check(settings)
-    except SummarizeError as exc:
+        check_call(config.summarizer, config.defaults, limits=config.limits)
+    except InvalidOptionError as exc:
         raise SummarizeError(f"the server's own settings are over its limits: {exc}; raise --limit-new-tokens or --limit-beams") from None
 
 
 def config_from_args(args: argparse.Namespace):
     from .service import ServerConfig
 
-    options = {k: v for k, v in options_from_args(args).items()}
-    options.update(generation_from_args(args))
+    options = SummarizerOptions.of({**options_from_args(args), **generation_from_args(args)})
     for name, value, least in (("--max-queue", args.max_queue, 1), ("--max-body-bytes", args.max_body_bytes, 1),
                                ("--timeout", args.timeout, 0.001), ("--max-wait-ms", args.max_wait_ms, 0),
                                ("--fetch-timeout", args.fetch_timeout, 0.001), ("--fetch-max-bytes", args.fetch_max_bytes, 1),
@@ -88,7 +85,7 @@ def config_from_args(args: argparse.Namespace):
         drain_timeout=args.drain_timeout, host=args.host, allowed_hosts=tuple(h.lower() for h in args.allowed_host),
         cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,
         fetch_max_bytes=args.fetch_max_bytes, log_format=args.log_format,
-        defaults={k: v for k, v in (("lang", args.lang), ("target_lang", args.target_lang)) if v},
+        defaults=CallOptions(args.lang or "auto", args.target_lang),
         limits=GenerationLimits(max_new_tokens=args.limit_new_tokens, num_beams=args.limit_beams),
     )
 
@@ -114,12 +111,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: IO[str] | None = None) ->
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        config = config_from_args(args)
-        from ..generation import GenerationSettings
-        from ..options import OPTION_NAMES, check_options
-
-        check_options({k: v for k, v in config.summarizer.items() if k in OPTION_NAMES})  # before anything loads
-        GenerationSettings().replace(**{k: v for k, v in config.summarizer.items() if k not in OPTION_NAMES})
+        config = config_from_args(args)  # the options are checked as they are built, before anything loads
         _check_limits(config)
     except SummarizeError as exc:
         stderr.write(f"summarize serve: error: {cli_wording(str(exc))}\n")
@@ -153,8 +145,8 @@ def serve(config, *, host: str, port: int) -> int:
     from ..backends.cpu import tune_process
     from .app import create_app
 
-    if config.summarizer.get("method", "abstractive") == "abstractive":
-        tune_process(config.summarizer.get("threads", 0))
+    if config.summarizer.method == "abstractive":
+        tune_process(config.summarizer.threads)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):

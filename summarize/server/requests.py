@@ -18,14 +18,14 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError, choices
+from ..errors import SummarizeError, UnsupportedLanguageError, choices
 from ..generation import HELP as GENERATION_HELP
 from ..generation import GenerationSettings
 from ..languages import LANGUAGES
+from ..options import METHOD_NAMES, CallOptions
 
 DOCUMENT_FIELDS = ("id", "text", "html", "url")
 SOURCES = ("text", "html", "url")
-METHODS = ("abstractive", "lead", "textrank")
 REQUEST_OPTIONS = ("lang", "target_lang", "method")
 RESPONSE_OPTIONS = ("include_source",)  # how to answer, not how to summarise
 GENERATION_OPTIONS = tuple(f.name for f in fields(GenerationSettings))
@@ -127,29 +127,20 @@ def _document(item: Any, number: int, *, in_batch: bool) -> Document:
 
 
 def _options(data: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for name in ("lang", "target_lang"):
-        if name in data and data[name] is not None:
-            value = data[name]
-            accepted = ("auto", *LANGUAGES) if name == "lang" else tuple(LANGUAGES)
-            if value not in accepted:
-                raise RequestError(f"{name} must be {choices(accepted)}, got {value!r}", 422, "unsupported_language")
-            options[name] = value
-    method = data.get("method")
-    if method is not None:
-        if method not in METHODS:
-            raise RequestError(f"method must be {choices(METHODS)}, got {method!r}", 400, "invalid_option")
-        options["method"] = method
-    generation = {k: data[k] for k in GENERATION_OPTIONS if k in data}
-    if generation:
-        if options.get("method", "abstractive") != "abstractive":
-            raise RequestError(f"decoding options ({', '.join(generation)}) apply to method 'abstractive' only", 400, "invalid_option")
-        try:
-            GenerationSettings().replace(**generation)
-        except (InvalidOptionError, InvalidInputError, UnsupportedLanguageError, TypeError, ValueError) as exc:
-            raise RequestError(str(exc), 400, "invalid_option") from None
-        options.update(generation)
-    return options
+    """The request's options, checked as the library checks a call's (:class:`~summarize.options.CallOptions`).
+
+    What depends on what this server serves (its method, its model's
+    languages, its limits) is checked next, by the service, with the same
+    function the library uses (:func:`summarize.options.check_call`).
+    """
+    given = {k: data[k] for k in (*REQUEST_OPTIONS, *GENERATION_OPTIONS) if data.get(k) is not None}
+    try:
+        CallOptions.of({k: v for k, v in given.items() if k != "method"})
+    except UnsupportedLanguageError as exc:
+        raise RequestError(str(exc), 422, "unsupported_language") from None
+    except SummarizeError as exc:
+        raise RequestError(str(exc), 400, "invalid_option") from None
+    return given
 
 
 def openapi(version: str) -> dict[str, Any]:
@@ -157,7 +148,7 @@ def openapi(version: str) -> dict[str, Any]:
     option_props = {
         "lang": {"type": "string", "enum": ["auto", *LANGUAGES], "description": "language of the input (default: detect)"},
         "target_lang": {"type": "string", "enum": list(LANGUAGES), "description": "language of the summary (default: the input's)"},
-        "method": {"type": "string", "enum": list(METHODS), "description": "the served model, or an extractive method"},
+        "method": {"type": "string", "enum": list(METHOD_NAMES), "description": "the served model, or an extractive method"},
         "include_source": {"type": "boolean", "description": "also answer the text that was summarised ('source')"},
         **{name: {"type": "number" if name in ("length_penalty", "temperature", "top_p") else "boolean" if name == "do_sample"
                   else "integer", "description": GENERATION_HELP.get(name, name)} for name in GENERATION_OPTIONS},

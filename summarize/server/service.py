@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..generation import GenerationLimits
+from ..options import CallOptions, SummarizerOptions
 from ..jobs import summarize_block
 from ..records import Record
 from ..rows import result_row
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 class ServerConfig:
     """The server's settings (``summarize serve --help`` gives each one's meaning)."""
 
-    summarizer: dict[str, Any] = field(default_factory=dict)
+    summarizer: SummarizerOptions = field(default_factory=SummarizerOptions)
     batch_size: int = 8
     max_wait_ms: float = 10.0
     max_queue: int = 256
@@ -45,7 +46,7 @@ class ServerConfig:
     fetch_timeout: float = 10.0
     fetch_max_bytes: int = 5_000_000
     log_format: str = "text"
-    defaults: dict[str, Any] = field(default_factory=dict)  # lang, target_lang for requests that do not say
+    defaults: CallOptions = field(default_factory=CallOptions)  # lang, target_lang for requests that do not say
     limits: GenerationLimits = field(default_factory=GenerationLimits)  # the most a request may ask of the model
     drain_timeout: float = 30.0  # on SIGTERM, how long accepted requests may take before they are answered 503
     host: str = "127.0.0.1"  # where it is bound: on loopback, requests must name this machine in Host
@@ -93,7 +94,7 @@ class Service:
 
         self.config = config
         self.summarizer = summarizer
-        self.method = (summarizer.method if summarizer is not None else config.summarizer.get("method", "abstractive"))
+        self.method = (summarizer.method if summarizer is not None else config.summarizer.method)
         self._extractive: dict[str, Any] = {}
         self.load_error: str | None = None
         self.loaded = threading.Event()
@@ -118,7 +119,7 @@ class Service:
         from .. import Summarizer
 
         try:
-            self.summarizer = Summarizer(**self.config.summarizer)
+            self.summarizer = Summarizer(self.config.summarizer)
             if self.summarizer.method == "abstractive":
                 # One short generation, so that the first request does not pay for the first call's setup.
                 # In a language the model serves (gazeta serves Russian only); a failure is reported, not swallowed.
