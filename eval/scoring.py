@@ -82,7 +82,7 @@ def backend_signature(backend: Any) -> str | None:
     """:func:`generation_signature` of a loaded backend (None for none: an extractive method)."""
     if backend is None:
         return None
-    return generation_signature(backend.name, backend.dtype, getattr(backend, "vocabulary_used", "full"))
+    return generation_signature(backend.name, backend.dtype, backend.vocabulary_used)
 
 
 def read_per_example(run_dir: Path) -> dict[str, dict[str, dict[str, float]]]:

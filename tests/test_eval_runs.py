@@ -233,14 +233,14 @@ def test_cnn_dailymail_is_scored_the_way_bart_was_published():
 def test_failed_generations_are_counted_not_scored_and_exit_3(tiny_model, tmp_path, short_and_long, monkeypatch):
     from summarize.backends.torch import TorchBackend
 
-    real = TorchBackend.generate
+    real = TorchBackend.submit
 
     def flaky(self, batch, settings, start, n_best=1):
         if any(len(ids) > 60 for ids in batch):  # the truncated long rows
             raise RuntimeError("CUDA out of memory (simulated)")
         return real(self, batch, settings, start, n_best)
 
-    monkeypatch.setattr(TorchBackend, "generate", flaky)
+    monkeypatch.setattr(TorchBackend, "submit", flaky)
     out, err = io.StringIO(), io.StringIO()
     argv = ["run", "--dataset", str(short_and_long), "--lang", "uk", "--model", tiny_model, "--device", "cpu",
             "--num-beams", "1", "--max-new-tokens", "4", "--batch-size", "1", "--bootstrap", "10", "--out", str(tmp_path / "run")]
@@ -254,7 +254,7 @@ def test_failed_generations_are_counted_not_scored_and_exit_3(tiny_model, tmp_pa
     assert {r.get("error_kind") for r in rows if "error" in r} == {"transient"}
 
     # The failures were transient: a resume retries exactly them.
-    monkeypatch.setattr(TorchBackend, "generate", real)
+    monkeypatch.setattr(TorchBackend, "submit", real)
     assert main([*argv, "--resume"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     rows = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
     assert sorted(r["id"] for r in rows) == sorted(r["id"] for r in ROWS) and not any("error" in r for r in rows)
