@@ -187,20 +187,20 @@ def test_resume_retries_transient_failures_and_keeps_every_id_once(tiny_model, t
     out_path = tmp_path / "out.jsonl"
     argv = ["--model", tiny_model, "--backend", "torch", "--num-beams", "1", "--max-new-tokens", "3", "--batch-size", "1",
             "--input-format", "jsonl", "--output", str(out_path), "--quiet", str(src)]
-    real = TorchBackend.generate
+    real = TorchBackend.submit
 
-    def fails_once_on_long_input(self, batch, settings, start):
+    def fails_once_on_long_input(self, batch, settings, start, n_best=1):
         if any(len(ids) > 30 for ids in batch):
             raise RuntimeError("out of memory (simulated)")
-        return real(self, batch, settings, start)
+        return real(self, batch, settings, start, n_best)
 
-    monkeypatch.setattr(TorchBackend, "generate", fails_once_on_long_input)
+    monkeypatch.setattr(TorchBackend, "submit", fails_once_on_long_input)
     assert run(argv)[0] == 3
     first = [json.loads(line) for line in out_path.read_text().splitlines()]
     kinds = {str(r["id"]): r.get("error_kind") for r in first}
     assert kinds["line 5"] == "permanent" and "transient" in kinds.values()
 
-    monkeypatch.setattr(TorchBackend, "generate", real)
+    monkeypatch.setattr(TorchBackend, "submit", real)
     code, _, _ = run([*argv, "--resume"])
     rows = [json.loads(line) for line in out_path.read_text().splitlines()]
     assert sorted(str(r["id"]) for r in rows) == ["0", "1", "2", "3", "line 5"]  # each id exactly once
