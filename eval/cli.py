@@ -279,13 +279,11 @@ def _interrupted(args: argparse.Namespace) -> str:
     """What Ctrl-C left behind, and how to go on."""
     if args.command not in ("run", "published") or not getattr(args, "out", None):
         return "interrupted"
+    from .predictions import kept_rows
+
     out = Path(args.out)
-    files = [out / "predictions.jsonl"] if args.command == "run" else sorted(out.glob("*/predictions.jsonl"))
-    done = 0
-    for path in files:
-        if path.is_file():
-            with open(path, "rb") as f:
-                done += sum(1 for line in f if line.strip())
+    runs = [out] if args.command == "run" else sorted(p for p in out.glob("*") if p.is_dir())
+    done = sum(kept_rows(run) for run in runs)
     flag = " --resume" if args.command == "run" else ""
     return (f"interrupted; {done:,} predictions are kept in {out}: rerun the same command{flag} to continue "
             "(nothing written is generated again)")

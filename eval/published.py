@@ -64,6 +64,7 @@ def published_rows() -> list[Row]:
 def run_published(out_dir: str | Path, *, rows: list[str] | None = None, limit: int | None = None, seed: int = 0,
                   **run_options: Any) -> dict[str, Any]:
     """Run every published row (or those named in ``rows``) and write ``published.json`` and ``published.md``."""
+    from .predictions import started
     from .runs import run_evaluation
 
     known = published_rows()
@@ -80,7 +81,7 @@ def run_published(out_dir: str | Path, *, rows: list[str] | None = None, limit: 
         try:
             scores = run_evaluation(
                 dataset=row.dataset, lang=row.lang, target_lang=row.target_lang, model=row.preset, out_dir=folder,
-                limit=limit, seed=seed, dataset_revision=row.revision, resume=(folder / "predictions.jsonl").exists(),
+                limit=limit, seed=seed, dataset_revision=row.revision, resume=started(folder),
                 **run_options,
             )
         except SummarizeError as exc:

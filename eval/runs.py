@@ -9,10 +9,14 @@ evaluates the library's map-reduce instead.
 
 ``run_evaluation`` writes into one directory:
 
+* ``examples.jsonl`` and ``rows.jsonl`` (``rows/`` on Ray): the generation
+  is a :class:`summarize.jobs.Job` over the examples, run by
+  :func:`summarize.executors.run_job` like any ``summarize`` job, its rows
+  appended and synced block by block; ``resume=True`` regenerates nothing
+  already there but the transient failures (:mod:`summarize_eval.predictions`);
 * ``predictions.jsonl``: ``id``, ``prediction``, ``reference``, ``seconds``,
-  ``truncated``, ``chunked`` (or ``error`` and ``error_kind``), appended and
-  flushed batch by batch; ``resume=True`` regenerates nothing already there
-  but the transient failures;
+  ``truncated``, ``chunked`` (or ``error`` and ``error_kind``), one per
+  example, written from the rows;
 * ``scores.json``: every system's scores with signatures, the protocol, the
   model, its revision and generation settings, library versions, the device,
   wall time and docs/s, and the failures;
@@ -28,21 +32,23 @@ from __future__ import annotations
 import json
 import platform
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from summarize import Summarizer, __version__
+from summarize import __version__
 from summarize.errors import InvalidInputError
-from summarize.outputs import ResultWriter
+from summarize.options import CallOptions, SummarizerOptions, check_call
 from summarize.presets import PRESETS
 
 from .baselines import baseline_predictions
 from .datasets import DATASETS, check_languages, load_data
-from . import generation
-from .generation import prediction, quiet_truncation, read_predictions, result_rows
+from . import predictions as predictions_module
+from .predictions import prediction, write_predictions
 from .metrics.rouge import Rouge
-from .scoring import backend_signature, generation_signature, score_systems
+from .scoring import generation_signature, score_systems, signed_scores
 from .report import write_chart, write_report
 
 
@@ -136,12 +142,18 @@ def run_evaluation(
     difference.
     """
     target = target_lang or lang
+    preset = _preset(model) if method == "abstractive" else None
+    long_input = long_input or (preset.protocol.long_input if preset else "truncate")
+    options = SummarizerOptions.of(dict(
+        model=model, method=method, device=device, backend=backend, batch_size=batch_size, threads=threads, long_input=long_input,
+        **({"vocabulary": vocabulary} if method == "abstractive" else {}), **(generation_options or {}),
+    ))
+    call = CallOptions(lang, target)
+    check_call(options, call)  # the library's one check of a call, before any data is read or model loaded
     if split is None and Path(dataset).exists():
         split = "file"  # a local file has no splits; say so in the report
     out = Path(out_dir)
-    preset = _preset(model) if method == "abstractive" else None
     tokenizer = tokenizer or default_scoring(dataset)
-    long_input = long_input or (preset.protocol.long_input if preset else "truncate")
     rouge = Rouge(lang=target, tokenizer=tokenizer, n_bootstrap=n_bootstrap, seed=seed)
     data = load_data(
         dataset, lang=lang, target_lang=target, split=split, limit=limit, seed=seed,
@@ -151,33 +163,13 @@ def run_evaluation(
     if check_language:
         check_languages(dataset, examples, lang, target)
     out.mkdir(parents=True, exist_ok=True)
-    summarizer_options = dict(
-        model=model, method=method, device=device, backend=backend, batch_size=batch_size, threads=threads, long_input=long_input,
-        **({"vocabulary": vocabulary} if method == "abstractive" else {}), **(generation_options or {}),
-    )
-    # On Ray the actors load the model; the driver reads only the checkpoint's
-    # config and tokenizer, for the run's metadata.
-    summarizer = None if ray else Summarizer(**summarizer_options)
     started = time.perf_counter()
-    generated = 0
-    references = {e.id: e.summary for e in examples}
-    predictions: dict[str, dict[str, Any]] = {}
-    with ResultWriter(out / "predictions.jsonl", resume=resume) as writer:
-        if writer.done:
-            predictions.update(read_predictions(out / "predictions.jsonl"))
-        todo = [e for e in examples if e.id not in writer.done]
-        from tqdm import tqdm
-
-        with tqdm(total=len(examples), initial=len(examples) - len(todo), disable=not progress, unit="doc") as bar:
-            on_ray = {"address": ray_address, "concurrency": concurrency, "num_gpus": num_gpus} if ray else None
-            blocks = result_rows(todo, summarizer_options, lang, target, summarizer=summarizer, ray=on_ray)
-            for rows in quiet_truncation(blocks, long_input):
-                records = [prediction(row, references[str(row["id"])]) for row in rows]
-                writer.write(records)
-                predictions.update((str(r["id"]), r) for r in records)
-                generated += len(rows)
-                bar.update(len(rows))
+    on_ray = {"address": ray_address, "concurrency": concurrency, "num_gpus": num_gpus} if ray else None
+    rows, generated = predictions_module.generate(examples, options, call, out, resume=resume, ray=on_ray, progress=progress)
     wall = time.perf_counter() - started
+    references = {e.id: e.summary for e in examples}
+    predictions = {i: prediction(row, references[i]) for i, row in rows.items() if i in references}
+    write_predictions(out / "predictions.jsonl", [predictions[e.id] for e in examples if e.id in predictions])
 
     missing = [e.id for e in examples if e.id not in predictions]
     if missing:
@@ -188,7 +180,8 @@ def run_evaluation(
         first = predictions[failed[0]]["error"]
         raise InvalidInputError(f"every generation failed ({len(failed)}; first: {first}); nothing to score")
     refs = [e.summary for e in scored_examples]
-    ck, settings, backend_info = _model_info(summarizer, summarizer_options)
+    ck, settings = _model_info(options)
+    made = _made_with(options, ck, rows.values(), cuda=bool(num_gpus) if ray else _cuda_devices() > 0)
     system_name = method if method != "abstractive" else Path(ck.name).name
     systems = {system_name: [predictions[e.id]["prediction"] for e in scored_examples]}
     if target == lang:
@@ -199,7 +192,7 @@ def run_evaluation(
     scored, faithfulness = score_systems(
         rouge, systems, ids=[e.id for e in scored_examples], references=refs, articles=[e.text for e in scored_examples],
         lang=lang, target=target, data=data.source.signature(), sample=str(limit or "all"), out=out,
-        generations={system_name: _generation_signature(summarizer, summarizer_options, ck)},
+        generations={system_name: made.signature},
     )
     done = [predictions[e.id] for e in scored_examples]
     protocol = {
@@ -212,7 +205,7 @@ def run_evaluation(
     }
 
     device_name = "cpu"
-    dev, dtype = backend_info
+    dev, dtype = made.device, made.dtype
     if dev.startswith("cuda"):
         import torch
 
@@ -242,7 +235,7 @@ def run_evaluation(
             "device": dev,
             "device_name": device_name,
             "dtype": dtype,
-            "vocabulary": getattr(summarizer.backend, "vocabulary_used", None) if summarizer and summarizer.backend else vocabulary,
+            "vocabulary": made.vocabulary if ck else vocabulary,
             "batch_size": batch_size,
             **_speed(out, generated, wall),
             "versions": _versions(),
@@ -253,56 +246,101 @@ def run_evaluation(
     }
     if compare_fast and method == "abstractive":
         own = dict(zip([e.id for e in scored_examples], systems[system_name]))
-        scores["compare_fast"] = generation.compare_fast(summarizer_options, scored_examples, own, lang, target, rouge, out)
+        scores["compare_fast"] = _compare_fast(options, call, ck, scored_examples, own, rouge, out, on_ray)
     (out / "scores.json").write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     write_report(out, scores)
     write_chart(out, scores)
     return scores
 
 
-def _model_info(summarizer: Any, options: dict[str, Any]) -> tuple[Any, Any, tuple[str, str | None]]:
-    """(checkpoint, generation settings, (device, dtype)) for the report.
+def _model_info(options: SummarizerOptions) -> tuple[Any, Any]:
+    """(checkpoint, generation settings) for the report: the checkpoint's config and tokenizer, not its weights.
 
-    Without a local summarizer (a Ray run) the checkpoint's config and
-    tokenizer are read, not its weights, and the settings are layered the
-    way the actors layer them.
+    The settings are layered as the summarizer layers them (here, or in Ray's actors).
     """
-    if summarizer is not None:
-        backend = summarizer.backend
-        return summarizer.checkpoint, summarizer.settings, (backend.device if backend else "cpu", backend.dtype if backend else None)
-    if options["method"] != "abstractive":
-        return None, None, ("cpu", None)
+    if options.method != "abstractive":
+        return None, None
     from summarize.checkpoints import load_checkpoint
     from summarize.generation import resolve_settings
 
-    from summarize.options import OPTION_NAMES
-
-    generation = {k: v for k, v in options.items() if k not in OPTION_NAMES}
-    ck = load_checkpoint(options["model"])
-    return ck, resolve_settings(ck, generation), (options["device"], None)
+    ck = load_checkpoint(options.model, revision=options.revision)
+    return ck, resolve_settings(ck, dict(options.generation))
 
 
-def _generation_signature(summarizer: Any, options: dict[str, Any], ck: Any) -> str | None:
-    """What generated the model's summaries, for its signature: the local backend's, or what Ray's actors resolve the options to."""
-    if summarizer is not None or ck is None:
-        return backend_signature(summarizer.backend if summarizer else None)
+@dataclass(frozen=True)
+class _MadeWith:
+    """What generated a model's summaries: for its ROUGE signature and the report."""
+
+    backend: str | None
+    device: str
+    dtype: str | None
+    vocabulary: str | None
+
+    @property
+    def signature(self) -> str | None:
+        return generation_signature(self.backend, self.dtype, self.vocabulary) if self.backend else None
+
+
+def _made_with(options: SummarizerOptions, ck: Any, rows: Any, *, cuda: bool) -> _MadeWith:
+    """The backend and vocabulary the rows say generated them, and the device and precision the options resolve to there."""
+    if ck is None:
+        return _MadeWith(None, "cpu", None, None)
     from summarize.backends import resolve_backend
     from summarize.vocabulary import resolve
 
-    device = "cpu" if options.get("device", "auto") == "auto" else options["device"]
-    backend = resolve_backend(options.get("backend", "auto"), device=device, dtype=options.get("dtype", "auto"))
+    made = next((r for r in rows if r.get("backend")), None)
+    device = options.device if options.device != "auto" else "cuda" if cuda else "cpu"
+    backend = made["backend"] if made else resolve_backend(options.backend, device=device, dtype=options.dtype)
     if backend == "torch":
         from summarize.backends.torch import resolve_dtype
 
-        dtype = resolve_dtype(options.get("dtype", "auto"), device, ck.model_type)
+        dtype = resolve_dtype(options.dtype, device, ck.model_type)
     else:
         from summarize.backends.conversion import import_ctranslate2
         from summarize.backends.precision import int8_library, resolve_compute_type
 
         library = int8_library(import_ctranslate2()) if device == "cpu" else "mkl"
-        dtype = resolve_compute_type(options.get("compute_type", "auto"), device, ck.model_type, library)
-    k = resolve(options.get("vocabulary", "full"), ck.config.vocab_size)
-    return generation_signature(backend, dtype, "full" if k is None else f"top-{k}")
+        dtype = resolve_compute_type(options.compute_type, device, ck.model_type, library)
+    if made:
+        vocabulary = made.get("vocabulary") or "full"
+    else:
+        k = resolve(options.vocabulary, ck.config.vocab_size)
+        vocabulary = "full" if k is None else f"top-{k}"
+    return _MadeWith(backend, device, dtype, vocabulary)
+
+
+def _cuda_devices() -> int:
+    try:
+        import torch
+    except ImportError:
+        return 0
+    return torch.cuda.device_count()
+
+
+def _compare_fast(options: SummarizerOptions, call: CallOptions, ck: Any, examples: Sequence[Any], predictions: dict[str, str],
+                  rouge: Any, out: Path, ray: dict[str, Any] | None) -> dict[str, Any]:
+    """The same examples through the library's default fast path, scored against the model's own run.
+
+    Both are scored on the examples both summarised: a failed fast
+    generation is counted, never scored as an empty summary.
+    """
+    fast = options.replace(backend="auto", vocabulary="auto")
+    rows, _ = predictions_module.generate(examples, fast, call, out, name="predictions-fast", resume=True, ray=ray)
+    both = [e for e in examples if rows.get(e.id, {}).get("summary") is not None]
+    references = [e.summary for e in both]
+    made = _made_with(fast, ck, rows.values(), cuda=bool(ray.get("num_gpus")) if ray else _cuda_devices() > 0)
+    fast_result = rouge.score(predictions=[rows[e.id]["summary"] for e in both], references=references)
+    scored = signed_scores(rouge, fast_result, generation=made.signature)
+    baseline = rouge.score(predictions=[predictions[e.id] for e in both], references=references).to_dict()
+    return {
+        "backend": made.backend,
+        "compute_type": made.dtype,
+        "vocabulary": made.vocabulary,
+        "examples": len(both),
+        "failed": len(examples) - len(both),
+        "systems": {"fast": scored},
+        "difference": {t: round(scored[t]["f1"] - baseline[t]["f1"], 4) for t in scored if t in baseline},
+    }
 
 
 def _speed(out: Path, generated: int, wall: float) -> dict[str, Any]:

@@ -143,6 +143,23 @@ def scan_shards(directory: Path, fmt: str, failed: set[str] | None = None) -> se
     return done
 
 
+def read_rows(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every row of a job's output: a JSONL file, or a directory of JSON or Parquet shards (in shard order).
+
+    A torn last line (a job killed while writing) is left out, as a resume
+    would leave it out.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return [row for shard in sorted([*path.glob("*.json"), *path.glob("*.parquet")]) for row in _read_shard(shard)]
+    rows = []
+    with path.open("rb") as f:
+        for line in f:
+            if line.endswith(b"\n") and line.strip():
+                rows.append(json.loads(line))
+    return rows
+
+
 def count_rows(shards: Sequence[Path]) -> tuple[int, int]:
     """(rows, error rows) in the given shards."""
     rows = errors = 0

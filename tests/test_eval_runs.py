@@ -103,9 +103,9 @@ def test_full_run_writes_everything_and_resumes_without_regenerating(tiny_model,
         batch_size=1, n_bootstrap=50, generation_options={"num_beams": 1, "max_new_tokens": 6},
     )
     # Interrupt the first run after its first block of documents.
-    import summarize_eval.runs as runs
+    from summarize import Summarizer
 
-    real = runs.Summarizer.summarize
+    real = Summarizer.summarize
     calls = {"n": 0}
 
     def flaky(self, texts, **kw):
@@ -114,10 +114,10 @@ def test_full_run_writes_everything_and_resumes_without_regenerating(tiny_model,
             raise KeyboardInterrupt
         return real(self, texts, **kw)
 
-    monkeypatch.setattr(runs.Summarizer, "summarize", flaky)
+    monkeypatch.setattr(Summarizer, "summarize", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_evaluation(**common)
-    first = (out / "predictions.jsonl").read_text().splitlines()
+    first = (out / "rows.jsonl").read_text().splitlines()  # the run's job keeps its rows as a summarize --output does
     assert len(first) == 4  # the first block (4 x batch_size) was written before the interruption
 
     with pytest.raises(InvalidInputError, match="pass --resume"):
@@ -129,7 +129,7 @@ def test_full_run_writes_everything_and_resumes_without_regenerating(tiny_model,
         generated.extend(texts)
         return real(self, texts, **kw)
 
-    monkeypatch.setattr(runs.Summarizer, "summarize", counting)
+    monkeypatch.setattr(Summarizer, "summarize", counting)
     scores = run_evaluation(**common, resume=True)
     assert len(generated) == len(ROWS) - len(first)
 
@@ -384,26 +384,28 @@ def test_compare_fast_counts_a_failed_fast_generation_and_never_scores_it_empty(
 
 
 def test_ctrl_c_during_a_run_is_one_line_exit_130_and_resume_finishes(jsonl_dataset, tmp_path, monkeypatch):
-    from summarize_eval import runs
+    from summarize import jobs
 
-    real = runs.result_rows
+    real = jobs.summarize_block
+    calls = []
 
-    def interrupted_after_one_block(*args, **kwargs):
-        for block in real(*args, **kwargs):
-            yield block[:2]  # two written, then Ctrl-C
-            raise KeyboardInterrupt
+    def interrupted_after_one_block(summarizer, records, **options):
+        calls.append(len(records))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the first block written, then Ctrl-C
+        return real(summarizer, records, **options)
 
-    monkeypatch.setattr(runs, "result_rows", interrupted_after_one_block)
+    monkeypatch.setattr(jobs, "summarize_block", interrupted_after_one_block)
     out = tmp_path / "run"
-    command = ["run", "--dataset", str(jsonl_dataset), "--lang", "uk", "--method", "lead", "--batch-size", "2",
+    command = ["run", "--dataset", str(jsonl_dataset), "--lang", "uk", "--method", "lead", "--batch-size", "1",
                "--bootstrap", "10", "--out", str(out)]
     err = io.StringIO()
     assert main(command, stdout=io.StringIO(), stderr=err) == 130
-    kept = len((out / "predictions.jsonl").read_text(encoding="utf-8").splitlines())
-    assert kept == 2
+    kept = len((out / "rows.jsonl").read_text(encoding="utf-8").splitlines())
+    assert kept == 4  # one block: 4 batches of 1
     assert err.getvalue().endswith(f"summarize-eval: interrupted; {kept} predictions are kept in {out}: rerun the same "
                                    "command --resume to continue (nothing written is generated again)\n")
     assert "Traceback" not in err.getvalue() and all(line.startswith("summarize-eval: ") for line in err.getvalue().splitlines())
-    monkeypatch.setattr(runs, "result_rows", real)
+    monkeypatch.setattr(jobs, "summarize_block", real)
     assert main([*command, "--resume"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     assert len((out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()) == len(ROWS)
