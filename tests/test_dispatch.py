@@ -120,7 +120,7 @@ class InProcessHandle:
         if not streams:
             return
         try:
-            async for messages in self.replica.summarize([s.record for s in streams], [s.options for s in streams]):
+            async for messages in self.replica.batch([s.record for s in streams], [s.options for s in streams]):
                 for stream, message in zip(streams, messages, strict=True):
                     stream.messages.put_nowait(message)
         except Exception as exc:  # noqa: BLE001 - every caller of the batch gets it, as from Ray

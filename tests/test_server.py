@@ -309,9 +309,53 @@ def test_the_same_app_on_ray_serve_with_replicas(tiny_model):
         assert status == 400 and "over the limit of 16" in json.loads(body)["error"]
         status, _, body = request(url, json.dumps({"text": TEXTS["en"], "method": "lead", "num_beams": 2}).encode())
         assert status == 400 and "abstractive' only" in json.loads(body)["error"]
+        # Running: the documents whose batch a replica has started, as the replica says.
+        with ThreadPoolExecutor(1) as pool:
+            # One window (no map-reduce) and 512 tokens: about a second.
+            long = pool.submit(request, url, json.dumps({"text": TEXTS["uk"][:100], "num_beams": 2, "min_new_tokens": 512,
+                                                         "max_new_tokens": 512}).encode())
+            seen = set()
+            while not long.done():
+                seen.add(_metric(request(f"http://127.0.0.1:{port}/metrics")[2], "summarize_running_documents"))
+                time.sleep(0.02)
+        assert long.result()[0] == 200 and 1.0 in seen
+        # The same requests, one at a time, count the same here as on one process.
+        local = Server(tiny_model, "--num-beams", "2", "--vocabulary", "60", "--batch-size", "4")
+        try:
+            counted = _counted_for(f"http://127.0.0.1:{port}")
+            assert counted["statuses"] == [200, 200, 200, 400, 422] and counted['summarize_documents_total{outcome="ok"}'] == 2
+            assert counted == _counted_for(local.url)
+        finally:
+            assert local.stop() == 0
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=120) == 0
+
+
+SEQUENCE = [{"id": 1, "text": TEXTS["en"]}, {"documents": [{"id": "e", "text": ""}]}, {"id": 2, "text": TEXTS["ru"]},
+            {"id": 3, "text": TEXTS["uk"], "num_beams": 64}, {"id": 4, "text": "Уряд \ud800 ухвалив бюджет."}]
+
+
+def _metric(text: bytes, name: str) -> float:
+    return sum(float(v) for v in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$".encode(), text, re.M))
+
+
+def _counted_for(base: str) -> dict:
+    """What /metrics counts for :data:`SEQUENCE`, sent one request at a time: documents, tokens, batches, queue."""
+    families = ('summarize_documents_total{outcome="ok"}', 'summarize_documents_total{outcome="failed"}',
+                'summarize_tokens_total{kind="input"}', 'summarize_tokens_total{kind="output"}',
+                "summarize_batch_documents_count", "summarize_batch_documents_sum")
+    before = request(base + "/metrics")[2].decode()
+    statuses = [request(base + "/v1/summarize", json.dumps(body).encode())[0] for body in SEQUENCE]
+    after = request(base + "/metrics")[2].decode()
+
+    def value(text: str, family: str) -> float:
+        match = re.search(rf"^{re.escape(family)} (\S+)$", text, re.M)
+        return float(match.group(1)) if match else 0.0
+
+    counted = {family: value(after, family) - value(before, family) for family in families}
+    counted["queue and running"] = value(after, "summarize_queue_documents") + value(after, "summarize_running_documents")
+    return {"statuses": statuses, **counted}
 
 
 def test_a_model_that_cannot_be_loaded_stops_the_server_with_one_line(tmp_path):

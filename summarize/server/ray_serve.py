@@ -41,6 +41,9 @@ def _serve():
 class Replica:
     """What each of the model's replicas does, apart from Ray: check a request's options, run a batch.
 
+    On Ray Serve, ``@serve.batch`` gathers single documents into the lists
+    :meth:`batch` takes, and each document's call streams its own messages.
+
     Args:
         service: the replica's :class:`~summarize.server.service.Service`,
             its model loaded.
@@ -59,7 +62,7 @@ class Replica:
             return type(exc).__name__, str(exc)
         return None
 
-    async def summarize(self, records: list, options: list):
+    async def batch(self, records: list, options: list):
         """A batch of documents, each with its request's options: each one's :data:`STARTED`, then its row and batch."""
         yield [STARTED] * len(records)
         yield await asyncio.to_thread(run_batch, self.service.run, records, options)
@@ -181,7 +184,12 @@ def build_deployments(config: Any, replicas: int):
             super().__init__(service)
 
         # Each replica gathers documents, from any request, into batches of its own.
-        summarize = serve.batch(max_batch_size=batch_size, batch_wait_timeout_s=wait)(Replica.summarize)
+        batch = serve.batch(max_batch_size=batch_size, batch_wait_timeout_s=wait)(Replica.batch)
+
+        async def summarize(self, record: Any, options: dict):
+            """One document's messages, from the batch it joins (a streaming method must be a generator itself)."""
+            async for message in self.batch(record, options):
+                yield message
 
     def build_app():
         handle = serve.get_deployment_handle("SummarizeModel", app_name=APP_NAME)
