@@ -175,8 +175,8 @@ def build_deployments(config: Any, replicas: int):
         def __init__(self):
             from ..backends.cpu import tune_process
 
-            if config.summarizer.get("method", "abstractive") == "abstractive":
-                tune_process(config.summarizer.get("threads", 0))
+            if config.summarizer.method == "abstractive":
+                tune_process(config.summarizer.threads)
             service = Service(config)
             service.load()
             if service.load_error:
@@ -204,7 +204,7 @@ class _Remote:
     """What the ingress's service knows of the model: its method (the model is on the replicas)."""
 
     def __init__(self, config: Any):
-        self.method = config.summarizer.get("method", "abstractive")
+        self.method = config.summarizer.method
         self.checkpoint = None
 
 
