@@ -32,8 +32,10 @@ pytest.importorskip("uvicorn")
 
 class Server:
     def __init__(self, model: str, *args: str, env: dict | None = None):
+        # Decoding settings are a model's: a server of an extractive method refuses them.
+        decoding = [] if "--method" in args else ["--max-new-tokens", "8", "--num-beams", "1"]
         command = [sys.executable, "-m", "summarize", "serve", "--model", model, "--backend", "torch", "--port", "0",
-                   "--max-new-tokens", "8", "--num-beams", "1", *args]
+                   *decoding, *args]
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
         self.lines: list[str] = []
         line = self.process.stderr.readline()
