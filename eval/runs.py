@@ -286,7 +286,7 @@ def _made_with(options: SummarizerOptions, ck: Any, rows: Any, *, cuda: bool) ->
     if ck is None:
         return _MadeWith(None, "cpu", None, None)
     from summarize.backends import resolve_backend
-    from summarize.vocabulary import resolve
+    from summarize.backends.vocabulary import resolve
 
     made = next((r for r in rows if r.get("backend")), None)
     device = options.device if options.device != "auto" else "cuda" if cuda else "cpu"

@@ -21,7 +21,7 @@ from .faithfulness import FaithfulnessReport, check_faithfulness
 from .generation import GenerationSettings
 from .languages import detect_language, split_sentences
 from .presets import PRESETS, Preset
-from .long_input import TruncationWarning
+from .generation.long_input import TruncationWarning
 from .hf_pipeline import pipeline
 from .summarizer import Summarizer, summarize
 from .summary import Summary

@@ -116,7 +116,7 @@ class QuietOutput:
             hf_logging.set_verbosity_error()
         self.catch = warnings.catch_warnings()
         self.catch.__enter__()
-        from .long_input import TruncationWarning
+        from .generation.long_input import TruncationWarning
 
         warnings.simplefilter("always", TruncationWarning)  # one line per text, every time
         warnings.showwarning = self._warning

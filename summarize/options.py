@@ -36,9 +36,9 @@ from .errors import InvalidOptionError, choices
 from .extractive import METHODS
 from .faithfulness import MODES as FAITHFULNESS_MODES
 from .generation import GenerationLimits, GenerationSettings, validate_options
-from .long_input import LONG_INPUT_MODES
+from .generation.long_input import LONG_INPUT_MODES
 from .presets import DEFAULT_PRESET, PRESETS, check_languages
-from .vocabulary import resolve as _resolve_vocabulary
+from .backends.vocabulary import resolve as _resolve_vocabulary
 
 METHOD_NAMES = ("abstractive", *METHODS)
 # About 500 pages of text. Longer "documents" are nearly always a file read
@@ -130,12 +130,12 @@ class SummarizerOptions:
     def split(cls, options: Mapping[str, Any]) -> tuple[SummarizerOptions, dict[str, Any]]:
         """Summarizer options, and the decoding settings given beside them (for one call), both checked.
 
-        >>> opts, generation = SummarizerOptions.split({"method": "lead", "num_beams": 2})
-        >>> opts.method, generation
-        ('lead', {'num_beams': 2})
+        >>> opts, generation = SummarizerOptions.split({"batch_size": 2, "num_beams": 2})
+        >>> opts.batch_size, opts.generation, generation
+        (2, (), {'num_beams': 2})
         """
-        built = cls.of(options)
-        return dataclasses.replace(built, generation=()), dict(built.generation)
+        mine = {k: v for k, v in options.items() if k in OPTION_NAMES}
+        return cls(**mine), dict(_settings({k: v for k, v in options.items() if k not in OPTION_NAMES}))
 
     def replace(self, **changes: Any) -> SummarizerOptions:
         """A copy with ``changes`` (options or decoding settings) applied, checked.

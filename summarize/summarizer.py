@@ -24,9 +24,9 @@ from .options import CallOptions, SummarizerOptions, check_call
 from .generation import GenerationLimits, GenerationSettings, resolve_settings
 from .languages import LANGUAGES, detect_language, split_sentences, split_title
 from .languages.identify import check_declared_language
-from .long_input import LongInputJob, MapReduce
+from .generation.long_input import DocumentInProgress, MapReduce
 from .presets import DEFAULT_PRESET, check_languages
-from .hypotheses import summary_from_job
+from .generation.hypotheses import summary_from_job
 from .summary import Summary
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Summarizer:
         vocabulary: ``"auto"`` (default: the output vocabulary restricted to
             the served languages' scripts (one list per loaded model) for
             checkpoints of 100,000 pieces or more, mT5's 250,112; see
-            :mod:`summarize.vocabulary`), ``"full"``, or the number of script
+            :mod:`summarize.backends.vocabulary`), ``"full"``, or the number of script
             pieces to keep.
         **generation_options: default decoding settings, see
             :class:`~summarize.generation.GenerationSettings`.
@@ -311,9 +311,9 @@ class Summarizer:
         return [_own_failure(self._result, job) for job in self._run_jobs(docs, settings, n_best)]
 
     def _run_jobs(self, docs: Sequence[Any], settings: GenerationSettings, n_best: int = 1, *,
-                  long_input: str | None = None, batch_size: int | None = None) -> list[LongInputJob]:
+                  long_input: str | None = None, batch_size: int | None = None) -> list[DocumentInProgress]:
         """Every document through the model, long ones window by window: one finished job each (output or error)."""
-        from .batching import generate_batched
+        from .generation.scheduler import generate_batched
 
         tok = self.checkpoint.tokenizer
         size = batch_size or self.options.batch_size
@@ -330,7 +330,7 @@ class Summarizer:
         )
         return map_reduce.run(docs, lambda requests: generate_batched(self.backend, requests, settings, size))
 
-    def _result(self, job: LongInputJob) -> Summary | BaseException:
+    def _result(self, job: DocumentInProgress) -> Summary | BaseException:
         return summary_from_job(job, self.checkpoint, self.backend, self.options.faithfulness)
 
 

@@ -40,7 +40,7 @@ class Summary:
             unsupported facts).
         first_choice: with ``faithfulness="rerank"``, the model's own first choice.
         vocabulary: the output vocabulary generation scored: ``"full"``, or
-            ``"top-K"`` (restricted, see :mod:`summarize.vocabulary`).
+            ``"top-K"`` (restricted, see :mod:`summarize.backends.vocabulary`).
         title: the document's headline, when its first line is one
             (:func:`~summarize.languages.split_title`); extractive methods
             never pick it as a sentence.

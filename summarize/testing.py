@@ -126,7 +126,7 @@ def build_tiny_checkpoint(
         filler_pieces: add this many rarely used Latin and Cyrillic pieces
             (before the language tokens), for a vocabulary as large as real
             ones: 100,000 or more is restricted by default
-            (:mod:`summarize.vocabulary`).
+            (:mod:`summarize.backends.vocabulary`).
 
     Returns:
         The directory, as a string, ready for ``Summarizer(model=...)``.

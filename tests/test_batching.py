@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from summarize.backends import Backend, finished
-from summarize.batching import generate_batched
+from summarize.generation.scheduler import generate_batched
 from summarize.generation import GenerationSettings
 
 
@@ -92,7 +92,7 @@ def test_out_of_memory_on_one_input_is_that_inputs_error():
 
 
 def test_batches_are_longest_first_and_never_mix_hypothesis_counts():
-    from summarize.batching import plan_batches
+    from summarize.generation.scheduler import plan_batches
 
     lengths = [1, 3, 2, 5, 4]
     reqs = [([0] * n, None, 1) for n in lengths] + [([0] * 9, None, 3)]

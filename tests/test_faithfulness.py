@@ -161,7 +161,7 @@ def test_numbers_are_read_with_their_sign_scale_and_percent(text, lang, expected
 def test_rerank_chooses_fewest_unsupported_ties_to_the_models_order(unsupported, chosen):
     from types import SimpleNamespace
 
-    from summarize.hypotheses import choose_hypothesis
+    from summarize.generation.hypotheses import choose_hypothesis
 
     reports = [None if n is None else SimpleNamespace(unsupported=["fact"] * n) for n in unsupported]
     assert choose_hypothesis(reports) == chosen

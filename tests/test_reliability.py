@@ -13,7 +13,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from summarize.long_input import plan_windows
+from summarize.generation.long_input import plan_windows
 from summarize_eval.tokenizers import TOKENIZERS, get_tokenizer
 from summarize_eval import Rouge
 

@@ -3,7 +3,7 @@
 import pytest
 
 from summarize import InvalidOptionError, Summarizer
-from summarize.vocabulary import DEFAULT_K, candidates, resolve
+from summarize.backends.vocabulary import DEFAULT_K, candidates, resolve
 
 from .conftest import TEXTS
 
@@ -24,7 +24,7 @@ def test_auto_restricts_only_large_vocabularies():
 
 
 def test_a_piece_is_latin_cyrillic_neutral_or_another_script():
-    from summarize.vocabulary import _script_of
+    from summarize.backends.vocabulary import _script_of
 
     assert [_script_of(p) for p in ("▁Київ", "▁Kyiv", "▁", "▁13,5", "λόγος", "Kиїв")] == ["cyrillic", "latin", "neutral", "neutral", None, None]
 
@@ -39,7 +39,7 @@ def test_candidates_are_specials_forced_tokens_digits_punctuation_and_script_pie
     # The language tokens sit at the top of the vocabulary; the model forces them first.
     assert set(s.checkpoint.lang_tokens.values()) <= set(fixed.ids)
     assert any(p.strip("▁").isdigit() for p in pieces)
-    from summarize.vocabulary import _script_of
+    from summarize.backends.vocabulary import _script_of
 
     # k script pieces by score (the language tokens, scored 0, among them)
     assert sum(1 for p in pieces if _script_of(p) in ("latin", "cyrillic")) == 50

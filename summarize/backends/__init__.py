@@ -6,14 +6,14 @@ when the backend is built, so ``import summarize`` never imports torch.
 The contract (:class:`Backend`, a base class whose one primitive is
 :meth:`~Backend.submit`): every backend takes the same batches (lists of
 token ids, already chunked and length-sorted by the scheduler,
-:mod:`summarize.batching`), one start token per input and the same
+:mod:`summarize.generation.scheduler`), one start token per input and the same
 :class:`~summarize.generation.GenerationSettings`, and returns for every
 input a list of hypotheses, best first (one unless ``n_best`` asks for
 more). Which backend, its conversion and cache, and falling back are
 decided in one place, :func:`load_backend`. What is the same for every backend is decided here or beside it, once:
 the device (:func:`resolve_device`), half precision on T5-family models
 (:func:`summarize.backends.precision.refuse_half_precision`), the vocabulary
-restriction (:mod:`summarize.vocabulary`), and what to do when a batch runs
+restriction (:mod:`summarize.backends.vocabulary`), and what to do when a batch runs
 out of memory (the scheduler halves it and retries, for every backend;
 :func:`is_out_of_memory`).
 """
@@ -40,7 +40,7 @@ BACKENDS: dict[str, str] = {
 class Backend(abc.ABC):
     """The contract every backend implements: one primitive, :meth:`submit`.
 
-    The scheduler (:mod:`summarize.batching`) and the rest of the library use
+    The scheduler (:mod:`summarize.generation.scheduler`) and the rest of the library use
     only what is defined here: a new backend subclasses this, implements
     :meth:`submit` (and its constructor, which takes the checkpoint and the
     options :func:`load_backend` passes: ``device``, ``dtype``,
@@ -53,7 +53,7 @@ class Backend(abc.ABC):
         workers: batches it runs at once; the scheduler keeps one more than
             this in flight, so a free worker never waits (default 1).
         vocabulary: the candidate list it generates from
-            (:class:`summarize.vocabulary.Candidates`), or ``None`` for the full vocabulary.
+            (:class:`summarize.backends.vocabulary.Candidates`), or ``None`` for the full vocabulary.
     """
 
     name: ClassVar[str]

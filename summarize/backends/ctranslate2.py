@@ -61,7 +61,7 @@ class CTranslate2Backend(Backend):
             every core this process may use). On a CPU they are spread over
             parallel workers, one batch each: see :func:`cpu_workers`.
         vocabulary: ``"full"``, ``"auto"`` or a number of pieces: see
-            :mod:`summarize.vocabulary`; a restriction is a vocabulary map
+            :mod:`summarize.backends.vocabulary`; a restriction is a vocabulary map
             (``vmap.txt``) beside the conversion, used with ``use_vmap``.
     """
 
@@ -109,7 +109,7 @@ class CTranslate2Backend(Backend):
             torch.set_num_threads(saved)
 
     def _vocabulary(self, vocabulary: str | int):
-        from ..vocabulary import for_checkpoint
+        from .vocabulary import for_checkpoint
 
         shared = self.model_dir / "shared_vocabulary.json"
         size = len(json.loads(shared.read_text())) if shared.is_file() else len(self.tokenizer)
@@ -121,7 +121,7 @@ class CTranslate2Backend(Backend):
         Keyed by the list's digest: a map made for another list (or by a
         version whose maps grew with each batch's source) is never reused.
         """
-        from ..vocabulary import write_vmap
+        from .vocabulary import write_vmap
 
         target = self.model_dir.with_name(f"{self.model_dir.name}.vmap-{fixed.k}-{fixed.digest()}")
         if (target / "vmap.txt").is_file():

@@ -204,7 +204,7 @@ def _reorder_self_attention_only(cache: Any, beam_idx: torch.Tensor) -> Any:
 
 def _restriction(checkpoint: Checkpoint, model: Any, vocabulary: str | int):
     """The candidate list when the output vocabulary is restricted, else None."""
-    from ..vocabulary import for_checkpoint
+    from .vocabulary import for_checkpoint
 
     fixed = for_checkpoint(checkpoint, vocabulary, model.config.vocab_size)
     if fixed is None:

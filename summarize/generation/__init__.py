@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import InvalidOptionError, choices
+from ..errors import InvalidOptionError, choices
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import InvalidInputError, SummarizeError
-from .summary import Summary
+from ..errors import InvalidInputError, SummarizeError
+from ..summary import Summary
 
 logger = logging.getLogger(__name__)
 
 
 def check_against(doc: Any, text: str) -> Any:
     """The faithfulness report of ``text`` against its document, or ``None`` if it cannot be checked."""
-    from .faithfulness import check_faithfulness
+    from ..faithfulness import check_faithfulness
 
     try:
         return check_faithfulness(doc.text, text, source_lang=doc.source, summary_lang=doc.target)

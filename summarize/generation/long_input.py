@@ -7,7 +7,7 @@ summaries and summarises them again, as many levels as ``max_depth`` allows
 (then it keeps the head, with a :class:`TruncationWarning`). With
 ``long_input="truncate"`` it keeps the head and warns with the token counts.
 The :class:`~summarize.Summarizer` gives it the tokenizer's functions and a
-``generate`` function (:func:`summarize.batching.generate_batched`); every
+``generate`` function (:func:`summarize.generation.scheduler.generate_batched`); every
 document's windows of one level go to the model together.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .languages import sentence_spans
+from ..languages import sentence_spans
 
 LONG_INPUT_MODES = ("chunk", "truncate")
 
@@ -31,7 +31,7 @@ class TruncationWarning(UserWarning):
 
 
 @dataclass
-class LongInputJob:
+class DocumentInProgress:
     """One document on its way through the levels of map-reduce.
 
     ``doc`` has ``index``, ``source`` and ``target`` (language codes).
@@ -81,11 +81,11 @@ class MapReduce:
     start_token: Callable[[str], "int | None"]
     n_best: int = 1
 
-    def run(self, docs: Sequence[Any], generate: Generate) -> list[LongInputJob]:
+    def run(self, docs: Sequence[Any], generate: Generate) -> list[DocumentInProgress]:
         """Summarise every document to one output; each job holds its ``output`` or ``error``."""
         jobs = []
         for doc in docs:
-            job = LongInputJob(doc=doc, segments=[])
+            job = DocumentInProgress(doc=doc, segments=[])
             try:
                 ids = self.encode(doc.text)
                 job.input_tokens = len(ids)
@@ -126,7 +126,7 @@ class MapReduce:
             active = next_active
         return jobs
 
-    def _segments(self, job: LongInputJob, text: str, ids: list[int], first: bool) -> None:
+    def _segments(self, job: DocumentInProgress, text: str, ids: list[int], first: bool) -> None:
         """Set the job's inputs for the next level: the whole text, windows, or the head."""
         limit = self.limit
         if len(ids) <= limit:

@@ -9,7 +9,7 @@ time.
 A failure is the document's: a batch that raises is generated again in
 halves, down to the one input that fails, so its mates get the outputs they
 would have had in any other batch (outputs do not depend on batch mates: the
-candidate list is the model's, see :mod:`summarize.vocabulary`), and only
+candidate list is the model's, see :mod:`summarize.backends.vocabulary`), and only
 that input gets the exception.
 
 The scheduler uses only the backend contract
@@ -29,16 +29,16 @@ from collections import deque
 from itertools import islice
 from typing import Any, Callable
 
-from .backends import Backend, is_out_of_memory
-from .errors import InvalidOptionError
-from .generation import GenerationSettings
+from ..backends import Backend, is_out_of_memory
+from ..errors import InvalidOptionError
+from . import GenerationSettings
 
 logger = logging.getLogger(__name__)
 
-Request = tuple[list[int], "int | None", int]  # (input ids, start token, hypotheses wanted)
+GenerationRequest = tuple[list[int], "int | None", int]  # (input ids, start token, hypotheses wanted)
 
 
-def plan_batches(requests: list[Request], size: int) -> list[list[int]]:
+def plan_batches(requests: list[GenerationRequest], size: int) -> list[list[int]]:
     """Request indices in batches of at most ``size``, longest first; one ``n_best`` per batch.
 
     >>> plan_batches([([1], None, 1), ([1, 2, 3], None, 1), ([1, 2], None, 1)], 2)
@@ -55,7 +55,7 @@ def plan_batches(requests: list[Request], size: int) -> list[list[int]]:
 
 
 def generate_batched(
-    backend: Backend, requests: list[Request], settings: GenerationSettings, batch_size: int
+    backend: Backend, requests: list[GenerationRequest], settings: GenerationSettings, batch_size: int
 ) -> list[tuple[list[int] | BaseException, float]]:
     """``(output ids or exception, seconds)`` for every request, in request order.
 
@@ -116,7 +116,7 @@ def generate_batched(
     return results
 
 
-def _after_failure(backend: Backend, exc: Exception, batch: list[Request], settings: GenerationSettings) -> list[Any]:
+def _after_failure(backend: Backend, exc: Exception, batch: list[GenerationRequest], settings: GenerationSettings) -> list[Any]:
     """A failed batch's outputs: retried in halves down to the input that fails, which alone gets the error.
 
     Out of memory first gives back what the backend caches. Halving finds
@@ -138,7 +138,7 @@ def _first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _generate_now(backend: Backend, batch: list[Request], settings: GenerationSettings) -> list[Any]:
+def _generate_now(backend: Backend, batch: list[GenerationRequest], settings: GenerationSettings) -> list[Any]:
     n_best = batch[0][2]
     try:
         return backend.generate([r[0] for r in batch], settings, [r[1] for r in batch], n_best)

@@ -41,8 +41,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidOptionError
-from .languages.scripts import word_script
+from ..errors import InvalidOptionError
+from ..languages.scripts import word_script
 
 DEFAULT_K = 32_000
 # Restriction is on by default only where the output layer dominates decoding.
