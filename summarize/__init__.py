@@ -19,6 +19,7 @@ from .errors import (
 )
 from .faithfulness import FaithfulnessReport, check_faithfulness
 from .generation import GenerationSettings
+from .options import CallOptions, SummarizerOptions
 from .languages import detect_language, split_sentences
 from .presets import PRESETS, Preset
 from .generation.long_input import TruncationWarning
@@ -28,6 +29,8 @@ from .summary import Summary
 
 __all__ = [
     "PRESETS",
+    "CallOptions",
+    "SummarizerOptions",
     "GenerationSettings",
     "FaithfulnessReport",
     "InvalidInputError",
