@@ -25,7 +25,7 @@ from .jobs import Job
 from .console import OneLineParser, QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
 from .rows import error_message
 from .presets import PRESETS
-from .records import INPUT_FORMATS, infer_input_format
+from .inputs import EXTENSIONS, INPUT_FORMATS, plan_inputs
 from .generation import add_generation_arguments, generation_from_args
 from .options import add_arguments, options_from_args
 
@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "The HTTP service and its page: summarize serve (summarize serve --help).",
         epilog="Exit status: 0 ok, 1 internal error, 2 bad usage or input, 3 some records failed.",
     )
-    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files or saved .html pages (one document each), http(s) URLs (the page's article), JSONL, CSV or Parquet files (records); none or '-' reads stdin")
-    p.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto", help="auto (from the extension: .jsonl, .csv, .parquet; anything else and stdin are text), text (a file is a document), jsonl, csv or parquet (default: auto)")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="text files or saved .html pages (one document each), http(s) URLs (the page's article), JSONL, CSV or Parquet files (records); a directory or a quoted pattern is its files; none or '-' reads stdin")
+    p.add_argument("--input-format", choices=("auto", *INPUT_FORMATS), default="auto", help=f"auto (from the extension: {', '.join(EXTENSIONS)}; anything else and stdin are text), text (a file is a document), jsonl, csv or parquet (default: auto)")
     p.add_argument("--text-field", default="text", help="field holding the text in JSONL, CSV or Parquet records (default: text)")
     p.add_argument("--id-field", default="id", help="field holding the id (default: id; the line or row number if absent)")
     p.add_argument("--lang", default="auto", choices=("auto", *LANGUAGES), help="language of the input (default: auto)")
@@ -75,17 +75,17 @@ def list_models(out: IO[str]) -> None:
 
 def job_from_args(args: argparse.Namespace) -> Job:
     """The job the command line describes (checked here, before anything is loaded)."""
-    if args.input_format == "auto":
-        args.input_format = infer_input_format(args.inputs)
+    # Every executor reads this plan: a mistake in the inputs is found here, before anything is loaded.
+    plan = plan_inputs(args.inputs, args.input_format)
+    args.input_format = plan.format
     fmt = args.format or ("parquet" if args.ray else "jsonl" if args.input_format != "text" else "text")
     if fmt == "parquet" and args.output and args.output.lower().endswith((".parquet", ".pq")) and not os.path.isdir(args.output):
         raise SummarizeError(f"--format parquet writes shards into a directory, and --output {args.output!r} names a file: "
                              f"give a directory (--output {os.path.splitext(args.output)[0]}/)")
     if args.ray:
-        if args.input_format not in ("jsonl", "parquet"):
-            raise SummarizeError(f"--ray reads JSONL or Parquet files (.jsonl, .parquet), not {args.input_format}; name them so, or give --input-format jsonl")
-        if not args.inputs or "-" in args.inputs:
-            raise SummarizeError("--ray reads files (JSONL or Parquet paths or globs), not stdin")
+        from .distributed import ray_inputs
+
+        ray_inputs(plan)
         if not args.output:
             raise SummarizeError("--ray needs --output DIR: the shards are written there")
         if fmt not in ("parquet", "jsonl"):
@@ -115,10 +115,9 @@ def job_from_args(args: argparse.Namespace) -> Job:
     )
 
 
-def _progress(args: argparse.Namespace, stderr: IO[str]):
+def _progress(args: argparse.Namespace, stderr: IO[str], *, many: bool):
     from tqdm import tqdm
 
-    many = args.input_format != "text" or len(args.inputs) > 1
     disable = args.quiet or not many or not getattr(stderr, "isatty", lambda: False)()
     return tqdm(file=stderr, disable=disable, unit="doc", dynamic_ncols=True)
 
@@ -139,13 +138,14 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         if not args.quiet or result.failed:
             stderr.write(f"summarize: {_counts(result)}; shards in {job.output}\n")
         return EXIT_PARTIAL if result.failed else EXIT_OK
-    single_text = args.input_format == "text" and len(args.inputs) <= 1
+    plan = plan_inputs(job.inputs, job.input_format)
+    single_text = plan.format == "text" and not plan.qualify  # one document: its summary alone, its error the command's
     reads_stdin = not args.inputs or "-" in args.inputs
     if reads_stdin and getattr(stdin, "isatty", lambda: False)():
         stderr.write("summarize: reading a text from the terminal: type or paste it, then Ctrl-D (or give a file: summarize FILE; summarize --help)\n")
 
     facts: dict[Any, Any] = {}  # record id -> its summary's faithfulness report, for the text output
-    with _progress(args, stderr) as bar:
+    with _progress(args, stderr, many=not single_text) as bar:
 
         def on_block(block) -> None:
             for record, summary in block:

@@ -1,35 +1,45 @@
 """Ray Data: the record pipeline's executor for clusters.
 
-``pip install "summarize[ray]"``. Nothing here reads, summarises or writes
-rows its own way: each input file is read whole by a read task, then parsed
-by :func:`summarize.records.parse_file` (the one reader and id rule) and
+``pip install "summarize[ray]"``. Nothing here plans, reads, summarises or
+writes rows its own way: the inputs are planned by
+:func:`summarize.inputs.plan_inputs` (the files, their order, format and
+names, as a local job plans them), and each file is read by
+:func:`summarize.records.read_file` (the one reader and id rule) and
 summarised block by block by :func:`summarize.jobs.summarize_records`
 inside an actor that loads the model once (``map_batches`` with a callable
 class; ``concurrency`` actors, ``num_gpus`` each). Work is spread over the
 actors file by file, so split an archive into at least as many files as
 actors (``split -l 10000 archive.jsonl part-``). Rows follow
-:data:`summarize.jobs.RESULT_FIELDS`. Ray's writers put the rows into
+:data:`summarize.rows.RESULT_FIELDS`. Ray's writers put the rows into
 shards, and a rerun over the same directory does only the ids not yet there
 (:func:`summarize.outputs.scan_shards`), so every id ends up exactly once.
 
-Ids must be unique across the input: they are what makes a rerun exactly-once.
+One id space, as locally: before the actors start, a pass over the files
+that reads only ids (:func:`summarize.records.file_ids`, a task per file)
+finds the ids that repeat across files, and each actor is given its file's
+(:func:`summarize.records.earlier_ids`), so the first occurrence in plan
+order keeps the id and a later one is an error row naming it, whichever
+actor reads which file when. The rows equal a local job's, and a job can
+switch executor on resume.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInputError, InvalidOptionError, MissingDependencyError
+from .inputs import EXTENSIONS, RECORD_FORMATS, STDIN, InputPlan, plan_inputs
 
 logger = logging.getLogger(__name__)
 
-# Reading is light and reserves no CPU: a read task that waited for one
+# The ids pass is light and reserves no CPU: a task that waited for one
 # would wait forever on a machine whose every CPU holds an actor.
 READ_CPUS = 0
-FILE_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv"}
 
 
 def require_ray():
@@ -45,8 +55,9 @@ def require_ray():
 class SummarizeBatches:
     """The callable class ``map_batches`` runs: one :class:`~summarize.Summarizer` per actor.
 
-    A batch is either whole input files (``bytes`` and ``path`` columns),
-    parsed here by :func:`summarize.records.parse_file`, or rows of a Dataset
+    A batch is either files of ``plan`` (an ``input`` column: the file's
+    place in the plan; ``earlier``: its ids met in an earlier file, as JSON),
+    read here by :func:`summarize.records.read_file`, or rows of a Dataset
     with id and text columns; either way its records go through
     :func:`summarize.jobs.summarize_records`, a block at a time, and each
     block comes out as one table of result rows.
@@ -59,7 +70,7 @@ class SummarizeBatches:
         text_field: str = "text",
         id_field: str = "id",
         exclude_ids: Iterable[str] = (),
-        qualify: bool = False,
+        plan: InputPlan | None = None,
     ):
         from .backends.cpu import tune_process
         from .summarizer import Summarizer
@@ -69,7 +80,7 @@ class SummarizeBatches:
         self.options = options
         self.text_field, self.id_field = text_field, id_field
         self.exclude = frozenset(exclude_ids)
-        self.qualify = qualify  # several input files: line numbers carry their file (records.py's id rule)
+        self.plan = plan  # None: the batches are a Dataset's rows, not files
 
     def __call__(self, batch: dict[str, Any]):
         from .jobs import block_rows, result_table, summarize_records
@@ -80,12 +91,13 @@ class SummarizeBatches:
                 yield result_table(block_rows(block))
 
     def _records(self, batch: dict[str, Any]):
-        from .records import parse_file, record_from_object
+        from .records import read_file, record_from_object
 
-        if "bytes" in batch and "path" in batch:
-            for data, path in zip(batch["bytes"], batch["path"]):
-                fmt = FILE_FORMATS[Path(str(path)).suffix.lower()]
-                yield parse_file(bytes(data), str(path), fmt, text_field=self.text_field, id_field=self.id_field, qualify=self.qualify)
+        if self.plan is not None:
+            for index, earlier in zip(batch["input"], batch["earlier"]):
+                seen = {key: (name, line) for key, (name, line) in json.loads(str(earlier)).items()}
+                yield read_file(self.plan.files[int(index)], text_field=self.text_field, id_field=self.id_field,
+                                seen=seen, qualify=self.plan.qualify)
             return
         columns = list(batch)
         rows = [{c: _plain(batch[c][i]) for c in columns} for i in range(len(batch[columns[0]]) if columns else 0)]
@@ -103,26 +115,61 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") and not isinstance(value, (str, bytes)) else value
 
 
-def _read(data: Any):
-    """A Ray Dataset of whole input files (read by tasks that reserve no CPU), or the Dataset given."""
-    ray = require_ray()
-    if not isinstance(data, (str, Path, list, tuple)):
-        return data, False
-    paths = [str(p) for p in ([data] if isinstance(data, (str, Path)) else data)]
-    if not paths:
-        raise InvalidInputError("no input paths given")
-    kinds = {Path(p).suffix.lower() for p in paths}
-    if not kinds <= set(FILE_FORMATS):
-        raise InvalidInputError(f"--ray reads .jsonl, .parquet or .csv files, got {', '.join(sorted(kinds))}")
-    return ray.data.read_binary_files(paths, include_paths=True, num_cpus=READ_CPUS), True
+def ray_inputs(data: Any) -> InputPlan | None:
+    """The plan of the files Ray is to read (checked), or None for a Ray Dataset.
+
+    ``data``: an :class:`~summarize.inputs.InputPlan`, or paths (planned with
+    the format their extensions say).
+
+    Raises:
+        InvalidInputError: stdin, or inputs that are not files of records.
+
+    >>> ray_inputs(["notes.txt"])
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidInputError: Ray reads JSONL, CSV or Parquet files (.jsonl, .ndjson, .json, .csv, .parquet, .pq), not text (notes.txt); name them so, or give input_format='jsonl'
+    """
+    if isinstance(data, InputPlan):
+        plan = data
+    elif isinstance(data, (str, Path, list, tuple)):
+        plan = plan_inputs(data)
+    else:
+        return None
+    if any(f.path == STDIN for f in plan.files):
+        raise InvalidInputError("Ray reads files, not stdin ('-'): give JSONL, CSV or Parquet paths, directories or patterns")
+    if plan.format not in RECORD_FORMATS:
+        raise InvalidInputError(
+            f"Ray reads JSONL, CSV or Parquet files ({', '.join(EXTENSIONS)}), not {plan.format} ({plan.files[0].name}); "
+            "name them so, or give input_format='jsonl'"
+        )
+    return plan
 
 
-def _several_files(data: Any) -> bool:
-    """Whether ``data`` names more than one file, or a folder or pattern that may hold several."""
-    if not isinstance(data, (str, Path, list, tuple)):
-        return False
-    paths = [str(p) for p in ([data] if isinstance(data, (str, Path)) else data)]
-    return len(paths) > 1 or any(Path(p).is_dir() or any(c in p for c in "*?[") for p in paths)
+def _files_dataset(ray: Any, plan: InputPlan, id_field: str):
+    """One row per planned file (its place in the plan, and its ids met in an earlier file), one block each."""
+    earlier = _earlier_ids(ray, plan, id_field) if len(plan.files) > 1 else [{}]
+    rows = [{"input": i, "earlier": json.dumps(e, ensure_ascii=False)} for i, e in enumerate(earlier)]
+    return ray.data.from_items(rows, override_num_blocks=len(rows))
+
+
+def _earlier_ids(ray: Any, plan: InputPlan, id_field: str) -> list[dict[str, tuple[str, int]]]:
+    """:func:`summarize.records.earlier_ids` of the plan, its ids read by Ray tasks, a CPU's worth at a time."""
+    from .records import earlier_ids, file_ids
+
+    scan = ray.remote(num_cpus=READ_CPUS)(file_ids)
+    window = max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def ids() -> Iterator[dict[str, int]]:
+        # In plan order, holding at most `window` files' ids besides the merge's.
+        todo, running = iter(plan.files), deque()
+        for file in todo:
+            running.append(scan.remote(file, id_field=id_field, qualify=plan.qualify))
+            if len(running) >= window:
+                yield ray.get(running.popleft())
+        while running:
+            yield ray.get(running.popleft())
+
+    return earlier_ids(plan.files, ids())
 
 
 def summarize_dataset(
@@ -142,7 +189,8 @@ def summarize_dataset(
 
     Args:
         data: a ``ray.data.Dataset`` with ``text_field`` and ``id_field``
-            columns, or JSONL / Parquet / CSV path(s) or globs.
+            columns, or JSONL / CSV / Parquet files, directories or patterns
+            (planned by :func:`summarize.inputs.plan_inputs`, or its plan).
         concurrency: actors (each loads the model once).
         num_gpus: GPUs per actor (``device`` then defaults to CUDA).
         num_cpus: CPUs per actor; Ray sets the actor's thread count
@@ -165,17 +213,20 @@ def summarize_dataset(
 
     check_options(summarizer_options)
     batch_size = summarizer_options.get("batch_size", 8)
-    ds, files = _read(data)
+    plan = ray_inputs(data)
+    if plan is not None:
+        plan = InputPlan(tuple(f.located() for f in plan.files), plan.format, plan.qualify)  # actors run elsewhere
+    ds = data if plan is None else _files_dataset(ray, plan, id_field)
     return ds.map_batches(
         SummarizeBatches,
         fn_constructor_kwargs=dict(
             summarizer_options=summarizer_options, options={"lang": lang, "target_lang": target_lang},
-            text_field=text_field, id_field=id_field, exclude_ids=list(exclude_ids), qualify=_several_files(data),
+            text_field=text_field, id_field=id_field, exclude_ids=list(exclude_ids), plan=plan,
         ),
         # A file is parsed and summarised by one actor: work is spread over
         # actors file by file (Ray cannot split a file's rows into blocks
         # without CPUs of its own, which the actors hold).
-        batch_size=1 if files else batch_size * 4,
+        batch_size=1 if plan is not None else batch_size * 4,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=concurrency),
         num_gpus=num_gpus or None,
@@ -190,7 +241,7 @@ def run_ray_job(job: Any):
 
     require_ray()
     suffix = "json" if job.output_format == "jsonl" else "parquet"
-    out = Path(job.output)
+    out = Path(job.output).absolute()  # Ray's writers run in other directories than this one
     # The same sink rules as a local job: shards already there are refused
     # unless the job resumes, and resuming reads them the same way.
     sink = ShardWriter(out, suffix, resume=job.resume)
@@ -199,7 +250,7 @@ def run_ray_job(job: Any):
         logger.info("%d ids already in %s; doing the rest", len(done), out)
     init_ray(job.ray.get("address"))
     ds = summarize_dataset(
-        list(job.inputs), concurrency=job.ray.get("concurrency", 1), num_gpus=job.ray.get("num_gpus", 0),
+        plan_inputs(job.inputs, job.input_format), concurrency=job.ray.get("concurrency", 1), num_gpus=job.ray.get("num_gpus", 0),
         num_cpus=job.ray.get("num_cpus", 1), text_field=job.text_field, id_field=job.id_field,
         exclude_ids=done, **job.options, **job.summarizer,
     )

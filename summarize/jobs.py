@@ -83,8 +83,9 @@ class Job:
     """A batch job, as the command line describes it.
 
     Attributes:
-        inputs: files (``"-"`` is stdin), or for Ray paths and globs.
-        input_format: ``"text"``, ``"jsonl"``, ``"csv"`` or ``"parquet"``.
+        inputs: files, directories, patterns (``"-"`` is stdin), as
+            :func:`summarize.inputs.plan_inputs` plans them for every executor.
+        input_format: ``"auto"``, ``"text"``, ``"jsonl"``, ``"csv"`` or ``"parquet"``.
         text_field, id_field: where structured records keep text and id.
         output: a file (JSONL), a directory (shards), or ``None`` (rows are
             returned in :attr:`JobResult.rows`).

@@ -1,18 +1,23 @@
 r"""Reading records: text files, stdin, JSONL, CSV and Parquet, one rule for ids.
 
-The first step of the record pipeline (:mod:`summarize.jobs`): every
-input a job can take becomes a stream of :class:`Record`\ s, each with an id
-and either a text or the reason it has none. A record that cannot be read is
-an error record, never a stopped job.
+The first step of the record pipeline (:mod:`summarize.jobs`): every file
+of a job's plan (:mod:`summarize.inputs`) becomes a stream of
+:class:`Record`\ s, each with an id and either a text or the reason it has
+none. A record that cannot be read is an error record, never a stopped job.
 
 The id rule, the same for every format and executor: the ``id_field`` value
 when the record has one (a string or number), else the record's line (JSONL)
 or row (CSV, Parquet) number, counted from 1; a line that is not a JSON
 object, or repeats an id met before, has the id ``"line N"``. When a job
-reads several files, those numbers are qualified by the file
-(``"in.jsonl:3"``, ``"in.jsonl line 3"``), so that two files' line 1 never
-share an id, and an id met in an earlier file is a duplicate too. A text
-file's id is its path. So every id appears once in a job's output.
+may read several files (the plan's ``qualify``), those numbers are qualified
+by the file's name in the plan (``"in.jsonl:3"``, ``"in.jsonl line 3"``), so
+that two files' line 1 never share an id, and an id met in an earlier file
+of the plan is a duplicate too: the first occurrence keeps the id, a later
+one is an error row naming it. A text file's id is its name. So every id
+appears once in a job's output, and the same ids whichever executor reads
+the files: one reader reads them in order (:func:`read_records`), or each
+file is read apart, starting from the ids it shares with earlier files
+(:func:`read_file`, :func:`file_ids`, :func:`earlier_ids`: Ray's actors).
 
 Encodings: every input, a whole file or one JSONL line, is decoded by
 :mod:`summarize.decoding`: UTF-8 (a few bad bytes replaced, with a warning
@@ -25,16 +30,19 @@ logged); anything else is refused with the input named and the fix
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from .decoding import decode_bytes
-from .errors import InvalidInputError, MissingDependencyError, SummarizeError, choices
+from .errors import InvalidInputError, MissingDependencyError, SummarizeError
+from .inputs import STDIN, InputFile, is_file_system_uri, plan_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -194,62 +202,48 @@ def read_table(
     path: str,
     fmt: str,
     *,
-    text_field: str = "text",
+    text_field: str | None = "text",
     id_field: str = "id",
-    data: bytes | None = None,
+    data: bytes | IO[bytes] | None = None,
     seen: dict[str, tuple[str, int]] | None = None,
     qualify: bool = False,
 ) -> Iterator[Record]:
     """Yield a :class:`Record` per row of a CSV or Parquet file (rows numbered from 1).
 
-    ``data``: the file's bytes, already read (Ray read tasks pass them).
+    ``data``: the file's bytes, or the file opened (binary, seekable), when
+    ``path`` only names it (:func:`read_file` passes it).
     """
-    try:
-        if fmt == "csv":
-            import csv
-            import io
-
-            text = decode_text(data if data is not None else Path(path).read_bytes(), path)
-            rows: Iterable[dict[str, Any]] = list(csv.DictReader(io.StringIO(text, newline="")))
-        else:
-            try:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-            except ImportError:
-                raise MissingDependencyError("reading Parquet needs pyarrow: pip install pyarrow") from None
-            rows = pq.read_table(pa.BufferReader(data) if data is not None else path).to_pylist()
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        raise _file_error(path, exc) from None
-    except (UnicodeDecodeError, ValueError, OSError) as exc:
-        raise InvalidInputError(f"{path}: cannot be read as {fmt.upper()} ({exc})") from None
+    rows = _table_rows(path, fmt, data)
     seen = {} if seen is None else seen
     for number, row in enumerate(rows, start=1):
         yield record_from_object(row, number, path, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
 
 
-INPUT_FORMATS = ("text", "jsonl", "csv", "parquet")
-# What a file's extension says it is; any other file is a text document.
-EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+def _table_rows(path: str, fmt: str, data: bytes | IO[bytes] | None, *, id_field: str | None = None) -> list[dict[str, Any]]:
+    """A table's rows; with ``id_field``, a Parquet file's ids alone (the column read, no other)."""
+    try:
+        if fmt == "csv":
+            import csv
+            import io
 
-
-def infer_input_format(paths: Sequence[str]) -> str:
-    """The input format the files' extensions say (stdin, ``"-"``, takes the files' format).
-
-    >>> infer_input_format(["a.jsonl", "b.ndjson"]), infer_input_format(["a.txt", "-"]), infer_input_format([])
-    ('jsonl', 'text', 'text')
-    >>> infer_input_format(["a.jsonl", "b.txt"])
-    Traceback (most recent call last):
-    ...
-    summarize.errors.InvalidInputError: the inputs mix formats (a.jsonl is jsonl, b.txt is text); run them separately, or give --input-format
-    """
-    found: dict[str, str] = {}
-    for path in paths:
-        if path != "-":
-            found.setdefault(EXTENSIONS.get(Path(path).suffix.lower(), "text"), path)
-    if len(found) > 1:
-        mixed = ", ".join(f"{path} is {fmt}" for fmt, path in found.items())
-        raise InvalidInputError(f"the inputs mix formats ({mixed}); run them separately, or give --input-format")
-    return next(iter(found), "text")
+            raw = data if isinstance(data, bytes) else data.read() if data is not None else Path(path).read_bytes()
+            return list(csv.DictReader(io.StringIO(decode_text(raw, path), newline="")))
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise MissingDependencyError("reading Parquet needs pyarrow: pip install pyarrow") from None
+        source = pa.BufferReader(data) if isinstance(data, bytes) else data if data is not None else path
+        if id_field is None:
+            return pq.read_table(source).to_pylist()
+        table = pq.ParquetFile(source)
+        if id_field not in table.schema_arrow.names:
+            return [{} for _ in range(table.metadata.num_rows)]
+        return table.read(columns=[id_field]).to_pylist()
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise _file_error(path, exc) from None
+    except (UnicodeDecodeError, ValueError, OSError) as exc:
+        raise InvalidInputError(f"{path}: cannot be read as {fmt.upper()} ({exc})") from None
 
 
 def _looks_like_jsonl(text: str) -> bool:
@@ -273,15 +267,113 @@ def _file_error(path: str, exc: OSError) -> InvalidInputError:
     return InvalidInputError(f"{path}: cannot be read ({exc.strerror or exc})")
 
 
-def parse_file(
-    data: bytes, name: str, fmt: str, *, text_field: str = "text", id_field: str = "id", qualify: bool = False
-) -> Iterator[Record]:
-    """The records of one structured file given as bytes (``jsonl``, ``csv`` or ``parquet``)."""
-    if fmt == "jsonl":
-        import io
 
-        return read_jsonl(io.BytesIO(data), name, text_field=text_field, id_field=id_field, qualify=qualify)
-    return read_table(name, fmt, text_field=text_field, id_field=id_field, data=data, qualify=qualify)
+
+@contextmanager
+def _opened(file: InputFile, stdin: IO[bytes] | None = None) -> Iterator[IO[bytes]]:
+    """A planned file, open for reading (binary, seekable unless stdin), named by its name when it cannot be."""
+    if file.path == STDIN:
+        yield stdin if stdin is not None else io.BytesIO()
+        return
+    try:
+        if is_file_system_uri(file.path):
+            from pyarrow import fs
+
+            filesystem, path = fs.FileSystem.from_uri(file.path)
+            stream: IO[bytes] = io.BufferedReader(filesystem.open_input_file(path))  # type: ignore[arg-type]
+        else:
+            stream = open(file.path, "rb")
+    except OSError as exc:
+        raise _file_error(file.name, exc) from None
+    except ValueError as exc:  # pyarrow: a URI it cannot serve
+        raise InvalidInputError(f"{file.name}: cannot be read ({exc})") from None
+    with stream:
+        yield stream
+
+
+def read_file(
+    file: InputFile,
+    *,
+    stdin: IO[bytes] | None = None,
+    text_field: str | None = "text",
+    id_field: str = "id",
+    seen: dict[str, tuple[str, int]] | None = None,
+    qualify: bool = False,
+) -> Iterator[Record]:
+    """The records of one planned JSONL, CSV or Parquet file: what every executor reads a file with.
+
+    ``seen`` and ``qualify``: see :func:`record_from_object`. A reader of
+    one file of several starts ``seen`` with :func:`earlier_ids`' entry for
+    it, and gives the records a reader of all of them in order gives.
+
+    Raises:
+        InvalidInputError: the file cannot be opened or is not in its format.
+    """
+    with _opened(file, stdin) as stream:
+        if file.format == "jsonl":
+            yield from read_jsonl(stream, file.name, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
+        elif file.format in ("csv", "parquet"):
+            yield from read_table(file.name, file.format, text_field=text_field, id_field=id_field, data=stream, seen=seen, qualify=qualify)
+        else:
+            raise InvalidInputError(f"{file.name}: a {file.format} input is one document, not a file of records")
+
+
+def file_ids(file: InputFile, *, id_field: str = "id", qualify: bool = False) -> dict[str, int]:
+    """The ids a file's records take, each with its first line: what reading it alone puts in ``seen``.
+
+    The cheap pass behind :func:`earlier_ids`: no text is checked, and of a
+    Parquet file only the id column is read.
+    """
+    seen: dict[str, tuple[str, int]] = {}
+    if file.format == "parquet":
+        with _opened(file) as stream:
+            rows = _table_rows(file.name, "parquet", stream, id_field=id_field)
+        for number, row in enumerate(rows, start=1):
+            record_from_object(row, number, file.name, text_field=None, id_field=id_field, seen=seen, qualify=qualify)
+    else:
+        for _ in read_file(file, text_field=None, id_field=id_field, seen=seen, qualify=qualify):
+            pass
+    return {key: line for key, (_, line) in seen.items()}
+
+
+def earlier_ids(files: Iterable[InputFile], ids: Iterable[dict[str, int]]) -> list[dict[str, tuple[str, int]]]:
+    """For each file, its ids first met in an earlier file, and where: the ``seen`` a reader of it alone starts with.
+
+    ``ids``: :func:`file_ids` of each file, in plan order. The first
+    occurrence in plan order wins; a later one is an error record naming it,
+    so files read apart, in any order and on any machine, give the records
+    one reader of all of them gives. Only the ids that repeat across files
+    are kept for each file; finding them holds every id once, as one reader does.
+
+    >>> a, b = InputFile("a.jsonl", "jsonl", "a.jsonl"), InputFile("b.jsonl", "jsonl", "b.jsonl")
+    >>> earlier_ids([a, b], [{"x": 1, "y": 2}, {"y": 1, "z": 2}])
+    [{}, {'y': ('a.jsonl', 2)}]
+    """
+    first: dict[str, tuple[str, int]] = {}
+    found = []
+    for file, file_keys in zip(files, ids):
+        found.append({key: first[key] for key in file_keys if key in first})
+        for key, line in file_keys.items():
+            first.setdefault(key, (file.name, line))
+    return found
+
+
+def _read_document(file: InputFile, number: int, stdin: IO[bytes], max_chars: int | None, allow_private_urls: bool) -> Record:
+    """A text input's one record; a document that cannot be read fails its own record, not the inputs after it."""
+    try:
+        from . import webpages  # a saved .html page or an http(s) URL: its article
+
+        if file.path == STDIN:
+            text = decode_text(stdin.read(), file.name)
+        else:
+            text = webpages.read_document(file.path, allow_private=allow_private_urls) or read_text_file(file.path, max_chars=max_chars)
+        if not text.strip():
+            raise InvalidInputError(f"{file.name}: the text is empty or only white space: nothing to summarise")
+        if _looks_like_jsonl(text):
+            logger.warning("%s looks like JSON, not text; it is read as one document (for one record a line: --input-format jsonl)", file.name)
+        return Record(file.name, text, number)
+    except SummarizeError as exc:
+        return Record(file.path, None, number, str(exc))
 
 
 def read_records(
@@ -297,9 +389,10 @@ def read_records(
     """Every record of every input, in order: the one reader behind every job.
 
     Args:
-        paths: files; ``"-"`` (or no path at all) is ``stdin``.
-        input_format: ``"text"`` (a file is one document), ``"jsonl"``,
-            ``"csv"`` or ``"parquet"``.
+        paths: the job's inputs, planned by :func:`summarize.inputs.plan_inputs`
+            (files, directories, patterns; ``"-"``, or no path at all, is ``stdin``).
+        input_format: ``"auto"`` (from the extensions), ``"text"`` (a file is
+            one document), ``"jsonl"``, ``"csv"`` or ``"parquet"``.
         stdin: the stream ``"-"`` reads (bytes).
         text_field: where a structured record keeps its text.
         id_field: where a structured record keeps its id.
@@ -309,42 +402,12 @@ def read_records(
         InvalidInputError: a structured input file that cannot be opened at
             all (a text file that cannot be read fails its own record).
     """
-    paths = list(paths) or ["-"]
-    if input_format not in INPUT_FORMATS:
-        raise InvalidInputError(f"unknown input format {input_format!r}; valid formats are {choices(INPUT_FORMATS)}")
+    plan = plan_inputs(paths, input_format)
     # One id space for the whole job: duplicates are checked across files,
     # and with several files line numbers carry their file.
     seen: dict[str, tuple[str, int]] = {}
-    qualify = len(paths) > 1
-    if input_format == "jsonl":
-        for path in paths:
-            if path == "-":
-                yield from read_jsonl(stdin, "<stdin>", text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
-                continue
-            try:
-                stream = open(path, "rb")
-            except OSError as exc:
-                raise _file_error(path, exc) from None
-            with stream:
-                yield from read_jsonl(stream, path, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
-        return
-    if input_format in ("csv", "parquet"):
-        for path in paths:
-            if path == "-":
-                raise InvalidInputError(f"--input-format {input_format} reads files, not stdin")
-            yield from read_table(path, input_format, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
-        return
-    for number, path in enumerate(paths, start=1):
-        # A file that cannot be read fails its own record, not the files after it.
-        try:
-            name = "<stdin>" if path == "-" else path
-            from . import webpages  # a saved .html page or an http(s) URL: its article
-
-            text = decode_text(stdin.read(), name) if path == "-" else webpages.read_document(path, allow_private=allow_private_urls) or read_text_file(path, max_chars=max_chars)
-            if not text.strip():
-                raise InvalidInputError(f"{name}: the text is empty or only white space: nothing to summarise")
-            if _looks_like_jsonl(text):
-                logger.warning("%s looks like JSON, not text; it is read as one document (for one record a line: --input-format jsonl)", name)
-            yield Record(name, text, number)
-        except SummarizeError as exc:
-            yield Record(path, None, number, str(exc))
+    for number, file in enumerate(plan.files, start=1):
+        if plan.format == "text":
+            yield _read_document(file, number, stdin, max_chars, allow_private_urls)
+        else:
+            yield from read_file(file, stdin=stdin, text_field=text_field, id_field=id_field, seen=seen, qualify=plan.qualify)

@@ -148,3 +148,125 @@ def test_eval_run_on_ray_equals_the_local_run(local_ray, tiny_model, tmp_path):
     assert distributed["systems"] == local["systems"]
     again = run_evaluation(**common, out_dir=tmp_path / "ray", ray=True, resume=True)
     assert again["run"]["generated_this_run"] == 0
+
+
+# One input planner (#29): the same files, names, ids and duplicates on both
+# executors, so that a job can switch executor on resume.
+
+LEAD = ["--method", "lead", "--sentences", "1", "--batch-size", "1", "--quiet"]
+
+
+def _write(path, rows):
+    """Rows as JSON lines, CSV or Parquet, by the extension."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix in (".jsonl", ".json"):
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif path.suffix == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=["id", "text"])
+            writer.writeheader()
+            writer.writerows({"id": r.get("id", ""), "text": r["text"]} for r in rows)
+    else:
+        pq.write_table(pa.Table.from_pylist([{"id": r.get("id"), "text": r["text"]} for r in rows]), path)
+    return path
+
+
+SENTENCES = [s.strip() + "." for lang in ("en", "uk", "ru") for s in TEXTS[lang].split(". ")]
+
+
+def _archive(directory, ext, n=6):
+    """Two files: ids, id-less rows, a duplicate inside a file and one across files."""
+    a = [{"id": f"a{i}", "text": SENTENCES[i]} for i in range(n)] + [{"text": SENTENCES[n]}, {"id": "a1", "text": SENTENCES[0]}]
+    b = [{"id": "a2", "text": SENTENCES[1]}, {"text": SENTENCES[2]}] + [{"id": f"b{i}", "text": SENTENCES[i + 3]} for i in range(n)]
+    return [str(_write(directory / f"{name}.{ext}", rows)) for name, rows in (("a", a), ("b", b))]
+
+
+def _rows(output):
+    """The rows of a JSONL file or a directory of shards (ids as strings, as shards hold them)."""
+    output = Path(output)
+    if output.is_dir():
+        rows = read_shards(output) + [json.loads(line) for shard in output.glob("*.json") for line in shard.read_text().splitlines()]
+    else:
+        rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    return [{**r, "id": str(r["id"])} for r in rows]
+
+
+def _outcomes(output):
+    """What a job gave each id: (id, error kind, error); the summaries are the method's."""
+    return sorted((r["id"], r["error_kind"], r["error"]) for r in _rows(output))
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "json", "csv", "pq"])
+def test_a_duplicate_across_files_is_one_error_row_on_both_executors(local_ray, tmp_path, ext):
+    # Ray read each file in an actor with no shared ids: a duplicate across
+    # files was two rows there and an error row here; .json, CSV and .pq were
+    # refused or failed on Ray.
+    a, b = _archive(tmp_path / "in", ext)
+    assert cli(*LEAD, "--output", str(tmp_path / "local.jsonl"), a, b)[0] == 3
+    code, err = cli(*LEAD, "--ray", "--concurrency", "2", "--output", str(tmp_path / "shards"), a, b)
+    assert code == 3, err
+    assert _outcomes(tmp_path / "shards") == _outcomes(tmp_path / "local.jsonl")
+    outcomes = {id_: error for id_, _, error in _outcomes(tmp_path / "shards")}
+    assert outcomes[f"{b} line 1"] == f"{b} line 1: duplicate id 'a2' (first on {a} line 3)"
+    assert outcomes[f"{a} line 8"] == f"{a} line 8: duplicate id 'a1' (first on line 2)"
+    assert outcomes["a2"] is None and outcomes[f"{b}:2"] is None and len(outcomes) == 16
+
+
+@pytest.mark.parametrize("inputs, names", [
+    (["in/a.jsonl", "in/b.jsonl"], ["in/a.jsonl", "in/b.jsonl"]),
+    (["./in/a.jsonl", "./in/b.jsonl"], ["./in/a.jsonl", "./in/b.jsonl"]),
+    (["in/*.jsonl"], ["in/a.jsonl", "in/b.jsonl"]),
+    (["./in"], ["./in/a.jsonl", "./in/b.jsonl"]),
+])
+def test_qualified_ids_are_the_names_given_on_both_executors(local_ray, tmp_path, monkeypatch, inputs, names):
+    # Ray qualified ids by the path it resolved ("/tmp/.../in/a.jsonl:7"), a
+    # local job by the path given: a job that switched executor redid them.
+    monkeypatch.chdir(tmp_path)
+    _archive(Path("in"), "jsonl")
+    cli(*LEAD, "--output", "local.jsonl", *inputs)
+    code, err = cli(*LEAD, "--ray", "--concurrency", "2", "--output", "shards", *inputs)
+    assert code == 3, err
+    assert _outcomes("shards") == _outcomes("local.jsonl")
+    ids = {r["id"] for r in _rows("shards")}
+    assert {f"{names[0]}:7", f"{names[1]}:2", f"{names[0]} line 8", f"{names[1]} line 1"} <= ids
+
+
+def test_a_job_switches_executor_on_resume_and_loses_or_repeats_nothing(local_ray, tmp_path, monkeypatch):
+    from summarize.outputs import ShardWriter
+
+    monkeypatch.chdir(tmp_path)
+    inputs = _archive(Path("in"), "jsonl")
+    job = [*LEAD, "--format", "parquet", *inputs]
+    assert cli(*job, "--output", "whole")[0] == 3
+    whole = _outcomes("whole")
+
+    # Here, killed after its first shard; then Ray resumes it.
+    write = ShardWriter.write
+    calls = []
+
+    def killed(self, rows):
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        write(self, rows)
+
+    monkeypatch.setattr(ShardWriter, "write", killed)
+    assert cli(*job, "--output", "switched")[0] == 130
+    monkeypatch.setattr(ShardWriter, "write", write)
+    assert 0 < len(_rows("switched")) < len(whole)
+    code, err = cli(*job, "--ray", "--resume", "--output", "switched")
+    assert code == 3, err  # this run's own rows hold the failures that were not done before
+    assert _outcomes("switched") == whole
+
+    # On Ray, a shard lost; then a local job resumes it.
+    cli(*job, "--ray", "--output", "back")
+    shards = sorted(Path("back").glob("*.parquet"))
+    assert len(shards) >= 2
+    shards[0].unlink()
+    cli(*job, "--resume", "--output", "back")
+    assert _outcomes("back") == whole

@@ -1,4 +1,4 @@
-"""CSV and Parquet inputs, and files given as bytes (Ray read tasks): the same records and id rule as JSONL."""
+"""CSV and Parquet inputs, and files read under another name (Ray actors): the same records and id rule as JSONL."""
 
 import csv
 import io
@@ -7,7 +7,8 @@ import json
 import pytest
 
 from summarize import InvalidInputError
-from summarize.records import parse_file, read_records, read_table
+from summarize.inputs import InputFile
+from summarize.records import read_file, read_records, read_table
 
 UK = "Уряд ухвалив новий бюджет, і депутати його підтримали."
 RU = "Правительство утвердило новый бюджет, и депутаты его поддержали."
@@ -85,8 +86,11 @@ def test_a_table_that_cannot_be_read_is_named_with_its_format(tmp_path, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
-def test_a_file_given_as_bytes_gives_the_records_its_path_would(tmp_path, fmt):
+def test_a_file_opened_elsewhere_gives_the_records_its_name_would(tmp_path, fmt, monkeypatch):
+    # A Ray actor opens the file by its absolute path, in another directory,
+    # and must give the records (ids, messages) of the path as given.
     rows = [{"id": "x", "text": UK}, {"text": MULTILINE}]
+    monkeypatch.chdir(tmp_path)
     path = tmp_path / f"in.{fmt}"
     if fmt == "jsonl":
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -94,12 +98,13 @@ def test_a_file_given_as_bytes_gives_the_records_its_path_would(tmp_path, fmt):
         _csv(path, [{"id": "x", "text": UK}, {"id": "", "text": MULTILINE}], ["id", "text"])
     else:
         _parquet(path, rows)
-    from_path = _records(read_records([str(path)], fmt, io.BytesIO()))
-    from_bytes = _records(parse_file(path.read_bytes(), str(path), fmt))
-    assert from_bytes == from_path and from_bytes[0] == ("x", UK, 1, None) and from_bytes[1][1] == MULTILINE
-    qualified = [r.id for r in parse_file(path.read_bytes(), "in", fmt, qualify=True)]
-    assert qualified[0] == "x" and qualified[1] in ("in:2", "in line 2")
-    renamed = [r.text for r in parse_file(path.read_bytes(), "in", fmt, text_field="body")]
+    from_path = _records(read_records([path.name], fmt, io.BytesIO()))
+    elsewhere = InputFile(str(path), fmt, path.name)
+    monkeypatch.chdir("/")
+    assert _records(read_file(elsewhere)) == from_path and from_path[0] == ("x", UK, 1, None) and from_path[1][1] == MULTILINE
+    qualified = [r.id for r in read_file(elsewhere, qualify=True)]
+    assert qualified == ["x", f"{path.name}:2"]
+    renamed = [r.text for r in read_file(elsewhere, text_field="body")]
     assert renamed == [None, None]
 
 
