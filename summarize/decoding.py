@@ -223,7 +223,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     for high, encoding in ((1, "utf-16-le"), (0, "utf-16-be")):
         highs, lows = sample[high::2], sample[1 - high::2]
-        if sum(b in (0, 4) for b in highs) >= 0.95 * len(highs) and lows.count(0) <= 0.05 * len(lows):
+        if highs.count(0) + highs.count(4) >= 0.95 * len(highs) and lows.count(0) <= 0.05 * len(lows):
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError:
