@@ -206,8 +206,8 @@ def _expand_uri(uri: str) -> list[str] | None:
         if info.type != fs.FileType.Directory:
             return None  # a file, or nothing: opening it says which
         listing = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
-    except (OSError, ValueError) as exc:
-        raise InvalidInputError(f"{uri}: cannot be read ({exc})") from None
+    except (OSError, ValueError) as exc:  # the first line: pyarrow's may go on for pages (where it sought libjvm)
+        raise InvalidInputError(f"{uri}: cannot be read ({str(exc).splitlines()[0]})") from None
     base = root.rstrip("/") + "/"
     relative = sorted(i.path[len(base):] for i in listing if i.is_file and i.path.startswith(base))
     found = [uri.rstrip("/") + "/" + r for r in relative if not _hidden(r)]

@@ -275,18 +275,19 @@ def _opened(file: InputFile, stdin: IO[bytes] | None = None) -> Iterator[IO[byte
     if file.path == STDIN:
         yield stdin if stdin is not None else io.BytesIO()
         return
-    try:
-        if is_file_system_uri(file.path):
-            from pyarrow import fs
+    if is_file_system_uri(file.path):
+        from pyarrow import fs
 
+        try:
             filesystem, path = fs.FileSystem.from_uri(file.path)
             stream: IO[bytes] = io.BufferedReader(filesystem.open_input_file(path))  # type: ignore[arg-type]
-        else:
+        except (OSError, ValueError) as exc:  # the first line: pyarrow's may go on for pages
+            raise InvalidInputError(f"{file.name}: cannot be read ({str(exc).splitlines()[0]})") from None
+    else:
+        try:
             stream = open(file.path, "rb")
-    except OSError as exc:
-        raise _file_error(file.name, exc) from None
-    except ValueError as exc:  # pyarrow: a URI it cannot serve
-        raise InvalidInputError(f"{file.name}: cannot be read ({exc})") from None
+        except OSError as exc:
+            raise _file_error(file.name, exc) from None
     with stream:
         yield stream
 

@@ -2,6 +2,7 @@
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,7 @@ def _jsonl(path, rows):
 def archive(tmp_path, monkeypatch):
     """archive/{a,b}.jsonl, archive/sub/c.jsonl, and what a listing leaves out; the working directory is tmp_path."""
     monkeypatch.chdir(tmp_path)
-    for name in ("a", "b", "sub/c", ".hidden", "_temporary/d"):
+    for name in ("a", "b", "sub/c", ".hidden", "_temporary/d", "sub/.hidden"):
         _jsonl(tmp_path / "archive" / f"{name}.jsonl", [{"text": TEXTS["en"]}])
     (tmp_path / "archive" / "_SUCCESS").write_text("")
     (tmp_path / "empty").mkdir()
@@ -40,6 +41,7 @@ ALL = ["archive/a.jsonl", "archive/b.jsonl", "archive/sub/c.jsonl"]
     (["./archive"], [f"./{n}" for n in ALL], True),
     (["archive/sub"], ["archive/sub/c.jsonl"], True),  # a directory may hold several: its ids carry the file
     (["archive/*.jsonl"], ALL[:2], True),  # a pattern gives the names a shell gives
+    (["archive/s*"], ["archive/sub/c.jsonl"], True),  # a directory it matches is listed
     (["./archive/**/*.jsonl"], ["./archive/_temporary/d.jsonl", *[f"./{n}" for n in ALL]], True),  # the shell's: only dot files left out
     (["archive/b.jsonl", "archive/a.jsonl", "archive/b.jsonl"], ["archive/b.jsonl", "archive/a.jsonl", "archive/b.jsonl"], True),
     (["-"], ["<stdin>"], False),
@@ -48,6 +50,24 @@ def test_the_plan_names_each_file_as_given_or_as_listed(archive, inputs, names, 
     plan = plan_inputs(inputs, "jsonl" if inputs == ["-"] else "auto")
     assert [f.name for f in plan.files] == names and plan.qualify is qualify and plan.format == "jsonl"
     assert all(f.format == "jsonl" for f in plan.files)
+
+
+def test_one_input_may_be_given_alone(archive):
+    assert plan_inputs("archive") == plan_inputs(Path("archive")) == plan_inputs(["archive"])
+    assert [f.name for f in plan_inputs(Path("archive/a.jsonl")).files] == ["archive/a.jsonl"]
+
+
+def test_a_web_page_and_a_uri_in_a_text_job_are_documents_not_listings(archive):
+    uri = (archive / "archive").as_uri()
+    for inputs, fmt in ((["https://example.org/news/1"], "auto"), ([uri], "text")):
+        plan = plan_inputs(inputs, fmt)
+        assert [(f.path, f.name, f.format) for f in plan.files] == [(inputs[0], inputs[0], "text")] and not plan.qualify
+
+
+def test_a_file_is_located_for_a_reader_elsewhere_under_the_same_name(archive):
+    assert InputFile("archive/a.jsonl", "jsonl", "archive/a.jsonl").located() == InputFile(str(archive / "archive" / "a.jsonl"), "jsonl", "archive/a.jsonl")
+    for path in ("-", "s3://news/a.jsonl"):
+        assert InputFile(path, "jsonl", path).located().path == path
 
 
 def test_no_input_is_stdin_and_text():
@@ -87,6 +107,38 @@ def test_inputs_that_name_no_records_are_refused_before_anything_is_read(archive
         plan_inputs(inputs, fmt)
 
 
+def test_a_directory_that_cannot_be_listed_is_named(archive, monkeypatch):
+    import os
+
+    scandir = os.scandir
+
+    def denied(path="."):
+        if str(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(InvalidInputError, match=r"^archive/sub: cannot be listed \(Permission denied\)$"):
+        plan_inputs(["archive"])
+
+
+def test_a_uri_that_cannot_be_served_is_named_in_one_line(archive, monkeypatch):
+    import sys
+
+    empty = (archive / "empty").as_uri()
+    with pytest.raises(InvalidInputError, match=rf"^{empty}: the directory holds no files"):
+        plan_inputs([empty])
+    with pytest.raises(InvalidInputError, match=r"^hdfs://nowhere:1/in: cannot be read \([^\n]*\)$"):
+        plan_inputs(["hdfs://nowhere:1/in"])
+    with pytest.raises(InvalidInputError, match=r"^hdfs://nowhere:1/a.jsonl: cannot be read \([^\n]*\)$"):
+        list(read_file(InputFile("hdfs://nowhere:1/a.jsonl", "jsonl", "hdfs://nowhere:1/a.jsonl")))
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    from summarize import MissingDependencyError
+
+    with pytest.raises(MissingDependencyError, match=r"^reading s3://news/ needs pyarrow's file systems: pip install pyarrow$"):
+        plan_inputs(["s3://news/"])
+
+
 def test_a_missing_text_file_fails_its_own_record(archive):
     plan = plan_inputs(["nowhere.txt", "archive/a.jsonl"], "text")
     assert [f.name for f in plan.files] == ["nowhere.txt", "archive/a.jsonl"]
@@ -106,6 +158,7 @@ def test_a_file_system_uri_is_listed_and_read_like_a_path(archive):
     uri = (archive / "archive").as_uri()
     plan = plan_inputs([uri])
     assert [f.name for f in plan.files] == [f"{uri}/{n.split('/', 1)[1]}" for n in ALL] and plan.qualify
+    assert plan_inputs([uri + "/"]) == plan
     by_uri = [(r.key, r.text) for r in read_records([uri], "auto", io.BytesIO())]
     by_path = [(r.key, r.text) for r in read_records(["archive"], "auto", io.BytesIO())]
     assert by_uri == [(key.replace("archive", uri, 1), text) for key, text in by_path]
