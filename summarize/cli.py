@@ -22,12 +22,12 @@ from .outputs import check_output_path
 from .webpages import allow_private_from_env
 from .executors import run_job
 from .jobs import Job
-from .console import OneLineParser, QuietOutput, cli_wording, print_traceback  # noqa: F401 - cli_wording re-exported
+from .console import OneLineParser, QuietOutput, cli_wording, print_traceback
 from .rows import error_message
 from .presets import PRESETS
 from .inputs import EXTENSIONS, INPUT_FORMATS, plan_inputs
 from .generation import add_generation_arguments, generation_from_args
-from .options import add_arguments, options_from_args
+from .options import CallOptions, SummarizerOptions, add_arguments, check_call, options_from_args
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -97,7 +97,9 @@ def job_from_args(args: argparse.Namespace) -> Job:
             raise SummarizeError("--resume needs --output FILE and JSONL output (--format jsonl)")
         if args.resume and args.overwrite:
             raise SummarizeError("--resume continues --output and --overwrite replaces it: give one of them")
-    summarizer: dict[str, Any] = {**options_from_args(args), **generation_from_args(args)}
+    summarizer = SummarizerOptions.of({**options_from_args(args), **generation_from_args(args)})
+    call = CallOptions(args.lang, args.target_lang)
+    check_call(summarizer, call)  # the library's one check of a call, before any file is read or model downloaded
     return Job(
         inputs=tuple(args.inputs),
         input_format=args.input_format,
@@ -107,7 +109,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         output_format=fmt,
         resume=args.resume,
         summarizer=summarizer,
-        options={"lang": args.lang, "target_lang": args.target_lang},
+        options=call,
         executor="ray" if args.ray else "local",
         ray={"address": args.ray_address, "concurrency": args.concurrency, "num_gpus": args.num_gpus, "num_cpus": args.cpus_per_actor},
         max_chars=max(args.max_input_chars, 1),
@@ -127,10 +129,10 @@ def run(args: argparse.Namespace, stdin: IO[bytes], stdout: IO[str], stderr: IO[
         list_models(stdout)
         return EXIT_OK
     job = job_from_args(args)
-    if job.summarizer.get("method", "abstractive") == "abstractive" and job.executor == "local":
+    if job.summarizer.method == "abstractive" and job.executor == "local":
         from .backends.cpu import tune_process
 
-        tune_process(job.summarizer.get("threads", 0))  # process-wide: the command's to choose, not the library's
+        tune_process(job.summarizer.threads)  # process-wide: the command's to choose, not the library's
     if job.executor == "local" and job.output and job.output_format in ("text", "json", "jsonl"):
         _check_output(job, args)  # before anything is loaded (Ray writes shards into a directory: its sink checks)
     if job.executor == "ray":

@@ -34,6 +34,7 @@ from typing import Any
 
 from .errors import InvalidInputError, InvalidOptionError, MissingDependencyError
 from .inputs import EXTENSIONS, RECORD_FORMATS, STDIN, InputPlan, plan_inputs
+from .options import CallOptions, SummarizerOptions, check_call
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,8 @@ class SummarizeBatches:
 
     def __init__(
         self,
-        summarizer_options: dict[str, Any],
-        options: dict[str, Any],
+        summarizer_options: SummarizerOptions,
+        options: CallOptions,
         text_field: str = "text",
         id_field: str = "id",
         exclude_ids: Iterable[str] = (),
@@ -75,19 +76,20 @@ class SummarizeBatches:
         from .backends.cpu import tune_process
         from .summarizer import Summarizer
 
-        tune_process(summarizer_options.get("threads", 0))  # an actor is a process of the job's own
-        self.summarizer = Summarizer(**summarizer_options)
+        tune_process(summarizer_options.threads)  # an actor is a process of the job's own
+        self.summarizer = Summarizer(summarizer_options)
         self.options = options
         self.text_field, self.id_field = text_field, id_field
         self.exclude = frozenset(exclude_ids)
         self.plan = plan  # None: the batches are a Dataset's rows, not files
 
     def __call__(self, batch: dict[str, Any]):
-        from .jobs import block_rows, result_table, summarize_records
+        from .jobs import block_rows, summarize_records
+        from .rows import result_table
 
         for records in self._records(batch):
             todo = (r for r in records if r.key not in self.exclude)
-            for block in summarize_records(self.summarizer, todo, **self.options):
+            for block in summarize_records(self.summarizer, todo, **self.options.as_dict()):
                 yield result_table(block_rows(block))
 
     def _records(self, batch: dict[str, Any]):
@@ -183,6 +185,7 @@ def summarize_dataset(
     text_field: str = "text",
     id_field: str = "id",
     exclude_ids: Iterable[str] = (),
+    options: SummarizerOptions | None = None,
     **summarizer_options: Any,
 ):
     """Add summaries to a Ray Dataset; returns a Dataset of result rows (lazy).
@@ -196,6 +199,8 @@ def summarize_dataset(
         num_cpus: CPUs per actor; Ray sets the actor's thread count
             (``OMP_NUM_THREADS``) to it, so on CPU give each actor several.
         exclude_ids: ids that already have a result: no row for them.
+        options: the :class:`~summarize.options.SummarizerOptions` (a front
+            end's, whole); ``summarizer_options`` change some of them.
         **summarizer_options: for :class:`~summarize.Summarizer` (``model``,
             ``backend``, ``batch_size``, generation options...).
 
@@ -207,12 +212,12 @@ def summarize_dataset(
     ray = require_ray()
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise InvalidOptionError(f"concurrency must be an integer >= 1, got {concurrency!r}")
-    # Check what can be checked without loading the model on the driver (it
+    # The one check of a call, without loading the model on the driver (it
     # may have no GPU, or too little memory); the actors load it.
-    from .options import check_options
-
-    check_options(summarizer_options)
-    batch_size = summarizer_options.get("batch_size", 8)
+    built = (options or SummarizerOptions()).replace(**summarizer_options) if summarizer_options else options or SummarizerOptions()
+    call = CallOptions(lang, target_lang)
+    check_call(built, call)
+    batch_size = built.batch_size
     plan = ray_inputs(data)
     if plan is not None:
         plan = InputPlan(tuple(f.located() for f in plan.files), plan.format, plan.qualify)  # actors run elsewhere
@@ -220,7 +225,7 @@ def summarize_dataset(
     return ds.map_batches(
         SummarizeBatches,
         fn_constructor_kwargs=dict(
-            summarizer_options=summarizer_options, options={"lang": lang, "target_lang": target_lang},
+            summarizer_options=built, options=call,
             text_field=text_field, id_field=id_field, exclude_ids=list(exclude_ids), plan=plan,
         ),
         # A file is parsed and summarised by one actor: work is spread over
@@ -252,7 +257,7 @@ def run_ray_job(job: Any):
     ds = summarize_dataset(
         plan_inputs(job.inputs, job.input_format), concurrency=job.ray.get("concurrency", 1), num_gpus=job.ray.get("num_gpus", 0),
         num_cpus=job.ray.get("num_cpus", 1), text_field=job.text_field, id_field=job.id_field,
-        exclude_ids=done, **job.options, **job.summarizer,
+        exclude_ids=done, lang=job.options.lang, target_lang=job.options.target_lang, options=job.summarizer,
     )
     before = set(out.glob(f"*.{suffix}")) if out.is_dir() else set()
     if suffix == "parquet":

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from .errors import InvalidInputError, choices
+from .options import CallOptions, SummarizerOptions, check_call, preset_of
 from .jobs import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
 from .records import Record, read_records
 
@@ -50,46 +51,37 @@ class DeferredSummarizer:
     """A :class:`~summarize.Summarizer` built when a text first needs its model.
 
     Until then each text's languages are checked against the model's preset
-    (the language policy, :func:`summarize.presets.check_languages`): a job
-    that asks ``bart-cnn`` for Ukrainian fails at once, with the presets that
-    can, instead of first downloading a model it cannot use.
+    (the one call check, :func:`summarize.options.check_call`): a job that
+    asks ``bart-cnn`` for Ukrainian fails at once, with the presets that can,
+    instead of first downloading a model it cannot use.
     """
 
-    def __init__(self, options: dict[str, Any]):
-        from .checkpoints import resolve_model
-        from .options import check_options
-
-        check_options(options)
+    def __init__(self, options: SummarizerOptions):
         self.options = options
-        self.preset = None
-        if options.get("method", "abstractive") == "abstractive":
-            # An unknown preset fails the job at once, not each record.
-            self.preset, _ = resolve_model(options.get("model", "xlsum"))
-        self.batch_size = options.get("batch_size", 8)
+        # An unknown preset fails the job at once, not each record.
+        self.preset = preset_of(options)
         self._summarizer: Any = None
 
     def summarize(self, texts: list[str], *, lang: str = "auto", target_lang: str | None = None, **options: Any) -> list[Any]:
-        if self._summarizer is None and self.options.get("method", "abstractive") == "abstractive":
+        if self._summarizer is None and self.options.method == "abstractive":
             refused = [self._refusal(t, lang, target_lang) for t in texts]
             if all(refused):
                 return refused
         if self._summarizer is None:
             from .summarizer import Summarizer
 
-            self._summarizer = Summarizer(**self.options)
+            self._summarizer = Summarizer(self.options)
         return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
 
     def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
         from .errors import SummarizeError
         from .languages import detect_language
-        from .presets import check_languages
 
-        preset = self.preset
-        if preset is None:
+        if self.preset is None:
             return None  # its languages are known only from the checkpoint
         try:
             text_lang = detect_language(text) if lang == "auto" else lang
-            check_languages(text_lang, target_lang or text_lang, model=preset.name, preset=preset)
+            check_call(self.options, CallOptions(text_lang, target_lang))
         except SummarizeError as exc:
             return exc
         return None
@@ -117,7 +109,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
                 yield record
 
     try:
-        for block in summarize_records(summarizer, todo(), **job.options):
+        for block in summarize_records(summarizer, todo(), **job.options.as_dict()):
             if on_block:
                 on_block(block)  # before writing: it may stop the job (a single text that failed)
             rows = block_rows(block)

@@ -230,7 +230,7 @@ def test_the_checked_facts_show_on_a_terminal_and_go_to_stderr_when_piped(tiny_m
 
 
 def test_a_server_whose_own_settings_are_over_its_limits_does_not_start(capsys):
-    assert main(["serve", "--method", "lead", "--max-new-tokens", "2048", "--port", "0"]) == 2
+    assert main(["serve", "--model", "xlsum", "--max-new-tokens", "2048", "--port", "0"]) == 2  # refused before any download
     assert "over its limits: max_new_tokens is 2048, over the limit of 1024" in capsys.readouterr().err
 
 
