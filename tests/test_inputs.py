@@ -224,6 +224,7 @@ def test_a_parquet_files_ids_are_read_from_its_id_column_alone(tmp_path, monkeyp
     assert file_ids(InputFile(path, "parquet", "a.parquet"), qualify=True) == {"x": 1, "y": 2, "a.parquet:3": 3}
     assert read == [["id"]]
     assert file_ids(InputFile(path, "parquet", "a.parquet"), id_field="key") == {"1": 1, "2": 2, "3": 3, "4": 4}
+    assert file_ids(InputFile(path, "parquet", "a.parquet"), id_field="text") == {"Ціни зросли.": 1, "Уряд мовчить.": 2, "Без id.": 3, "Знову x.": 4}
 
 
 def _cli(*argv, stdin=b""):
@@ -270,3 +271,31 @@ def test_ray_refuses_what_it_cannot_read_by_name(tmp_path, argv, message):
     (tmp_path / "notes.txt").write_text(TEXTS["en"], encoding="utf-8")
     code, _, err = _cli("--ray", "--method", "lead", "--output", str(tmp_path / "out"), *[a.format(tmp=tmp_path) for a in argv])
     assert (code, err) == (2, message.format(tmp=tmp_path))
+
+
+def test_read_file_reads_records_by_the_fields_asked_and_only_files_of_records(tmp_path):
+    path = _jsonl(tmp_path / "a.jsonl", [{"key": "k1", "body": "Ціни зросли."}, {"key": "k1", "body": "Знову."}])
+    file = InputFile(str(path), "jsonl", "a.jsonl")
+    assert [(r.key, r.text, r.error) for r in read_file(file, text_field="body", id_field="key")] == [
+        ("k1", "Ціни зросли.", None), ("line 2", None, "a.jsonl line 2: duplicate id 'k1' (first on line 1)")]
+    assert file_ids(file, id_field="key") == {"k1": 1}
+    [csv_path] = _tables(tmp_path, "csv", [("c", [{"id": "x", "text": "Ціни зросли."}, {"text": "Без id."}])])
+    assert file_ids(InputFile(csv_path, "csv", "c.csv"), id_field="text") == {"Ціни зросли.": 1, "Без id.": 2}
+    with pytest.raises(InvalidInputError, match=r"^notes.txt: a text input is one document, not a file of records$"):
+        list(read_file(InputFile(str(path), "text", "notes.txt")))
+
+
+def test_an_unreadable_parquet_file_is_named_in_the_ids_pass_too(tmp_path):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet at all")
+    with pytest.raises(InvalidInputError, match=r"^in/bad.parquet: cannot be read as PARQUET \("):
+        file_ids(InputFile(str(bad), "parquet", "in/bad.parquet"))
+
+
+def test_text_documents_are_numbered_in_plan_order_and_private_urls_refused_by_default(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(TEXTS["en"], encoding="utf-8")
+    paths = [str(tmp_path / "a.txt"), str(tmp_path / "missing.txt"), str(tmp_path / "b.txt"), "http://127.0.0.1/admin"]
+    records = list(read_records(paths, "auto", io.BytesIO()))
+    assert [(r.line, r.error is None) for r in records] == [(1, True), (2, False), (3, True), (4, False)]
+    assert "private or reserved address" in records[3].error

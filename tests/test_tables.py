@@ -118,3 +118,22 @@ def test_a_null_or_empty_id_is_no_id(tmp_path, empty):
     from summarize.records import read_jsonl
 
     assert [r.id for r in read_jsonl(io.BytesIO("\n".join(lines).encode()), "in.jsonl")] == [1, 2]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_table_given_as_bytes_gives_the_records_its_path_would(tmp_path, fmt):
+    rows = [{"id": "x", "text": UK}, {"id": "y", "text": MULTILINE}]
+    path = _csv(tmp_path / "a.csv", rows, ["id", "text"]) if fmt == "csv" else _parquet(tmp_path / "a.parquet", rows)
+    assert _records(read_table("a", fmt, data=path.read_bytes())) == _records(read_table(str(path), fmt)) == [
+        ("x", UK, 1, None), ("y", MULTILINE, 2, None)]
+
+
+def test_reading_parquet_without_pyarrow_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    from summarize import MissingDependencyError
+
+    path = _parquet(tmp_path / "a.parquet", [{"text": UK}])
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(MissingDependencyError, match=r"^reading Parquet needs pyarrow: pip install pyarrow$"):
+        list(read_table(str(path), "parquet"))
