@@ -78,13 +78,6 @@ def generation_signature(backend: str, compute_type: str | None, vocabulary: str
     return f"{backend}/{compute_type}/{vocabulary}"
 
 
-def backend_signature(backend: Any) -> str | None:
-    """:func:`generation_signature` of a loaded backend (None for none: an extractive method)."""
-    if backend is None:
-        return None
-    return generation_signature(backend.name, backend.dtype, backend.vocabulary_used)
-
-
 def read_per_example(run_dir: Path) -> dict[str, dict[str, dict[str, float]]]:
     """``per_example.jsonl`` of a run, by example id."""
     found = {}

@@ -1,13 +1,10 @@
 """Signatures: written as they always were, read back whatever their values hold, refused with the reason."""
 
-from types import SimpleNamespace
-
 import pytest
 
 from summarize import InvalidInputError
 from summarize_eval.compare import PairedSignature
 from summarize_eval.metrics.signature import RougeSignature
-from summarize_eval.scoring import backend_signature
 
 SCORING = dict(lang="uk", tokenizer="xlsum", stemming="none", bootstrap=1000, seed=0, version="0.1.0")
 
@@ -113,9 +110,3 @@ def test_a_damaged_signature_is_refused_with_the_reason(text, message):
     with pytest.raises(InvalidInputError) as err:
         kind.parse(text)
     assert str(err.value).startswith(f"signature {text!r}") and message in str(err.value)
-
-
-def test_a_model_signature_names_its_backend_compute_type_and_vocabulary():
-    backend = SimpleNamespace(name="ctranslate2", dtype="int8_float32", vocabulary_used="top-32000")
-    assert backend_signature(backend) == "ctranslate2/int8_float32/top-32000"
-    assert backend_signature(None) is None  # an extractive method: no gen field
