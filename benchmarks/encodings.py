@@ -9,7 +9,7 @@ and Windows-1252 (English with typographic quotes and accents). A decoder
 is right when its text equals the original (U+FFFD in place of the damaged
 bytes, for damaged UTF-8). Compared:
 
-* ``library``: :func:`summarize.decoding.decode_bytes`;
+* ``library``: :func:`summarize.inputs.decoding.decode_bytes`;
 * ``before``: the rule it replaced (strict UTF-8, else the likelier of
   Windows-1251 and KOI8-U for the whole file);
 * ``charset-normalizer``: ``from_bytes(data).best()``, unconstrained;
@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.decoding import decode_bytes  # noqa: E402
+from summarize.inputs.decoding import decode_bytes  # noqa: E402
 from summarize.errors import InvalidInputError  # noqa: E402
 
 

@@ -48,9 +48,9 @@ def main(argv=None) -> int:
     import ray
 
     from summarize import Summarizer
-    from summarize.distributed import summarize_dataset
+    from summarize.jobs.distributed import summarize_dataset
     from summarize.jobs import summarize_records
-    from summarize.records import Record
+    from summarize.inputs.records import Record
 
     cache = Path(args.cache)
     path = str(build_checkpoint(args.shape, cache / f"mt5-{args.shape}"))

@@ -16,7 +16,7 @@ from typing import IO
 from summarize import __version__
 from summarize.console import OneLineParser
 from summarize.errors import InvalidInputError, SummarizeError
-from summarize.records import read_jsonl, read_text_file
+from summarize.inputs.records import read_jsonl, read_text_file
 from summarize.languages import LANGUAGES
 from summarize.generation import add_generation_arguments, generation_from_args
 from summarize.options import add_arguments

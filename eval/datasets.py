@@ -6,7 +6,7 @@ languages, the revision its published numbers need, and where its data lies
 ``datasets.load_dataset``; anything given as ``--dataset`` that exists on disk
 (or ends in ``.jsonl``, ``.json``, ``.csv``, ``.parquet``) is a local file.
 
-Ids follow the record pipeline's rule (:mod:`summarize.records`): the id
+Ids follow the record pipeline's rule (:mod:`summarize.inputs.records`): the id
 column's value where there is one, else the row's number counted from 1 in
 the dataset's order; a row that repeats an earlier id is left out, with a
 warning, as a job leaves out a duplicate record.
@@ -170,7 +170,7 @@ def load_data(
 
 def _examples(dataset: str, ds, text_field: str, summary_field: str, id_field: str | None) -> tuple[list[Example], int]:
     """Every row as an :class:`Example`, by the records' id rule; and how many rows repeated an id."""
-    from summarize.records import record_from_object
+    from summarize.inputs.records import record_from_object
 
     seen: dict[str, tuple[str, int]] = {}
     examples, duplicates = [], 0
@@ -197,7 +197,7 @@ def _load_local(path: Path, split: str | None):
     import datasets
 
     if path.suffix.lower() in (".jsonl", ".csv"):
-        # Decoded as every input of the library is (summarize.decoding): a
+        # Decoded as every input of the library is (summarize.inputs.decoding): a
         # stray byte is a warning, a Windows-1251 file is read as such.
         rows = _text_rows(path)
         try:
@@ -217,7 +217,7 @@ def _text_rows(path: Path) -> list[dict]:
     import csv
     import io
 
-    from summarize.records import decode_text
+    from summarize.inputs.records import decode_text
 
     return list(csv.DictReader(io.StringIO(decode_text(path.read_bytes(), str(path)), newline="")))
 

@@ -231,7 +231,7 @@ def _archive_member(local: Path, wanted: list[str], dataset: str) -> tuple[str, 
 
 def jsonl_rows(data: bytes, name: str) -> list[dict]:
     """The objects of a JSONL file's bytes (decoded by the library's one rule); a bad line is an error naming it."""
-    from summarize.records import decode_text
+    from summarize.inputs.records import decode_text
 
     rows = []
     for number, line in enumerate(decode_text(data, name).split("\n"), start=1):

@@ -3,7 +3,7 @@
 One path for every generation a run makes (the model's, and with
 ``--compare-fast`` the fast path's), here or on Ray Data: the examples are
 written as a JSONL input, a :class:`~summarize.jobs.Job` over it runs through
-:func:`summarize.executors.run_job` (the reader, the id rule, the block
+:func:`summarize.jobs.executors.run_job` (the reader, the id rule, the block
 function, the row schema, the sink and its resume rule are the command's),
 and each result row becomes a ``predictions.jsonl`` record
 (:func:`prediction`).
@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from summarize import TruncationWarning
-from summarize.executors import run_job
+from summarize.jobs.executors import run_job
 from summarize.jobs import Job
 from summarize.options import CallOptions, SummarizerOptions
-from summarize.outputs import read_rows
+from summarize.inputs.outputs import read_rows
 
 
 def generate(

@@ -11,7 +11,7 @@ evaluates the library's map-reduce instead.
 
 * ``examples.jsonl`` and ``rows.jsonl`` (``rows/`` on Ray): the generation
   is a :class:`summarize.jobs.Job` over the examples, run by
-  :func:`summarize.executors.run_job` like any ``summarize`` job, its rows
+  :func:`summarize.jobs.executors.run_job` like any ``summarize`` job, its rows
   appended and synced block by block; ``resume=True`` regenerates nothing
   already there but the transient failures (:mod:`summarize_eval.predictions`);
 * ``predictions.jsonl``: ``id``, ``prediction``, ``reference``, ``seconds``,

@@ -18,12 +18,12 @@ from typing import IO, Any
 from ._version import __version__
 from .errors import SummarizeError
 from .languages import LANGUAGES
-from .outputs import check_output_path
-from .webpages import allow_private_from_env
-from .executors import run_job
+from .inputs.outputs import check_output_path
+from .inputs.webpages import allow_private_from_env
+from .jobs.executors import run_job
 from .jobs import Job
 from .console import OneLineParser, QuietOutput, cli_wording, print_traceback
-from .rows import error_message
+from .inputs.rows import error_message
 from .presets import PRESETS
 from .inputs import EXTENSIONS, INPUT_FORMATS, plan_inputs
 from .generation import add_generation_arguments, generation_from_args
@@ -83,7 +83,7 @@ def job_from_args(args: argparse.Namespace) -> Job:
         raise SummarizeError(f"--format parquet writes shards into a directory, and --output {args.output!r} names a file: "
                              f"give a directory (--output {os.path.splitext(args.output)[0]}/)")
     if args.ray:
-        from .distributed import ray_inputs
+        from .jobs.distributed import ray_inputs
 
         ray_inputs(plan)
         if not args.output:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, overload
 
-from .decoding import refuse_lone_surrogates
+from .inputs.decoding import refuse_lone_surrogates
 from .errors import InvalidInputError, SummarizeError, with_index
 from .extractive import METHODS
 from .options import CallOptions, SummarizerOptions, check_call

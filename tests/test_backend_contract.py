@@ -65,7 +65,7 @@ def test_a_registered_backend_serves_the_summarizer_with_the_schedulers_rules(ti
 
 def test_the_jobs_door_reports_the_backend_by_its_name(tiny_model, echo):
     from summarize.jobs import block_rows, summarize_records
-    from summarize.records import Record
+    from summarize.inputs.records import Record
 
     s = Summarizer(tiny_model, backend="echo", faithfulness="off")
     rows = [row for block in summarize_records(s, [Record("a", TEXTS[0], 1)], lang="uk") for row in block_rows(block)]

@@ -130,7 +130,7 @@ def test_without_ray_the_error_says_how_to_install(monkeypatch, corpus, tmp_path
     code, err = cli("--ray", "--input-format", "jsonl", "--output", str(tmp_path / "o"), *corpus)
     assert code == 2 and 'pip install "summarize[ray]"' in err
     with pytest.raises(MissingDependencyError):
-        from summarize.distributed import require_ray
+        from summarize.jobs.distributed import require_ray
 
         require_ray()
 
@@ -237,7 +237,7 @@ def test_qualified_ids_are_the_names_given_on_both_executors(local_ray, tmp_path
 
 
 def test_a_job_switches_executor_on_resume_and_loses_or_repeats_nothing(local_ray, tmp_path, monkeypatch):
-    from summarize.outputs import ShardWriter
+    from summarize.inputs.outputs import ShardWriter
 
     monkeypatch.chdir(tmp_path)
     inputs = _archive(Path("in"), "jsonl")

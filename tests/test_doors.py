@@ -100,7 +100,7 @@ def test_the_service(xlsum, case, mine, call, error, says, status):
 @pytest.mark.parametrize("case, mine, call, error, says, status", CASES, ids=IDS)
 def test_a_ray_job_before_any_actor(tmp_path, case, mine, call, error, says, status):
     pytest.importorskip("ray")
-    from summarize.distributed import summarize_dataset
+    from summarize.jobs.distributed import summarize_dataset
 
     path = tmp_path / "in.jsonl"
     path.write_text(json.dumps({"id": 1, "text": TEXTS["uk"]}) + "\n", encoding="utf-8")

@@ -8,7 +8,7 @@ import pytest
 
 from summarize import InvalidInputError
 from summarize.inputs import EXTENSIONS, InputFile, plan_inputs
-from summarize.records import earlier_ids, file_ids, read_file, read_records
+from summarize.inputs.records import earlier_ids, file_ids, read_file, read_records
 
 from .conftest import TEXTS
 

@@ -63,3 +63,16 @@ def test_no_import_cycles():
 def test_the_cycle_finder_finds_one():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_every_package_is_installed():
+    # A subpackage missing from pyproject's list works in an editable install and is absent from a wheel.
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = set()
+    for directory, package in PACKAGES:
+        for init in (ROOT / directory).rglob("__init__.py"):
+            parts = init.parent.relative_to(ROOT / directory).parts
+            found.add(".".join([package, *parts]))
+    assert found == listed

@@ -1,7 +1,7 @@
 """One option schema: the constructor, SummarizerOptions, both command lines and summarize() agree with it."""
 
 import dataclasses
-import inspect
+
 import re
 
 import pytest

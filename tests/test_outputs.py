@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from summarize import InvalidInputError
-from summarize.outputs import ResultWriter, ShardWriter, _read_shard, count_rows, scan_jsonl, scan_shards
+from summarize.inputs.outputs import ResultWriter, ShardWriter, _read_shard, count_rows, scan_jsonl, scan_shards
 
 OK = {"id": "a", "summary": "x", "error": None, "error_kind": None}
 PERMANENT = {"id": "b", "summary": None, "error": "empty text", "error_kind": "permanent"}
@@ -49,7 +49,7 @@ def test_a_shard_writer_refuses_what_it_cannot_use(tmp_path):
 
 
 def test_without_resume_existing_shards_are_not_read(tmp_path, monkeypatch):
-    import summarize.outputs as outputs
+    import summarize.inputs.outputs as outputs
 
     monkeypatch.setattr(outputs, "scan_shards", lambda *a, **k: pytest.fail("scanned without resume"))
     assert ShardWriter(tmp_path / "new").done == set()
@@ -72,7 +72,7 @@ def test_an_unreadable_shard_is_set_aside_and_the_scan_goes_on(tmp_path, caplog)
         w.write([PERMANENT])
     first = out / "part-000001.json"
     first.write_bytes(first.read_bytes()[:-1])  # torn: no final newline
-    caplog.set_level(logging.INFO, logger="summarize.outputs")
+    caplog.set_level(logging.INFO, logger="summarize.inputs.outputs")
     failed = set()
     assert scan_shards(out, "json", failed) == {"b"} and failed == {"b"}
     assert (out / "part-000001.json.partial").is_file() and not first.exists()
@@ -86,7 +86,7 @@ def test_a_shard_is_rewritten_only_when_it_holds_transient_rows(tmp_path, caplog
         w.write([TRANSIENT, {**OK, "id": "d"}])
     clean, mixed = out / "part-000001.json", out / "part-000002.json"
     before = clean.stat().st_mtime_ns
-    caplog.set_level(logging.INFO, logger="summarize.outputs")
+    caplog.set_level(logging.INFO, logger="summarize.inputs.outputs")
     assert scan_shards(out, "json") == {"a", "b", "d"}
     assert clean.stat().st_mtime_ns == before
     assert [r["id"] for r in _read_shard(mixed)] == ["d"]
@@ -101,7 +101,7 @@ def test_scanning_a_missing_directory_finds_nothing(tmp_path):
 def test_jsonl_resume_says_what_it_drops_and_counts_by_the_id_field(tmp_path, caplog):
     out = tmp_path / "out.jsonl"
     out.write_text("".join(json.dumps({**r, "key": r["id"] * 2}) + "\n" for r in (OK, TRANSIENT, PERMANENT)))
-    caplog.set_level(logging.INFO, logger="summarize.outputs")
+    caplog.set_level(logging.INFO, logger="summarize.inputs.outputs")
     failed = set()
     assert scan_jsonl(out, "key", failed=failed) == {"aa", "bb"} and failed == {"bb"}
     assert f"{out}: 1 records failed with a transient error; they will be retried" in caplog.text
@@ -112,7 +112,7 @@ def test_jsonl_resume_says_what_it_drops_and_counts_by_the_id_field(tmp_path, ca
 def test_jsonl_torn_line_is_cut_and_said(tmp_path, caplog):
     out = tmp_path / "out.jsonl"
     out.write_bytes(json.dumps(OK).encode() + b"\n" + b'{"id": "z", "summ')
-    caplog.set_level(logging.INFO, logger="summarize.outputs")
+    caplog.set_level(logging.INFO, logger="summarize.inputs.outputs")
     assert scan_jsonl(out) == {"a"}
     assert out.read_bytes() == json.dumps(OK).encode() + b"\n"
     assert f"{out}: dropping a torn last line (an interrupted write); it will be redone" in caplog.text

@@ -4,9 +4,9 @@ import json
 import pytest
 
 from summarize import InvalidInputError
-from summarize.outputs import ResultWriter
-from summarize.decoding import decode_bytes
-from summarize.records import decode_text, read_jsonl, read_text_file
+from summarize.inputs.outputs import ResultWriter
+from summarize.inputs.decoding import decode_bytes
+from summarize.inputs.records import decode_text, read_jsonl, read_text_file
 
 UK = "Уряд ухвалив новий бюджет, і депутати його підтримали."
 RU = "Правительство утвердило новый бюджет, и депутаты его поддержали."
@@ -55,7 +55,7 @@ def test_utf8_with_a_few_bad_bytes_stays_utf8_and_says_where(data, expected, rep
 
     decoded = decode_bytes(data, "f.txt")
     assert (decoded.text, decoded.encoding, decoded.replaced, decoded.first_bad) == (expected, "utf-8", replaced, first)
-    with caplog.at_level(logging.WARNING, logger="summarize.records"):
+    with caplog.at_level(logging.WARNING, logger="summarize.inputs.records"):
         assert decode_text(data, "f.txt") == expected
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "f.txt" in warnings[0] and f"{replaced} byte" in warnings[0] and f"byte {first:,}" in warnings[0]
@@ -83,7 +83,7 @@ def test_a_jsonl_line_with_a_bad_byte_is_that_lines_warning_not_the_files(caplog
     lines = [json.dumps({"id": "a", "text": UK}, ensure_ascii=False).encode(),
              json.dumps({"id": "b", "text": RU}, ensure_ascii=False).encode().replace("Прав".encode(), "Прав".encode() + b"\xff"),
              json.dumps({"id": "c", "text": RU}, ensure_ascii=False).encode()]
-    with caplog.at_level(logging.WARNING, logger="summarize.records"):
+    with caplog.at_level(logging.WARNING, logger="summarize.inputs.records"):
         records = list(read_jsonl(io.BytesIO(b"\n".join(lines) + b"\n"), "in.jsonl"))
     assert [r.error for r in records] == [None, None, None]
     assert records[0].text == UK and records[2].text == RU and records[1].text == RU.replace("Правительство", "Прав\ufffdительство")
@@ -156,7 +156,7 @@ def test_a_complete_last_line_without_its_newline_is_redone_not_kept(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["parquet", "json"])
 def test_shards_resume_keeps_permanent_failures_and_redoes_transient_ones(tmp_path, fmt):
-    from summarize.outputs import ShardWriter
+    from summarize.inputs.outputs import ShardWriter
 
     rows = [{"id": "a", "summary": "x", "error": None, "error_kind": None},
             {"id": "b", "summary": None, "error": "empty text", "error_kind": "permanent"},
@@ -166,7 +166,7 @@ def test_shards_resume_keeps_permanent_failures_and_redoes_transient_ones(tmp_pa
     with ShardWriter(tmp_path / "out", fmt, resume=True) as w:
         assert w.done == {"a", "b"} and w.failed == {"b"}
         w.write([{"id": "c", "summary": "z", "error": None, "error_kind": None}])
-    from summarize.outputs import _read_shard
+    from summarize.inputs.outputs import _read_shard
 
     written = [r for shard in sorted((tmp_path / "out").glob(f"*.{fmt}")) for r in _read_shard(shard)]
     assert sorted((r["id"], r["summary"]) for r in written) == [("a", "x"), ("b", None), ("c", "z")]
@@ -195,7 +195,7 @@ def test_unreadable_file_is_named(tmp_path, monkeypatch):
 
 
 def test_jsonl_from_stdin_follows_the_same_id_rule_as_a_file():
-    from summarize.records import read_records
+    from summarize.inputs.records import read_records
 
     lines = [json.dumps({"text": UK}), json.dumps({"id": {"nested": 1}, "text": RU}), json.dumps({"id": 9, "body": RU}),
              json.dumps({"id": 9, "text": RU}), "{}"]
@@ -210,7 +210,7 @@ def test_jsonl_from_stdin_follows_the_same_id_rule_as_a_file():
 
 
 def test_an_unknown_input_format_names_the_formats():
-    from summarize.records import read_records
+    from summarize.inputs.records import read_records
 
     with pytest.raises(InvalidInputError, match="unknown input format 'xml'; valid formats are 'text', 'jsonl', 'csv' or 'parquet'"):
         list(read_records(["a.xml"], "xml", io.BytesIO()))

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from summarize.rows import RESULT_FIELDS
+from summarize.inputs.rows import RESULT_FIELDS
 
 from .conftest import TEXTS
 

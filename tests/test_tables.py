@@ -8,7 +8,7 @@ import pytest
 
 from summarize import InvalidInputError
 from summarize.inputs import InputFile
-from summarize.records import read_file, read_records, read_table
+from summarize.inputs.records import read_file, read_records, read_table
 
 UK = "Уряд ухвалив новий бюджет, і депутати його підтримали."
 RU = "Правительство утвердило новый бюджет, и депутаты его поддержали."
@@ -115,7 +115,7 @@ def test_a_null_or_empty_id_is_no_id(tmp_path, empty):
     path = _parquet(tmp_path / "a.parquet", [{"id": empty, "text": UK}, {"id": empty, "text": RU}, {"id": "z", "text": UK}])
     assert [(r.id, r.error) for r in read_table(str(path), "parquet")] == [(1, None), (2, None), ("z", None)]
     lines = [json.dumps({"id": empty, "text": UK}), json.dumps({"id": empty, "text": RU})]
-    from summarize.records import read_jsonl
+    from summarize.inputs.records import read_jsonl
 
     assert [r.id for r in read_jsonl(io.BytesIO("\n".join(lines).encode()), "in.jsonl")] == [1, 2]
 

@@ -12,7 +12,7 @@ import pytest
 
 from summarize.cli import main
 from summarize.errors import InvalidInputError
-from summarize.webpages import article_from_html, check_address, fetch_page
+from summarize.inputs.webpages import article_from_html, check_address, fetch_page
 
 PAGE = """<html><head><meta charset="utf-8"><title>Рада ухвалила бюджет | Новини міста</title></head><body>
 <nav><a href="/">Головна</a> <a href="/sport">Спорт</a> Реклама: купуйте квитки!</nav>
@@ -136,7 +136,7 @@ def test_fetching_obeys_its_limits(site):
 def test_public_addresses_in_every_form_are_not_private(address):
     import ipaddress
 
-    from summarize.webpages import is_private
+    from summarize.inputs.webpages import is_private
 
     assert not is_private(ipaddress.ip_address(address))
 
@@ -253,7 +253,7 @@ def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
     """DNS rebinding: a name public when checked and private when connected is refused at the connection."""
     import socket as sockets
 
-    from summarize import webpages
+    from summarize.inputs import webpages
 
     real = sockets.getaddrinfo
     answers = iter([[(sockets.AF_INET, sockets.SOCK_STREAM, 6, "", ("93.184.216.34", 80))]])

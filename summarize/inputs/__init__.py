@@ -2,7 +2,7 @@
 
 Every executor starts from :func:`plan_inputs`, so a job reads the same files
 in the same order under the same names wherever it runs, and the ids those
-names qualify (:mod:`summarize.records`) are the same here and on Ray: a job
+names qualify (:mod:`summarize.inputs.records`) are the same here and on Ray: a job
 can switch executor on resume and lose or repeat nothing.
 
 An input is:
@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import InvalidInputError, MissingDependencyError, choices
+from ..errors import InvalidInputError, MissingDependencyError, choices
 
 INPUT_FORMATS = ("text", "jsonl", "csv", "parquet")
 RECORD_FORMATS = ("jsonl", "csv", "parquet")  # a file of records; any other input is one text document
@@ -88,7 +88,7 @@ class InputPlan:
     ``qualify``: the job may read several files (several inputs, or a
     directory or pattern, however many files it holds today), so line and
     row numbers are qualified by the file's name (the id rule,
-    :mod:`summarize.records`).
+    :mod:`summarize.inputs.records`).
     """
 
     files: tuple[InputFile, ...]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 # Tried, in this order, for bytes that are not UTF-8 (ties go to the first).
 LEGACY_ENCODINGS = ("cp1251", "koi8_u", "cp1252")

@@ -20,7 +20,7 @@ file is read apart, starting from the ids it shares with earlier files
 (:func:`read_file`, :func:`file_ids`, :func:`earlier_ids`: Ray's actors).
 
 Encodings: every input, a whole file or one JSONL line, is decoded by
-:mod:`summarize.decoding`: UTF-8 (a few bad bytes replaced, with a warning
+:mod:`summarize.inputs.decoding`: UTF-8 (a few bad bytes replaced, with a warning
 naming the input, the count and the first offset), UTF-16, or a legacy code
 page recognised (Windows-1251, KOI8-R/KOI8-U, Windows-1252; the choice is
 logged); anything else is refused with the input named and the fix
@@ -41,13 +41,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from .decoding import decode_bytes
-from .errors import InvalidInputError, MissingDependencyError, SummarizeError
-from .inputs import STDIN, InputFile, is_file_system_uri, plan_inputs
+from ..errors import InvalidInputError, MissingDependencyError, SummarizeError
+from . import STDIN, InputFile, is_file_system_uri, plan_inputs
 
 logger = logging.getLogger(__name__)
 
 def decode_text(data: bytes, name: str) -> str:
-    """An input's bytes as text, by :func:`summarize.decoding.decode_bytes`; says once what it replaced or guessed.
+    """An input's bytes as text, by :func:`summarize.inputs.decoding.decode_bytes`; says once what it replaced or guessed.
 
     >>> decode_text("Ціни зросли".encode("cp1251"), "a.txt")
     'Ціни зросли'

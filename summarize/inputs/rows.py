@@ -1,9 +1,9 @@
 """Result rows: the one schema every output has, and the row a result becomes.
 
-The bottom of the record pipeline: readers (:mod:`summarize.records`) give
+The bottom of the record pipeline: readers (:mod:`summarize.inputs.records`) give
 records, :mod:`summarize.jobs` summarises them, and every result, a
 :class:`~summarize.Summary` or an exception, becomes one row here, whichever
-executor ran it and whichever sink (:mod:`summarize.outputs`) writes it.
+executor ran it and whichever sink (:mod:`summarize.inputs.outputs`) writes it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError
+from ..errors import InvalidInputError, InvalidOptionError, SummarizeError, UnsupportedLanguageError
 
 # The one row schema, for every output: name -> Arrow type (for Parquet).
 RESULT_FIELDS = (

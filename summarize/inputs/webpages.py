@@ -39,7 +39,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from .errors import InvalidInputError, MissingDependencyError
+from ..errors import InvalidInputError, MissingDependencyError
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 MAX_BYTES = 5_000_000

@@ -3,16 +3,16 @@
 Every batch job runs through here, whatever starts it (the ``summarize``
 command, Ray Data actors, ``summarize-eval run``), in three layers:
 
-1. records are read by :mod:`summarize.records` (one reader, one id rule);
+1. records are read by :mod:`summarize.inputs.records` (one reader, one id rule);
 2. :func:`summarize_block` summarises one block of records, and
-   :func:`block_rows` turns each result into a row (:mod:`summarize.rows`:
+   :func:`block_rows` turns each result into a row (:mod:`summarize.inputs.rows`:
    one schema);
-3. rows are written by :mod:`summarize.outputs` (appended and fsynced, or one
+3. rows are written by :mod:`summarize.inputs.outputs` (appended and fsynced, or one
    shard per block; resumable, exactly once, one resume rule).
 
 A :class:`Job` describes a batch job (what the command line asks for); the
-executors that run it sit above: :mod:`summarize.executors` (here, block
-by block) and :mod:`summarize.distributed` (Ray Data actors calling the same
+executors that run it sit above: :mod:`summarize.jobs.executors` (here, block
+by block) and :mod:`summarize.jobs.distributed` (Ray Data actors calling the same
 block function). A block is a few batches (``BLOCK_BATCHES``), so that
 length-sorting has something to sort; a killed job loses at most the block
 in flight.
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from .errors import InvalidInputError
-from .options import CallOptions, SummarizerOptions
-from .records import Record
-from .rows import result_row
+from ..errors import InvalidInputError
+from ..options import CallOptions, SummarizerOptions
+from ..inputs.records import Record
+from ..inputs.rows import result_row
 
 BLOCK_BATCHES = 4
 EXECUTORS = ("local", "ray")

@@ -4,20 +4,20 @@
 writes rows its own way: the inputs are planned by
 :func:`summarize.inputs.plan_inputs` (the files, their order, format and
 names, as a local job plans them), and each file is read by
-:func:`summarize.records.read_file` (the one reader and id rule) and
+:func:`summarize.inputs.records.read_file` (the one reader and id rule) and
 summarised block by block by :func:`summarize.jobs.summarize_records`
 inside an actor that loads the model once (``map_batches`` with a callable
 class; ``concurrency`` actors, ``num_gpus`` each). Work is spread over the
 actors file by file, so split an archive into at least as many files as
 actors (``split -l 10000 archive.jsonl part-``). Rows follow
-:data:`summarize.rows.RESULT_FIELDS`. Ray's writers put the rows into
+:data:`summarize.inputs.rows.RESULT_FIELDS`. Ray's writers put the rows into
 shards, and a rerun over the same directory does only the ids not yet there
-(:func:`summarize.outputs.scan_shards`), so every id ends up exactly once.
+(:func:`summarize.inputs.outputs.scan_shards`), so every id ends up exactly once.
 
 One id space, as locally: before the actors start, a pass over the files
-that reads only ids (:func:`summarize.records.file_ids`, a task per file)
+that reads only ids (:func:`summarize.inputs.records.file_ids`, a task per file)
 finds the ids that repeat across files, and each actor is given its file's
-(:func:`summarize.records.earlier_ids`), so the first occurrence in plan
+(:func:`summarize.inputs.records.earlier_ids`), so the first occurrence in plan
 order keeps the id and a later one is an error row naming it, whichever
 actor reads which file when. The rows equal a local job's, and a job can
 switch executor on resume.
@@ -32,9 +32,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInputError, InvalidOptionError, MissingDependencyError
-from .inputs import EXTENSIONS, RECORD_FORMATS, STDIN, InputPlan, plan_inputs
-from .options import CallOptions, SummarizerOptions, check_call
+from ..errors import InvalidInputError, InvalidOptionError, MissingDependencyError
+from ..inputs import EXTENSIONS, RECORD_FORMATS, STDIN, InputPlan, plan_inputs
+from ..options import CallOptions, SummarizerOptions, check_call
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class SummarizeBatches:
 
     A batch is either files of ``plan`` (an ``input`` column: the file's
     place in the plan; ``earlier``: its ids met in an earlier file, as JSON),
-    read here by :func:`summarize.records.read_file`, or rows of a Dataset
+    read here by :func:`summarize.inputs.records.read_file`, or rows of a Dataset
     with id and text columns; either way its records go through
     :func:`summarize.jobs.summarize_records`, a block at a time, and each
     block comes out as one table of result rows.
@@ -73,8 +73,8 @@ class SummarizeBatches:
         exclude_ids: Iterable[str] = (),
         plan: InputPlan | None = None,
     ):
-        from .backends.cpu import tune_process
-        from .summarizer import Summarizer
+        from ..backends.cpu import tune_process
+        from ..summarizer import Summarizer
 
         tune_process(summarizer_options.threads)  # an actor is a process of the job's own
         self.summarizer = Summarizer(summarizer_options)
@@ -84,8 +84,8 @@ class SummarizeBatches:
         self.plan = plan  # None: the batches are a Dataset's rows, not files
 
     def __call__(self, batch: dict[str, Any]):
-        from .jobs import block_rows, summarize_records
-        from .rows import result_table
+        from . import block_rows, summarize_records
+        from ..inputs.rows import result_table
 
         for records in self._records(batch):
             todo = (r for r in records if r.key not in self.exclude)
@@ -93,7 +93,7 @@ class SummarizeBatches:
                 yield result_table(block_rows(block))
 
     def _records(self, batch: dict[str, Any]):
-        from .records import read_file, record_from_object
+        from ..inputs.records import read_file, record_from_object
 
         if self.plan is not None:
             for index, earlier in zip(batch["input"], batch["earlier"]):
@@ -155,8 +155,8 @@ def _files_dataset(ray: Any, plan: InputPlan, id_field: str):
 
 
 def _earlier_ids(ray: Any, plan: InputPlan, id_field: str) -> list[dict[str, tuple[str, int]]]:
-    """:func:`summarize.records.earlier_ids` of the plan, its ids read by Ray tasks, a CPU's worth at a time."""
-    from .records import earlier_ids, file_ids
+    """:func:`summarize.inputs.records.earlier_ids` of the plan, its ids read by Ray tasks, a CPU's worth at a time."""
+    from ..inputs.records import earlier_ids, file_ids
 
     scan = ray.remote(num_cpus=READ_CPUS)(file_ids)
     window = max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -241,8 +241,8 @@ def summarize_dataset(
 
 def run_ray_job(job: Any):
     """Run a :class:`~summarize.jobs.Job` on Ray: shards into ``job.output``, missing ids only."""
-    from .outputs import ShardWriter, count_rows
-    from .jobs import JobResult
+    from ..inputs.outputs import ShardWriter, count_rows
+    from . import JobResult
 
     require_ray()
     suffix = "json" if job.output_format == "jsonl" else "parquet"

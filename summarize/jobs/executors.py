@@ -2,9 +2,9 @@
 
 The top of the record pipeline. :func:`run_job` picks the executor the job
 names: ``"local"`` runs :func:`~summarize.jobs.summarize_records` in this
-process and writes each block through :mod:`summarize.outputs` before the
+process and writes each block through :mod:`summarize.inputs.outputs` before the
 next starts; ``"ray"`` hands the same block function to Ray Data actors
-(:func:`summarize.distributed.run_ray_job`). Both read with the same reader,
+(:func:`summarize.jobs.distributed.run_ray_job`). Both read with the same reader,
 write the same rows and resume by the same rule.
 """
 
@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO
 
-from .errors import InvalidInputError, choices
-from .options import CallOptions, SummarizerOptions, check_call, preset_of
-from .jobs import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
-from .records import Record, read_records
+from ..errors import InvalidInputError, choices
+from . import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
+from ..inputs.records import Record, read_records
+from .deferred import DeferredSummarizer
 
 
 def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Block], None] | None = None) -> JobResult:
@@ -38,53 +38,13 @@ def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Blo
 
 def open_output(job: Job):
     """The writer for a job's output (``None`` when rows are returned instead)."""
-    from .outputs import ResultWriter, ShardWriter
+    from ..inputs.outputs import ResultWriter, ShardWriter
 
     if job.output is None or job.output_format in ("text", "json"):
         return None
     if job.output_format == "parquet":
         return ShardWriter(job.output, "parquet", resume=job.resume)
     return ResultWriter(job.output, resume=job.resume, id_field="id")
-
-
-class DeferredSummarizer:
-    """A :class:`~summarize.Summarizer` built when a text first needs its model.
-
-    Until then each text's languages are checked against the model's preset
-    (the one call check, :func:`summarize.options.check_call`): a job that
-    asks ``bart-cnn`` for Ukrainian fails at once, with the presets that can,
-    instead of first downloading a model it cannot use.
-    """
-
-    def __init__(self, options: SummarizerOptions):
-        self.options = options
-        # An unknown preset fails the job at once, not each record.
-        self.preset = preset_of(options)
-        self._summarizer: Any = None
-
-    def summarize(self, texts: list[str], *, lang: str = "auto", target_lang: str | None = None, **options: Any) -> list[Any]:
-        if self._summarizer is None and self.options.method == "abstractive":
-            refused = [self._refusal(t, lang, target_lang) for t in texts]
-            if all(refused):
-                return refused
-        if self._summarizer is None:
-            from .summarizer import Summarizer
-
-            self._summarizer = Summarizer(self.options)
-        return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
-
-    def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
-        from .errors import SummarizeError
-        from .languages import detect_language
-
-        if self.preset is None:
-            return None  # its languages are known only from the checkpoint
-        try:
-            text_lang = detect_language(text) if lang == "auto" else lang
-            check_call(self.options, CallOptions(text_lang, target_lang))
-        except SummarizeError as exc:
-            return exc
-        return None
 
 
 def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:

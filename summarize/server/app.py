@@ -22,8 +22,8 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InvalidInputError, SummarizeError, UnsupportedLanguageError
-from ..decoding import refuse_lone_surrogates
-from ..records import Record
+from ..inputs.decoding import refuse_lone_surrogates
+from ..inputs.records import Record
 from .dispatch import ClientGone, DeadlinePassed, Dispatcher, QueueFull
 from .requests import RequestError, openapi, parse_request
 from .service import ServerConfig, Service
@@ -300,7 +300,7 @@ async def _gather_records(service: Service, parsed, deadline: float) -> list[Rec
 
 def _records(service: Service, parsed, deadline: float) -> list[Record]:
     """The request's documents as records; a page that cannot be read is that record's error."""
-    from .. import webpages
+    from ..inputs import webpages
 
     config = service.config
     records = []

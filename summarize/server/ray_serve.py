@@ -211,7 +211,7 @@ class _Remote:
 def serve_on_ray(config: Any, *, host: str, port: int, replicas: int) -> int:
     """Start a local Ray (or join RAY_ADDRESS), run the app, block until SIGTERM or Ctrl-C, shut down, exit 0."""
     serve = _serve()
-    from ..distributed import init_ray
+    from ..jobs.distributed import init_ray
 
     init_ray(None)
     serve.start(http_options={"host": host, "port": port})

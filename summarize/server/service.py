@@ -21,8 +21,8 @@ from typing import Any
 from ..generation import GenerationLimits
 from ..options import CallOptions, SummarizerOptions
 from ..jobs import summarize_block
-from ..records import Record
-from ..rows import result_row
+from ..inputs.records import Record
+from ..inputs.rows import result_row
 from .batcher import Batcher
 from .dispatch import Dispatcher
 from .facts import facts_with_passages

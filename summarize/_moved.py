@@ -1,0 +1,38 @@
+"""Old import paths of public modules that moved, kept for one release with a :class:`DeprecationWarning`.
+
+Each old module is a few lines: its module-level ``__getattr__`` is
+:func:`forward`, which hands every name on from the new home and says where
+that is. The changelog lists them; they go in the release after next.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+
+def forward(old: str, new: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``old`` that warns once per name and returns ``new``'s attribute.
+
+    >>> import warnings
+    >>> import summarize.inputs.webpages as new
+    >>> import summarize.webpages as old
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     old.is_private is new.is_private
+    True
+    >>> str(caught[0].message)
+    'summarize.webpages moved to summarize.inputs.webpages; import is_private from there (the old path goes in a later release)'
+    """
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(importlib.import_module(new), name)
+        warnings.warn(f"{old} moved to {new}; import {name} from there (the old path goes in a later release)",
+                      DeprecationWarning, stacklevel=2)
+        return value
+
+    return __getattr__

@@ -1,0 +1,47 @@
+"""The summarizer of a job: built when a text first needs its model, after the texts it cannot serve are refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..options import CallOptions, SummarizerOptions, check_call, preset_of
+
+
+class DeferredSummarizer:
+    """A :class:`~summarize.Summarizer` built when a text first needs its model.
+
+    Until then each text's languages are checked against the model's preset
+    (the one call check, :func:`summarize.options.check_call`): a job that
+    asks ``bart-cnn`` for Ukrainian fails at once, with the presets that can,
+    instead of first downloading a model it cannot use.
+    """
+
+    def __init__(self, options: SummarizerOptions):
+        self.options = options
+        # An unknown preset fails the job at once, not each record.
+        self.preset = preset_of(options)
+        self._summarizer: Any = None
+
+    def summarize(self, texts: list[str], *, lang: str = "auto", target_lang: str | None = None, **options: Any) -> list[Any]:
+        if self._summarizer is None and self.options.method == "abstractive":
+            refused = [self._refusal(t, lang, target_lang) for t in texts]
+            if all(refused):
+                return refused
+        if self._summarizer is None:
+            from ..summarizer import Summarizer
+
+            self._summarizer = Summarizer(self.options)
+        return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
+
+    def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
+        from ..errors import SummarizeError
+        from ..languages import detect_language
+
+        if self.preset is None:
+            return None  # its languages are known only from the checkpoint
+        try:
+            text_lang = detect_language(text) if lang == "auto" else lang
+            check_call(self.options, CallOptions(text_lang, target_lang))
+        except SummarizeError as exc:
+            return exc
+        return None

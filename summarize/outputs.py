@@ -1,0 +1,5 @@
+"""Moved to :mod:`summarize.inputs.outputs`; this path works, with a DeprecationWarning, until a later release."""
+
+from ._moved import forward
+
+__getattr__ = forward(__name__, "summarize.inputs.outputs")
