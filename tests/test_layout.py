@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles among its modules (function-level imports included), no module over 350 lines."""
+"""The package's shape: no import cycles among its modules (function-level imports included), stages that import only downwards, every package installed."""
 
 import ast
 from pathlib import Path
@@ -76,3 +76,39 @@ def test_every_package_is_installed():
             parts = init.parent.relative_to(ROOT / directory).parts
             found.add(".".join([package, *parts]))
     assert found == listed
+
+
+# The stages, bottom up (docs/design.md draws them): a module may import its
+# own stage and those below it, never one above. eval/ sits on top of all.
+LAYERS = (
+    ("errors", "_version", "_moved"),
+    ("languages",),
+    ("presets", "summary", "faithfulness", "extractive", "inputs"),
+    ("checkpoints", "generation", "backends"),
+    ("options",),
+    ("summarizer",),
+    ("hf_pipeline", "jobs"),
+    ("server", "console", "cli", "__main__", "", "testing", "records", "rows", "outputs", "webpages", "executors", "distributed"),
+)
+
+
+def _stage(module: str) -> int:
+    if module.startswith("summarize_eval"):
+        return len(LAYERS)
+    name = module.split(".")[1] if "." in module else ""
+    return next(i for i, names in enumerate(LAYERS) if name in names)
+
+
+def test_stages_import_only_downwards():
+    modules = _modules()
+    upward = sorted(
+        f"{name} imports {target}"
+        for name, path in modules.items() for target in _imports(name, path, modules)
+        if _stage(target) > _stage(name)
+    )
+    assert not upward, upward
+
+
+def test_every_module_has_a_stage():
+    for name in _modules():
+        _stage(name)  # StopIteration names a module no stage holds: add it to LAYERS and docs/design.md
