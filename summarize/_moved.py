@@ -13,8 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 
-def forward(old: str, new: str) -> Callable[[str], Any]:
-    """A module ``__getattr__`` for ``old`` that warns once per name and returns ``new``'s attribute.
+def forward(old: str, *new: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``old`` that warns and returns the attribute from the first of ``new`` that has it.
+
+    Several new homes: the module split (``summarize.records``' names are
+    in ``summarize.inputs.records`` and the input plan's in ``summarize.inputs``).
 
     >>> import warnings
     >>> import summarize.inputs.webpages as new
@@ -30,9 +33,12 @@ def forward(old: str, new: str) -> Callable[[str], Any]:
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        value = getattr(importlib.import_module(new), name)
-        warnings.warn(f"{old} moved to {new}; import {name} from there (the old path goes in a later release)",
-                      DeprecationWarning, stacklevel=2)
-        return value
+        for home in new:
+            module = importlib.import_module(home)
+            if hasattr(module, name):
+                warnings.warn(f"{old} moved to {home}; import {name} from there (the old path goes in a later release)",
+                              DeprecationWarning, stacklevel=2)
+                return getattr(module, name)
+        raise AttributeError(f"module {old!r} (moved to {', '.join(new)}) has no attribute {name!r}")
 
     return __getattr__

@@ -2,4 +2,4 @@
 
 from ._moved import forward
 
-__getattr__ = forward(__name__, "summarize.jobs.executors")
+__getattr__ = forward(__name__, "summarize.jobs.executors", "summarize.jobs.deferred")

@@ -142,8 +142,13 @@ class SummarizerOptions:
 
         >>> SummarizerOptions().replace(batch_size=2, num_beams=1).generation
         (('num_beams', 1),)
+        >>> SummarizerOptions(generation={"num_beams": 1}).replace(generation={"max_new_tokens": 9}).generation
+        (('max_new_tokens', 9),)
         """
-        return SummarizerOptions.of({**self.as_dict(), **changes})
+        current = self.as_dict()
+        if "generation" in changes:  # given whole: it replaces the decoding settings, not adds to them
+            current = {k: v for k, v in current.items() if k in OPTION_NAMES}
+        return SummarizerOptions.of({**current, **changes})
 
     def as_dict(self) -> dict[str, Any]:
         """The options as keyword arguments for :class:`~summarize.Summarizer` (decoding settings flat among them)."""

@@ -373,4 +373,5 @@ def summarize(
     ['Summary', 'InvalidInputError']
     """
     built, call = SummarizerOptions.split({"model": model, "method": method, "device": device, **options})
+    check_call(built, CallOptions(lang, target_lang, call), errors=errors)  # before a model is built or downloaded
     return _cached(built).summarize(text, lang=lang, target_lang=target_lang, errors=errors, **call)

@@ -1,6 +1,8 @@
 """The package's shape: no import cycles among its modules (function-level imports included), stages that import only downwards, every package installed."""
 
 import ast
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -112,3 +114,26 @@ def test_stages_import_only_downwards():
 def test_every_module_has_a_stage():
     for name in _modules():
         _stage(name)  # StopIteration names a module no stage holds: add it to LAYERS and docs/design.md
+
+
+# Every member the API reference documented at the old paths, before the layout by stage.
+MOVED = {
+    "summarize.records": ["read_records", "Record", "infer_input_format", "read_text_file", "read_jsonl", "read_table", "decode_text"],
+    "summarize.rows": ["RESULT_FIELDS", "result_row", "error_kind", "error_message", "result_table"],
+    "summarize.executors": ["run_job", "open_output", "DeferredSummarizer"],
+    "summarize.outputs": ["ResultWriter", "ShardWriter", "scan_jsonl", "scan_shards"],
+    "summarize.distributed": ["summarize_dataset"],
+    "summarize.webpages": ["Article", "article_from_html", "read_document", "is_private", "check_address"],
+}
+
+
+@pytest.mark.parametrize("old, name", [(old, name) for old, names in MOVED.items() for name in names])
+def test_a_moved_public_name_still_imports_from_its_old_path_with_a_warning(old, name):
+    import importlib
+
+    module = importlib.import_module(old)
+    with pytest.warns(DeprecationWarning, match=rf"{old} moved to summarize\.\w+(\.\w+)?; import {name} from there"):
+        value = getattr(module, name)
+    assert value is not None
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        module.nothing_here

@@ -95,7 +95,8 @@ def generate_batched(
     pending: deque[tuple[list[int], Any, float]] = deque()
     queue = iter(batches)
     for batch in islice(queue, in_flight):
-        pending.append((batch, call(batch), time.perf_counter()))
+        launched = time.perf_counter()  # before submit: a backend may generate inside it (torch does)
+        pending.append((batch, call(batch), launched))
     while pending:
         batch, waiting, launched = pending.popleft()
         try:
@@ -109,7 +110,8 @@ def generate_batched(
             results[j] = (out, share)
         following = next(queue, None)
         if following is not None:
-            pending.append((following, call(following), time.perf_counter()))
+            launched = time.perf_counter()
+            pending.append((following, call(following), launched))
     if workers > 1:  # batches overlap: each request's share of the whole call
         share = (time.perf_counter() - started) / max(1, len(requests))
         results = [(out, share) for out, _ in results]

@@ -20,7 +20,7 @@ in flight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -112,6 +112,22 @@ class Job:
     ray: dict[str, Any] = field(default_factory=dict)
     max_chars: int | None = None
     allow_private_urls: bool = False
+
+    def __post_init__(self) -> None:
+        # Before the options were typed, a job took dicts: still read, for one release.
+        if isinstance(self.summarizer, Mapping):
+            _deprecated_mapping("Job(summarizer=...)", "SummarizerOptions")
+            object.__setattr__(self, "summarizer", SummarizerOptions.of(self.summarizer))
+        if isinstance(self.options, Mapping):
+            _deprecated_mapping("Job(options=...)", "CallOptions")
+            object.__setattr__(self, "options", CallOptions.of(self.options))
+
+
+def _deprecated_mapping(where: str, kind: str) -> None:
+    import warnings
+
+    warnings.warn(f"{where} takes a summarize.{kind} now; a dict is read for one more release",
+                  DeprecationWarning, stacklevel=4)
 
 
 @dataclass

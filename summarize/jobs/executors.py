@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import IO
 
 from ..errors import InvalidInputError, choices
+from ..options import check_call
 from . import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
 from ..inputs.records import Record, read_records
 from .deferred import DeferredSummarizer
@@ -26,9 +27,12 @@ def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Blo
     Raises:
         InvalidInputError: the job cannot start (an output that exists without
             ``resume``, a missing input file...).
+        InvalidOptionError, UnsupportedLanguageError: the call the job makes
+            is refused (:func:`summarize.options.check_call`), whichever the executor.
     """
     if job.executor not in EXECUTORS:
         raise InvalidInputError(f"unknown executor {job.executor!r}; valid executors are {choices(EXECUTORS)}")
+    check_call(job.summarizer, job.options)  # before anything is read or loaded, on every executor
     if job.executor == "ray":
         from .distributed import run_ray_job
 

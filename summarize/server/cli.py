@@ -80,7 +80,7 @@ def config_from_args(args: argparse.Namespace):
     if not 0 <= args.port <= 65535:
         raise SummarizeError(f"--port must be between 0 and 65535, got {args.port}")
     return ServerConfig(
-        summarizer=options, batch_size=args.batch_size, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
+        summarizer=options, max_wait_ms=args.max_wait_ms, max_queue=args.max_queue,
         max_body_bytes=args.max_body_bytes, timeout=args.timeout, token=_token(args),
         drain_timeout=args.drain_timeout, host=args.host, allowed_hosts=tuple(h.lower() for h in args.allowed_host),
         cors_origins=tuple(args.cors_origin), allow_private_urls=args.allow_private_urls, fetch_timeout=args.fetch_timeout,

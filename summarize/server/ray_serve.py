@@ -168,7 +168,7 @@ def build_deployments(config: Any, replicas: int):
     from .app import create_app
     from .service import Service
 
-    batch_size, wait = config.batch_size, config.max_wait_ms / 1000
+    batch_size, wait = config.documents_per_batch, config.max_wait_ms / 1000
 
     @serve.deployment(name="SummarizeModel", num_replicas=replicas, max_ongoing_requests=max(2 * batch_size, 8))
     class SummarizeModel(Replica):

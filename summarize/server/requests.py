@@ -127,20 +127,26 @@ def _document(item: Any, number: int, *, in_batch: bool) -> Document:
 
 
 def _options(data: dict[str, Any]) -> dict[str, Any]:
-    """The request's options, checked as the library checks a call's (:class:`~summarize.options.CallOptions`).
+    """The request's options, checked and normalised as the library checks a call's (:class:`~summarize.options.CallOptions`).
 
     What depends on what this server serves (its method, its model's
     languages, its limits) is checked next, by the service, with the same
     function the library uses (:func:`summarize.options.check_call`).
+    Normalised (``4.0`` beams is ``4``), so that equal options batch together.
     """
     given = {k: data[k] for k in (*REQUEST_OPTIONS, *GENERATION_OPTIONS) if data.get(k) is not None}
+    method = given.pop("method", None)
+    if method is not None and (not isinstance(method, str) or method not in METHOD_NAMES):
+        raise RequestError(f"method must be {choices(METHOD_NAMES)}, got {method!r}", 400, "invalid_option")
     try:
-        CallOptions.of({k: v for k, v in given.items() if k != "method"})
+        call = CallOptions.of(given)
     except UnsupportedLanguageError as exc:
         raise RequestError(str(exc), 422, "unsupported_language") from None
     except SummarizeError as exc:
         raise RequestError(str(exc), 400, "invalid_option") from None
-    return given
+    options: dict[str, Any] = {k: getattr(call, k) for k in ("lang", "target_lang") if k in given}
+    options.update(call.generation)
+    return {**options, "method": method} if method is not None else options
 
 
 def openapi(version: str) -> dict[str, Any]:

@@ -35,7 +35,7 @@ class ServerConfig:
     """The server's settings (``summarize serve --help`` gives each one's meaning)."""
 
     summarizer: SummarizerOptions = field(default_factory=SummarizerOptions)
-    batch_size: int = 8
+    batch_size: int | None = None  # documents gathered into one batch; None: the summarizer's batch_size
     max_wait_ms: float = 10.0
     max_queue: int = 256
     max_body_bytes: int = 2_000_000
@@ -51,6 +51,23 @@ class ServerConfig:
     drain_timeout: float = 30.0  # on SIGTERM, how long accepted requests may take before they are answered 503
     host: str = "127.0.0.1"  # where it is bound: on loopback, requests must name this machine in Host
     allowed_hosts: tuple[str, ...] = ()  # other Host names accepted on loopback (--allowed-host)
+
+    def __post_init__(self) -> None:
+        # Before the options were typed, the server took dicts: still read, for one release.
+        import warnings
+        from collections.abc import Mapping
+
+        for name, kind in (("summarizer", SummarizerOptions), ("defaults", CallOptions)):
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                warnings.warn(f"ServerConfig({name}=...) takes a summarize.{kind.__name__} now; a dict is read for one "
+                              "more release", DeprecationWarning, stacklevel=3)
+                setattr(self, name, kind.of(value))
+
+    @property
+    def documents_per_batch(self) -> int:
+        """How many documents the server gathers into one batch: :attr:`batch_size`, else the summarizer's."""
+        return self.batch_size or self.summarizer.batch_size
 
 
 def _isolated_block(summarizer: Any, records: list[Record], options: dict[str, Any]) -> list[tuple[Record, Any]]:
@@ -104,7 +121,7 @@ class Service:
         # Pages are fetched in a pool of their own: slow sites wait for each other, never for summarising.
         self.fetcher = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="summarize-fetch")
         if dispatcher is None:
-            dispatcher = Batcher(self.run, batch_size=config.batch_size, max_wait_ms=config.max_wait_ms,
+            dispatcher = Batcher(self.run, batch_size=config.documents_per_batch, max_wait_ms=config.max_wait_ms,
                                  max_queue=config.max_queue, check=self.check)
         self.dispatcher = dispatcher
 
@@ -146,7 +163,8 @@ class Service:
         if method not in self._extractive:
             from .. import Summarizer
 
-            self._extractive[method] = Summarizer(method=method)
+            # The server's own options (sentences, max_input_chars, faithfulness), with the method asked for.
+            self._extractive[method] = Summarizer(self.config.summarizer.replace(method=method, generation=()))
         return self._extractive[method]
 
     def check(self, options: dict[str, Any]) -> None:
