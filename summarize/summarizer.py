@@ -39,6 +39,7 @@ class _Doc:
     target: str
     detected: bool
     title: str | None = None
+    name: str = ""  # how messages name it: "text 3", or the caller's name (a record's id)
 
 
 class Summarizer:
@@ -171,11 +172,13 @@ class Summarizer:
         return self.languages
 
     @overload
-    def summarize(self, texts: str, *, lang: str = ..., target_lang: str | None = ..., errors: str = ..., **options: Any) -> Summary: ...
+    def summarize(self, texts: str, *, lang: str = ..., target_lang: str | None = ..., errors: str = ...,
+                  names: Sequence[str] | None = ..., **options: Any) -> Summary: ...
     @overload
-    def summarize(self, texts: Iterable[str], *, lang: str = ..., target_lang: str | None = ..., errors: str = ..., **options: Any) -> list[Summary]: ...
+    def summarize(self, texts: Iterable[str], *, lang: str = ..., target_lang: str | None = ..., errors: str = ...,
+                  names: Sequence[str] | None = ..., **options: Any) -> list[Summary]: ...
 
-    def summarize(self, texts, *, lang="auto", target_lang=None, errors="raise", **options):
+    def summarize(self, texts, *, lang="auto", target_lang=None, errors="raise", names=None, **options):
         """Summarise one text (returns a :class:`Summary`) or many (a list, in order).
 
         Args:
@@ -186,6 +189,8 @@ class Summarizer:
             errors: ``"raise"`` (default) raises on the first bad text;
                 ``"return"`` puts the exception in that text's place in the
                 list and summarises the others.
+            names: how warnings name each text (a record's id); by default
+                ``"text N"``, N its position.
             **options: decoding settings for this call (``num_beams=1``...).
 
         Raises:
@@ -201,12 +206,14 @@ class Summarizer:
             items = list(texts)
         else:
             raise InvalidInputError(f"texts must be a str or a list of str, got {type(texts).__name__}")
+        if names is not None and len(names) != len(items):
+            raise InvalidInputError(f"names has {len(names)} names for {len(items)} texts: give one a text")
 
         results: list[Summary | BaseException | None] = [None] * len(items)
         docs: list[_Doc] = []
         for i, text in enumerate(items):
             try:
-                docs.append(self._prepare(i, text, lang, target_lang))
+                docs.append(self._prepare(i, text, lang, target_lang, names[i] if names is not None else None))
             except SummarizeError as exc:
                 if errors == "raise":
                     raise (exc if single else with_index(exc, i)) from None
@@ -252,25 +259,10 @@ class Summarizer:
 
     # -- preparing documents -------------------------------------------------
 
-    def _prepare(self, index: int, text: Any, lang: str, target_lang: str | None) -> _Doc:
-        if not isinstance(text, str):
-            raise InvalidInputError(f"expected text (str), got {type(text).__name__}")
-        stripped = text.strip()
-        if not stripped:
-            raise InvalidInputError("the text is empty or only white space: nothing to summarise")
-        refuse_lone_surrogates(stripped)
-        if len(stripped) > self.options.max_input_chars:
-            raise InvalidInputError(
-                f"the text has {len(stripped):,} characters, more than max_input_chars="
-                f"{self.options.max_input_chars:,}; split it into documents, or raise the limit"
-            )
-        detected = lang == "auto"
-        if not detected:
-            check_declared_language(stripped, lang)
-        source = detect_language(stripped) if detected else lang
-        target = target_lang or source
+    def _prepare(self, index: int, text: Any, lang: str, target_lang: str | None, name: str | None = None) -> _Doc:
+        stripped, source, target, detected = read_text(text, lang, target_lang, self.options.max_input_chars)
         self.check_languages(source, target)
-        return _Doc(index, stripped, source, target, detected, split_title(stripped)[0])
+        return _Doc(index, stripped, source, target, detected, split_title(stripped)[0], name or f"text {index}")
 
     def check_languages(self, source: str, target: str) -> None:
         """The language policy for this model: raise :class:`UnsupportedLanguageError` unless it serves ``source`` into ``target``."""
@@ -332,6 +324,34 @@ class Summarizer:
 
     def _result(self, job: DocumentInProgress) -> Summary | BaseException:
         return summary_from_job(job, self.checkpoint, self.backend, self.options.faithfulness)
+
+
+def read_text(text: Any, lang: str, target_lang: str | None, max_input_chars: int) -> tuple[str, str, str, bool]:
+    """A text's checks that need no model: ``(stripped text, source, target, detected)``, or the text's error.
+
+    The summarizer runs them on every text; a job's deferred summarizer runs
+    the same ones before the model is loaded, so a text gets the same error
+    whether or not its block mates loaded the model.
+
+    >>> read_text("  Ціни зросли.  ", "auto", "en", 1000)
+    ('Ціни зросли.', 'uk', 'en', True)
+    """
+    if not isinstance(text, str):
+        raise InvalidInputError(f"expected text (str), got {type(text).__name__}")
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidInputError("the text is empty or only white space: nothing to summarise")
+    refuse_lone_surrogates(stripped)
+    if len(stripped) > max_input_chars:
+        raise InvalidInputError(
+            f"the text has {len(stripped):,} characters, more than max_input_chars="
+            f"{max_input_chars:,}; split it into documents, or raise the limit"
+        )
+    detected = lang == "auto"
+    if not detected:
+        check_declared_language(stripped, lang)
+    source = detect_language(stripped) if detected else lang
+    return stripped, source, target_lang or source, detected
 
 
 def _own_failure(step: Any, item: Any) -> Any:

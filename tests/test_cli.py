@@ -148,6 +148,17 @@ def test_a_stray_byte_in_a_utf8_article_is_one_warning_not_mojibake(tmp_path, so
     assert err.strip() == f"summarize: warning: {name}: 1 byte not valid UTF-8 (first at byte {at:,}) replaced with U+FFFD"
 
 
+def test_a_truncation_warning_names_the_record_that_was_cut(tiny_model, tmp_path):
+    # Bug 4 of #29: it named the text's position in its block ("text 4" for the 37th record of 40).
+    src = tmp_path / "in.jsonl"
+    rows = [{"id": f"r{i}", "text": " ".join([TEXTS["uk"]] * 3) if i == 37 else TEXTS["uk"][:80]} for i in range(40)]
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    code, _, err = run(["--model", tiny_model, "--backend", "torch", "--num-beams", "1", "--max-new-tokens", "2",
+                        "--batch-size", "8", "--long-input", "truncate", "--quiet", str(src)])
+    assert code == 0
+    assert [line.split(" tokens")[0] for line in err.splitlines()] == ["summarize: warning: r37: 334"]
+
+
 def test_malformed_jsonl_message_says_where_once_and_whole(tmp_path):
     src = tmp_path / "bad.jsonl"
     src.write_text('{"id": 1, "text": "Ціни зросли."}\n{broken\n', encoding="utf-8")
@@ -160,10 +171,10 @@ def test_quiet_keeps_warnings_and_drops_only_news(tiny_model, tmp_path):
     long_text = " ".join([TEXTS["uk"]] * 3)
     argv = ["--model", tiny_model, "--num-beams", "1", "--max-new-tokens", "3", "--long-input", "truncate"]
     code, out, err = run([*argv, "--quiet"], long_text.encode())
-    assert code == 0 and out and err.startswith("summarize: warning: text 0:") and err.count("\n") == 1
+    assert code == 0 and out and err.startswith("summarize: warning: <stdin>: ") and err.count("\n") == 1
     code, out, err = run(argv, long_text.encode())
     # Without --quiet, the news too: what the fact check found (the summary alone stays on stdout).
-    assert err.startswith("summarize: warning: text 0:") and err.count("\n") == 2 and "Warning" not in err
+    assert err.startswith("summarize: warning: <stdin>: ") and err.count("\n") == 2 and "Warning" not in err
     assert re.search(r"^summarize: (\d+ facts? checked|no numbers, dates or names to check)", err, re.M)
     code, out, err = run([*argv, "--quiet"], TEXTS["uk"][:100].encode())
     assert code == 0 and out and err == ""

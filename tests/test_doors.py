@@ -128,3 +128,18 @@ def test_the_evaluation_harness_before_anything_loads(tmp_path, monkeypatch, cas
                        out_dir=tmp_path / "run", generation_options=generation, n_bootstrap=10, check_language=False)
     assert re.search(says, str(caught.value)), str(caught.value)
     assert not (tmp_path / "run" / "predictions.jsonl").exists()
+
+
+@pytest.mark.parametrize("text", ["   ", "\ud800 Ціни зросли.", "Ціни зросли. " * 10])
+def test_a_documents_error_does_not_depend_on_whether_its_mates_loaded_the_model(preset_standins, text):
+    # A job's summarizer refuses what it can before the model loads; the same text must get the same error after.
+    from summarize.inputs.records import Record
+    from summarize.jobs import summarize_block
+    from summarize.jobs.deferred import DeferredSummarizer
+    from summarize.options import SummarizerOptions
+
+    options = SummarizerOptions(model="xlsum", backend="torch", device="cpu", max_input_chars=100)
+    alone = summarize_block(DeferredSummarizer(options), [Record("a", text, 1)], lang="uk")
+    mates = summarize_block(DeferredSummarizer(options), [Record("a", text, 1), Record("b", TEXTS["uk"], 2)], lang="uk")
+    assert isinstance(alone[0][1], Exception)
+    assert (type(alone[0][1]), str(alone[0][1])) == (type(mates[0][1]), str(mates[0][1]))

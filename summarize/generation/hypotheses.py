@@ -29,7 +29,7 @@ def check_against(doc: Any, text: str) -> Any:
         try:
             return check_faithfulness(doc.text, text)
         except SummarizeError as exc:
-            logger.debug("text %d: no faithfulness check: %s", doc.index, exc)
+            logger.debug("%s: no faithfulness check: %s", doc.name, exc)
             return None
 
 

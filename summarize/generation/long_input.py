@@ -137,7 +137,7 @@ class MapReduce:
             job.truncated = True
             why = "long_input='truncate'" if self.mode == "truncate" else f"max_depth={self.max_depth} reached"
             warnings.warn(
-                f"text {job.doc.index}: {len(ids)} tokens, the model takes {limit}; kept the "
+                f"{job.doc.name}: {len(ids)} tokens, the model takes {limit}; kept the "
                 f"first {limit} and dropped {len(ids) - limit} ({why})",
                 TruncationWarning,
                 stacklevel=5,

@@ -53,7 +53,8 @@ def summarize_block(summarizer: Any, records: Sequence[Record], **options: Any) 
     results: list[Any] = [r.text if r.error is None else InvalidInputError(r.error) for r in records]
     good = [i for i, r in enumerate(results) if isinstance(r, str)]
     if good:
-        summaries = summarizer.summarize([results[i] for i in good], errors="return", **options)
+        summaries = summarizer.summarize([results[i] for i in good], errors="return",
+                                         names=[str(records[i].id) for i in good], **options)
         for i, summary in zip(good, summaries):
             results[i] = summary
     return list(zip(records, results))

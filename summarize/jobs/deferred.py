@@ -34,14 +34,15 @@ class DeferredSummarizer:
         return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
 
     def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
+        """The error the summarizer would give this text, where it needs no model; else None."""
         from ..errors import SummarizeError
-        from ..languages import detect_language
+        from ..summarizer import read_text
 
         if self.preset is None:
             return None  # its languages are known only from the checkpoint
         try:
-            text_lang = detect_language(text) if lang == "auto" else lang
-            check_call(self.options, CallOptions(text_lang, target_lang))
+            _, source, target, _ = read_text(text, lang, target_lang, self.options.max_input_chars)
+            check_call(self.options, CallOptions(source, target))
         except SummarizeError as exc:
             return exc
         return None
