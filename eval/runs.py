@@ -126,10 +126,12 @@ def run_evaluation(
     """Run one evaluation into ``out_dir`` and return what ``scores.json`` holds.
 
     With ``ray=True`` generation runs on Ray Data (``concurrency`` actors,
-    ``num_gpus`` each, at ``ray_address`` or on a local Ray); results still
-    stream into ``predictions.jsonl`` batch by batch, so ``resume`` works the
-    same. The driver reads the checkpoint's config, not its weights, for the
-    run's metadata.
+    ``num_gpus`` each, at ``ray_address`` or on a local Ray): the same job,
+    its examples split into a file an actor and its rows written as shards
+    (``rows/``), so ``resume`` works the same (on the executor that began the
+    run). The driver reads the checkpoint's config, not its weights, for the
+    run's metadata. ``wall_seconds`` and ``docs_per_second`` time the
+    generation, without loading the model here.
 
     ``tokenizer`` (the ROUGE scheme) defaults to the dataset's published one
     (:func:`default_scoring`); ``long_input`` to the preset's protocol
@@ -165,8 +167,9 @@ def run_evaluation(
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     on_ray = {"address": ray_address, "concurrency": concurrency, "num_gpus": num_gpus} if ray else None
-    rows, generated = predictions_module.generate(examples, options, call, out, resume=resume, ray=on_ray, progress=progress)
-    wall = time.perf_counter() - started
+    rows, job = predictions_module.generate(examples, options, call, out, resume=resume, ray=on_ray, progress=progress)
+    generated = job.ok + job.failed
+    wall = time.perf_counter() - started - job.load_seconds  # generation, as before: not loading the model
     references = {e.id: e.summary for e in examples}
     predictions = {i: prediction(row, references[i]) for i, row in rows.items() if i in references}
     write_predictions(out / "predictions.jsonl", [predictions[e.id] for e in examples if e.id in predictions])
@@ -181,7 +184,7 @@ def run_evaluation(
         raise InvalidInputError(f"every generation failed ({len(failed)}; first: {first}); nothing to score")
     refs = [e.summary for e in scored_examples]
     ck, settings = _model_info(options)
-    made = _made_with(options, ck, rows.values(), cuda=bool(num_gpus) if ray else _cuda_devices() > 0)
+    made = _made_with(options, ck, rows.values(), cuda=bool(num_gpus) if ray else _cuda_devices() > 0, ran=job.backend)
     system_name = method if method != "abstractive" else Path(ck.name).name
     systems = {system_name: [predictions[e.id]["prediction"] for e in scored_examples]}
     if target == lang:
@@ -281,10 +284,14 @@ class _MadeWith:
         return generation_signature(self.backend, self.dtype, self.vocabulary) if self.backend else None
 
 
-def _made_with(options: SummarizerOptions, ck: Any, rows: Any, *, cuda: bool) -> _MadeWith:
-    """The backend and vocabulary the rows say generated them, and the device and precision the options resolve to there."""
+def _made_with(options: SummarizerOptions, ck: Any, rows: Any, *, cuda: bool, ran: dict[str, str] | None = None) -> _MadeWith:
+    """What generated the rows: the backend this process ran (``ran``), else (Ray's actors, or a run
+    that generated nothing now) the backend and vocabulary the rows name, with the device and
+    precision the options resolve to there."""
     if ck is None:
         return _MadeWith(None, "cpu", None, None)
+    if ran is not None:
+        return _MadeWith(ran["name"], ran["device"], ran["dtype"], ran["vocabulary"])
     from summarize.backends import resolve_backend
     from summarize.backends.vocabulary import resolve
 
@@ -325,10 +332,10 @@ def _compare_fast(options: SummarizerOptions, call: CallOptions, ck: Any, exampl
     generation is counted, never scored as an empty summary.
     """
     fast = options.replace(backend="auto", vocabulary="auto")
-    rows, _ = predictions_module.generate(examples, fast, call, out, name="predictions-fast", resume=True, ray=ray)
+    rows, job = predictions_module.generate(examples, fast, call, out, name="predictions-fast", resume=True, ray=ray)
     both = [e for e in examples if rows.get(e.id, {}).get("summary") is not None]
     references = [e.summary for e in both]
-    made = _made_with(fast, ck, rows.values(), cuda=bool(ray.get("num_gpus")) if ray else _cuda_devices() > 0)
+    made = _made_with(fast, ck, rows.values(), cuda=bool(ray.get("num_gpus")) if ray else _cuda_devices() > 0, ran=job.backend)
     fast_result = rouge.score(predictions=[rows[e.id]["summary"] for e in both], references=references)
     scored = signed_scores(rouge, fast_result, generation=made.signature)
     baseline = rouge.score(predictions=[predictions[e.id] for e in both], references=references).to_dict()

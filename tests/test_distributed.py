@@ -146,6 +146,9 @@ def test_eval_run_on_ray_equals_the_local_run(local_ray, tiny_model, tmp_path):
     local = run_evaluation(**common, out_dir=tmp_path / "local")
     distributed = run_evaluation(**common, out_dir=tmp_path / "ray", ray=True, concurrency=2)
     assert distributed["systems"] == local["systems"]
+    # Ray spreads a job file by file: the examples are split into a file an actor, each actor's share its own.
+    parts = [[json.loads(line)["id"] for line in p.read_text().splitlines()] for p in sorted((tmp_path / "ray").glob("examples-*.jsonl"))]
+    assert len(parts) == 2 and sorted(parts[0] + parts[1]) == sorted(r["id"] for r in rows) and all(parts)
     again = run_evaluation(**common, out_dir=tmp_path / "ray", ray=True, resume=True)
     assert again["run"]["generated_this_run"] == 0
 

@@ -141,6 +141,8 @@ class JobResult:
     skipped_failed: int = 0  # of skipped: permanent errors of an earlier run, not retried
     rows: list[dict[str, Any]] = field(default_factory=list)
     output: str | None = None
+    load_seconds: float = 0.0  # building the summarizer (loading the model), in this process
+    backend: dict[str, str] | None = None  # what generated here: name, device, dtype, vocabulary (None on Ray, or no model)
 
 
 class JobInterrupted(KeyboardInterrupt):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..options import CallOptions, SummarizerOptions, check_call, preset_of
@@ -21,6 +22,7 @@ class DeferredSummarizer:
         # An unknown preset fails the job at once, not each record.
         self.preset = preset_of(options)
         self._summarizer: Any = None
+        self.load_seconds = 0.0  # how long building the summarizer (loading the model) took
 
     def summarize(self, texts: list[str], *, lang: str = "auto", target_lang: str | None = None, **options: Any) -> list[Any]:
         if self._summarizer is None and self.options.method == "abstractive":
@@ -30,8 +32,18 @@ class DeferredSummarizer:
         if self._summarizer is None:
             from ..summarizer import Summarizer
 
+            started = time.perf_counter()
             self._summarizer = Summarizer(self.options)
+            self.load_seconds = time.perf_counter() - started
         return self._summarizer.summarize(texts, lang=lang, target_lang=target_lang, **options)
+
+    @property
+    def backend(self) -> dict[str, str] | None:
+        """What generates, once the model is loaded: the backend's name, device, dtype and vocabulary."""
+        backend = self._summarizer.backend if self._summarizer is not None else None
+        if backend is None:
+            return None
+        return {"name": backend.name, "device": backend.device, "dtype": backend.dtype, "vocabulary": backend.vocabulary_used}
 
     def _refusal(self, text: str, lang: str, target_lang: str | None) -> BaseException | None:
         """The error the summarizer would give this text, where it needs no model; else None."""

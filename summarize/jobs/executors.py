@@ -89,4 +89,5 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
     finally:
         if writer:
             writer.close()
+        result.load_seconds, result.backend = summarizer.load_seconds, summarizer.backend
     return result
