@@ -150,3 +150,99 @@ def test_a_transformers_4_option_name_gets_its_name_here(tiny_model, name, words
     s = Summarizer(tiny_model, backend="torch")
     with pytest.raises(InvalidOptionError, match=f"'{name}' is transformers 4's name; here it is .*{re.escape(words)}"):
         s.summarize("The council met on Tuesday.", **{name: 10})
+
+
+def test_the_command_line_flags_parse_into_the_values_the_options_take():
+    import argparse
+
+    from summarize.options import add_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--batch-size", "2", "--vocabulary", "16000", "--max-input-chars", "500", "--long-input", "truncate"])
+    options = SummarizerOptions.of(options_from_args(args))
+    assert (options.batch_size, options.vocabulary, options.max_input_chars, options.long_input) == (2, 16000, 500, "truncate")
+    assert parser.parse_args(["--vocabulary", "full"]).vocabulary == "full"  # a name stays a name
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--method", "bogus"])  # a closed set is refused by argparse, with the choices
+    helps = {a.dest: a.help for a in parser._actions}
+    assert helps["max_input_chars"].endswith("(default: 1,000,000)")  # thousands shown as a reader reads them
+    assert helps["batch_size"] == FIELDS["batch_size"].metadata["help"] + " (default: 8)"
+    assert helps["revision"] == FIELDS["revision"].metadata["help"]  # no "(default: None)"
+
+
+def test_a_command_line_takes_the_flags_it_names_with_its_own_defaults_and_help():
+    import argparse
+
+    from summarize.options import add_arguments, options_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, ("backend", "batch_size"), defaults={"backend": "torch"}, helps={"backend": "the backend"})
+    assert {a.dest for a in parser._actions if a.option_strings} == {"help", "backend", "batch_size"}
+    assert next(a for a in parser._actions if a.dest == "backend").help == "the backend (default: torch)"
+    args = parser.parse_args([])
+    args.method = "lead"  # set by the command itself, not one of the flags read below
+    assert options_from_args(args, ("backend",)) == {"backend": "torch"}
+
+
+def test_the_options_as_keywords_keep_decoding_settings_flat_beside_them():
+    options = SummarizerOptions(method="abstractive", batch_size=2, generation={"num_beams": 2})
+    keywords = options.as_dict()
+    assert keywords == {**{n: getattr(options, n) for n in OPTION_NAMES if n != "generation"}, "num_beams": 2}
+    assert "generation" not in keywords  # one name per value, as Summarizer(...) and the command line take them
+
+
+def test_call_options_from_keywords_keep_the_target_language():
+    call = CallOptions.of({"lang": "uk", "target_lang": "en", "num_beams": 2})
+    assert (call.lang, call.target_lang, call.generation) == ("uk", "en", (("num_beams", 2),))
+    assert call.as_dict() == {"lang": "uk", "target_lang": "en", "num_beams": 2}
+
+
+def test_an_unknown_errors_mode_is_refused_naming_the_modes():
+    from summarize.options import check_call
+
+    with pytest.raises(InvalidOptionError) as caught:
+        check_call(SummarizerOptions(method="lead"), CallOptions(), errors="ignore")
+    assert str(caught.value) == "errors must be 'raise' or 'return', got 'ignore'"
+
+
+def test_a_call_decodes_with_the_presets_settings_then_the_options_then_the_calls():
+    from summarize.generation import GenerationSettings
+    from summarize.options import check_call
+    from summarize.presets import PRESETS
+
+    preset = GenerationSettings().replace(**PRESETS["bart-cnn"].generation)
+    assert check_call(SummarizerOptions(model="bart-cnn"), CallOptions()) == preset  # lang="auto": nothing to refuse yet
+    assert check_call(SummarizerOptions(model="bart-cnn", generation={"num_beams": 2}), CallOptions(lang="en")) == preset.replace(num_beams=2)
+    assert check_call(SummarizerOptions(model="bart-cnn"), CallOptions(generation={"max_new_tokens": 9})) == preset.replace(max_new_tokens=9)
+    # A hub id has no preset: the library's defaults, then the options'.
+    assert check_call(SummarizerOptions(model="org/model", generation={"num_beams": 3}), CallOptions()) == GenerationSettings(num_beams=3)
+    assert check_call(SummarizerOptions(method="lead"), CallOptions()) == GenerationSettings()
+
+
+def test_a_loaded_summarizer_checks_a_call_against_its_language_policy(preset_standins):
+    from summarize import UnsupportedLanguageError
+
+    xlsum = Summarizer("xlsum", backend="torch", device="cpu")
+    assert xlsum.check_call(lang="uk") == xlsum.settings
+    assert xlsum.check_call() == xlsum.settings
+    with pytest.raises(UnsupportedLanguageError, match="'xlsum' writes summaries in the language of the input"):
+        xlsum.check_call(lang="uk", target_lang="en")  # before anything is queued: the service relies on it
+
+
+def test_a_loaded_checkpoint_decodes_a_call_with_its_own_generation_config(tmp_path):
+    from summarize.testing import build_tiny_checkpoint
+
+    directory = build_tiny_checkpoint(tmp_path / "ck", generation={"num_beams": 2, "max_new_tokens": 20})
+    loaded = Summarizer(directory, backend="torch", device="cpu")
+    assert (loaded.check_call().num_beams, loaded.check_call().max_new_tokens) == (2, 20)
+    assert loaded.check_call(num_beams=3).replace(num_beams=2) == loaded.settings
+
+
+def test_an_extractive_method_asked_for_another_language_is_refused_before_anything_loads():
+    from summarize import UnsupportedLanguageError
+    from summarize.options import check_call
+
+    with pytest.raises(UnsupportedLanguageError, match="method 'lead' copies sentences, so its summary is in the source language"):
+        check_call(SummarizerOptions(method="lead"), CallOptions(lang="uk", target_lang="en"))
+    check_call(SummarizerOptions(method="lead"), CallOptions(lang="uk", target_lang="uk"))
