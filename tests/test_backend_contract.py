@@ -25,6 +25,7 @@ class EchoBackend(Backend):
 
     def __init__(self, checkpoint, device="auto", dtype="auto", vocabulary="full", threads=0):
         self.tokenizer = checkpoint.tokenizer
+        self.device, self.dtype = "cpu", "float32"
         self.workers = max(1, threads)
         self.poison = set(self.tokenizer(POISON, add_special_tokens=False).input_ids)
         self.batches: list[int] = []
@@ -78,6 +79,27 @@ def test_a_backend_without_submit_cannot_be_built():
 
     with pytest.raises(TypeError, match="submit"):
         Half()
+
+
+class Unlabelled(EchoBackend):
+    def __init__(self, checkpoint, **options):
+        super().__init__(checkpoint, **options)
+        del self.device
+
+
+class NotABackend:
+    def __init__(self, checkpoint, **options):
+        pass
+
+
+@pytest.mark.parametrize("cls, message", [
+    ("NotABackend", "must subclass summarize.backends.Backend"),
+    ("Unlabelled", "did not set device: rows and signatures name them"),
+])
+def test_a_backend_that_breaks_the_contract_is_refused_when_built(tiny_model, monkeypatch, cls, message):
+    monkeypatch.setitem(BACKENDS, "odd", f"{__name__}:{cls}")
+    with pytest.raises(TypeError, match=message):
+        Summarizer(tiny_model, backend="odd")
 
 
 def test_an_unregistered_backend_is_refused_with_the_registered_ones():

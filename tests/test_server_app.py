@@ -13,7 +13,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from summarize.options import CallOptions
+from summarize.options import CallOptions, SummarizerOptions
 
 from summarize import Summarizer
 
@@ -251,3 +251,13 @@ def test_the_browser_is_no_way_in(caplog):
         serving.close()
     line = next(r.getMessage() for r in caplog.records if "red" in r.getMessage())
     assert "\\x1b[31mred" in line and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in line)
+
+
+def test_the_warm_up_asks_in_a_language_the_model_serves(preset_standins):
+    # Bug 6 of #29: the warm-up asked for English, which gazeta refuses; the first request then paid the setup.
+    from summarize.server.service import ServerConfig, Service
+
+    service = Service(ServerConfig(summarizer=SummarizerOptions(model="gazeta", backend="torch", device="cpu")))
+    service.load()
+    assert service.load_error is None and service.ready
+    assert service.summarizer.languages == ("ru",)

@@ -57,8 +57,8 @@ class Backend(abc.ABC):
     """
 
     name: ClassVar[str]
-    device: str = "cpu"
-    dtype: str = "float32"
+    device: str  # set by the constructor: what it resolved, never a default that could mislabel rows
+    dtype: str
     workers: int = 1
     vocabulary: Any = None
 
@@ -231,4 +231,10 @@ def create_backend(name: str, checkpoint: Any, **options: Any) -> Backend:
         raise InvalidOptionError(f"unknown backend {name!r}; valid backends are {choices(BACKENDS)}")
     module_name, class_name = BACKENDS[name].split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(checkpoint, **options)
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise TypeError(f"backend {name!r} ({BACKENDS[name]}) must subclass summarize.backends.Backend")
+    backend = cls(checkpoint, **options)
+    missing = [attr for attr in ("device", "dtype") if not isinstance(getattr(backend, attr, None), str)]
+    if missing:
+        raise TypeError(f"backend {name!r} did not set {' and '.join(missing)}: rows and signatures name them")
+    return backend

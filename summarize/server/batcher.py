@@ -160,7 +160,8 @@ class Batcher(Dispatcher):
         # A long document, or a request of many documents that add up to as much, runs in the long lane.
         lane = self._lanes["long" if submission.cost.characters > self.long_chars else "short"]
         lane.waiting.append(submission)
-        assert lane.wake is not None, "start() the batcher before submitting"
+        if lane.wake is None:
+            raise RuntimeError("start() the batcher before submitting")
         lane.wake.set()
 
     def _withdraw(self, submission: Submission) -> None:
