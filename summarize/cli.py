@@ -112,7 +112,6 @@ def job_from_args(args: argparse.Namespace) -> Job:
         options=call,
         executor="ray" if args.ray else "local",
         ray={"address": args.ray_address, "concurrency": args.concurrency, "num_gpus": args.num_gpus, "num_cpus": args.cpus_per_actor},
-        max_chars=max(args.max_input_chars, 1),
         allow_private_urls=args.allow_private_urls or allow_private_from_env(),  # the job's, never the process's
     )
 

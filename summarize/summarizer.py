@@ -373,9 +373,9 @@ def _cached(options: SummarizerOptions) -> Summarizer:
 def summarize(
     text: str | Iterable[str],
     *,
-    model: str = DEFAULT_PRESET,
-    method: str = "abstractive",
-    device: str = "auto",
+    model: str = SummarizerOptions.model,  # the schema's defaults, read from it
+    method: str = SummarizerOptions.method,
+    device: str = SummarizerOptions.device,
     lang: str = "auto",
     target_lang: str | None = None,
     errors: str = "raise",

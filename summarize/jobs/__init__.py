@@ -96,7 +96,8 @@ class Job:
         options: what each call asks (:class:`~summarize.options.CallOptions`: ``lang``, ``target_lang``).
         executor: ``"local"`` or ``"ray"``.
         ray: ``address``, ``concurrency``, ``num_gpus``, ``num_cpus`` for Ray.
-        max_chars: longest text accepted (a larger file is refused unread).
+        max_chars: longest text file read (a larger one is refused unread);
+            ``None``: the summarizer's ``max_input_chars``.
         allow_private_urls: fetch URLs whose host is on a private or loopback network.
     """
 

@@ -62,7 +62,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
     def todo() -> Iterator[Record]:
         records = read_records(
             job.inputs, job.input_format, stdin if stdin is not None else io.BytesIO(),
-            text_field=job.text_field, id_field=job.id_field, max_chars=job.max_chars,
+            text_field=job.text_field, id_field=job.id_field, max_chars=job.max_chars or job.summarizer.max_input_chars,
             allow_private_urls=job.allow_private_urls,
         )
         for record in records:
