@@ -214,3 +214,36 @@ def test_an_unknown_input_format_names_the_formats():
 
     with pytest.raises(InvalidInputError, match="unknown input format 'xml'; valid formats are 'text', 'jsonl', 'csv' or 'parquet'"):
         list(read_records(["a.xml"], "xml", io.BytesIO()))
+
+
+@pytest.mark.parametrize("content, one_error", [
+    ('[\n  {"id": 1, "text": "Ціни зросли."},\n  {"id": 2, "text": "Уряд мовчить."}\n]\n', True),  # pretty-printed
+    ('{\n  "id": 1,\n  "text": "Ціни зросли."\n}\n', True),
+    ('[{"id": 1, "text": "Ціни зросли."}]\n', True),  # one line, but a list of objects
+    ('{"id": 1, "text": "Ціни зросли."}\n{broken\n', False),  # JSON lines with one bad line: that line's error
+    ('{broken\n{"id": 2, "text": "Уряд мовчить."}\n', False),
+])
+def test_a_json_document_is_one_error_that_says_what_it_is(tmp_path, content, one_error):
+    import io as _io
+
+    from summarize.inputs.records import read_jsonl
+
+    records = list(read_jsonl(_io.BytesIO(content.encode()), "data.json"))
+    errors = [r.error for r in records if r.error]
+    if one_error:
+        assert len(records) == 1 and "data.json is one JSON document, not JSON lines" in errors[0]
+        assert "jq -c '.[]' data.json" in errors[0] and "--input-format text" in errors[0]
+    else:
+        assert len(errors) == 1 and "malformed JSON" in errors[0] and len(records) == 2
+
+
+def test_lines_after_a_look_at_a_large_rest_stay_whole(monkeypatch):
+    import io as _io
+
+    from summarize.inputs import records
+
+    monkeypatch.setattr(records, "_WHOLE_JSON_BYTES", 10)  # the look stops inside the second line
+    lines = ["{broken"] + [f'{{"id": {i}, "text": "Ціни зросли на {i} відсотків."}}' for i in range(5)]
+    got = list(records.read_jsonl(_io.BytesIO("\n".join(lines).encode() + b"\n"), "big.json"))
+    assert [r.id for r in got] == ["line 1", "0", "1", "2", "3", "4"]
+    assert "malformed JSON" in got[0].error and all(r.error is None for r in got[1:])

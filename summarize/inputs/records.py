@@ -127,6 +127,8 @@ def read_jsonl(
     :func:`record_from_object` (a job reading several files shares one ``seen``).
     """
     seen = {} if seen is None else seen
+    seen_a_line = False
+    stream = _Lines(stream)
     for number, raw in enumerate(stream, start=1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
@@ -140,12 +142,75 @@ def read_jsonl(
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
+            if not seen_a_line and _one_json_document(line, stream):
+                yield Record(_line_id(name, number, qualify), None, number, _not_json_lines(name))
+                return
             yield Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: malformed JSON ({exc})")
+            seen_a_line = True
             continue
+        seen_a_line = True
+        if not isinstance(obj, dict) and _a_list_of_objects(obj):
+            yield Record(_line_id(name, number, qualify), None, number, _not_json_lines(name))
+            return
         if not isinstance(obj, dict):
             yield Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: expected a JSON object, got {type(obj).__name__}")
             continue
         yield record_from_object(obj, number, name, text_field=text_field, id_field=id_field, seen=seen, qualify=qualify)
+
+
+# A file whose first line is not JSON is read whole, to tell a JSON document
+# from broken JSON lines, only up to this size (a larger one keeps its line errors).
+_WHOLE_JSON_BYTES = 64 << 20
+
+
+def _a_list_of_objects(obj: Any) -> bool:
+    """Whether a file's first line is a list of objects: a one-line JSON document, not JSON lines."""
+    return isinstance(obj, list) and bool(obj) and all(isinstance(o, dict) for o in obj)
+
+
+class _Lines:
+    """A stream's lines, where the rest can be looked at whole and still be read line by line after."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.looked: io.BytesIO | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.looked.readline() if self.looked is not None else b""
+        line = line or self.stream.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def look(self, limit: int) -> bytes:
+        """Up to ``limit + 1`` bytes of what is left, which the next lines still give."""
+        data = self.stream.read(limit + 1)
+        if data and not data.endswith(b"\n"):
+            data += self.stream.readline()  # to the end of the line it cut, so that lines stay whole
+        self.looked = io.BytesIO(data)
+        return data
+
+
+def _one_json_document(first: str, stream: _Lines) -> bool:
+    """Whether ``first`` and the rest of ``stream`` make one JSON document (a pretty-printed ``.json`` file)."""
+    if not first.lstrip().startswith(("{", "[")):
+        return False
+    rest = stream.look(_WHOLE_JSON_BYTES)
+    if len(rest) > _WHOLE_JSON_BYTES:
+        return False
+    try:
+        json.loads(first + rest.decode("utf-8", errors="replace"))
+    except ValueError:
+        return False
+    return True
+
+
+def _not_json_lines(name: str) -> str:
+    return (f"{name} is one JSON document, not JSON lines (one object a line): write it one object a line "
+            f"(jq -c '.[]' {name}), or give --input-format text to summarise it as a text")
 
 
 def record_from_object(
