@@ -291,3 +291,21 @@ def test_running_the_command_in_process_leaves_the_process_as_it_was():
     after = (dict(os.environ), logging.getLogger("summarize").handlers[:], logging.getLogger("transformers").level,
              logging.getLogger("ray").level)
     assert after == before
+
+
+def test_a_job_reports_what_generated_its_summaries_and_how_long_loading_took(tiny_model, preset_standins):
+    # The evaluation's speed leaves the loading out, and its report names what ran: both come from the job's result.
+    from summarize.jobs import Job
+    from summarize.jobs.executors import run_job
+    from summarize.options import SummarizerOptions
+
+    def run(**options):
+        return run_job(Job(inputs=("-",), summarizer=SummarizerOptions(**options)), stdin=io.BytesIO(TEXTS["uk"][:200].encode()))
+
+    lead = run(method="lead")
+    assert (lead.ok, lead.backend) == (1, None) and lead.load_seconds < 0.5  # no model: nothing to name
+    refused = run(model="bart-cnn", backend="torch", device="cpu")  # Ukrainian for an English model: refused unloaded
+    assert (refused.failed, refused.load_seconds, refused.backend) == (1, 0.0, None)  # nothing built
+    loaded = run(model=tiny_model, backend="torch", device="cpu", generation={"num_beams": 1, "max_new_tokens": 6})
+    assert loaded.ok == 1 and loaded.load_seconds > 0
+    assert loaded.backend == {"name": "torch", "device": "cpu", "dtype": "float32", "vocabulary": "full"}
