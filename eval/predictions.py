@@ -46,6 +46,7 @@ def generate(
         resume: continue the output an earlier call left (else it must not exist).
         ray: ``address``, ``concurrency``, ``num_gpus`` to run on Ray; None runs here.
     """
+    _same_job_as_before(out / ("job.json" if name == "rows" else f"{name}-job.json"), options, call, resume)
     stem = "examples" if name == "rows" else f"{name}-examples"
     # Ray spreads a job over its actors file by file: one file an actor. Ids are the examples' own, so
     # the split changes none of them.
@@ -71,6 +72,29 @@ def generate(
             warnings.simplefilter("ignore", TruncationWarning)
         result = run_job(job, on_block=lambda block: bar.update(len(block)))
     return {str(row["id"]): row for row in read_rows(output)}, result
+
+
+def _same_job_as_before(path: Path, options: SummarizerOptions, call: CallOptions, resume: bool) -> None:
+    """Refuse to resume rows made with other options: they would be scored as one system. Record the options."""
+    from summarize.errors import InvalidInputError
+
+    now = {"summarizer": options.as_dict(), "call": call.as_dict()}
+    now = json.loads(json.dumps(now))  # as it reads back (tuples as lists)
+    if resume and path.is_file():
+        before = json.loads(path.read_text(encoding="utf-8"))
+        changed = sorted(k for part in now for k in {*now[part], *before.get(part, {})}
+                         if now[part].get(k) != before.get(part, {}).get(k))
+        if changed:
+            shown = ", ".join(f"{k} {_value(before, k)!r} -> {_value(now, k)!r}" for k in changed)
+            raise InvalidInputError(f"the run in {path.parent} was made with other options ({shown}); resuming would "
+                                    "score two configurations as one system: use the same options, or another --out")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(now, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _value(job: dict[str, Any], key: str) -> Any:
+    return next((job[part][key] for part in ("summarizer", "call") if key in job.get(part, {})), None)
 
 
 def rows_path(out: Path, name: str = "rows", on_ray: bool = False) -> Path:

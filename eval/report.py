@@ -125,9 +125,10 @@ def write_chart(out_dir: Path, scores: dict[str, Any]) -> Path | None:
     width = 0.8 / len(types)
     for k, t in enumerate(types):
         values = [scores["systems"][s][t]["f1"] for s in systems]
+        # max(0, ...): every resample equal gives an interval on the score, off by a rounding either way.
         errs = [
-            [scores["systems"][s][t]["f1"] - scores["systems"][s][t]["low"] for s in systems],
-            [scores["systems"][s][t]["high"] - scores["systems"][s][t]["f1"] for s in systems],
+            [max(0.0, scores["systems"][s][t]["f1"] - scores["systems"][s][t]["low"]) for s in systems],
+            [max(0.0, scores["systems"][s][t]["high"] - scores["systems"][s][t]["f1"]) for s in systems],
         ]
         ax.bar([i + k * width for i in range(len(systems))], values, width, yerr=errs, label=t, capsize=2)
     ax.set_xticks([i + width for i in range(len(systems))], systems, rotation=20)

@@ -40,6 +40,7 @@ from typing import Any
 
 from summarize import __version__
 from summarize.errors import InvalidInputError
+from summarize.generation import GenerationLimits
 from summarize.options import CallOptions, SummarizerOptions, check_call
 from summarize.presets import PRESETS
 
@@ -151,7 +152,8 @@ def run_evaluation(
         **({"vocabulary": vocabulary} if method == "abstractive" else {}), **(generation_options or {}),
     ))
     call = CallOptions(lang, target)
-    check_call(options, call)  # the library's one check of a call, before any data is read or model loaded
+    check_call(options, call, limits=GenerationLimits())  # the library's one check of a call (with the command
+    # line's ceilings), before any data is read or model loaded
     if split is None and Path(dataset).exists():
         split = "file"  # a local file has no splits; say so in the report
     out = Path(out_dir)

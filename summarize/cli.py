@@ -26,7 +26,7 @@ from .console import OneLineParser, QuietOutput, cli_wording, print_traceback
 from .inputs.rows import error_message
 from .presets import PRESETS
 from .inputs import EXTENSIONS, INPUT_FORMATS, plan_inputs
-from .generation import add_generation_arguments, generation_from_args
+from .generation import GenerationLimits, add_generation_arguments, generation_from_args
 from .options import CallOptions, SummarizerOptions, add_arguments, check_call, options_from_args
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -99,7 +99,9 @@ def job_from_args(args: argparse.Namespace) -> Job:
             raise SummarizeError("--resume continues --output and --overwrite replaces it: give one of them")
     summarizer = SummarizerOptions.of({**options_from_args(args), **generation_from_args(args)})
     call = CallOptions(args.lang, args.target_lang)
-    check_call(summarizer, call)  # the library's one check of a call, before any file is read or model downloaded
+    # The library's one check of a call, before any file is read or model downloaded, with the
+    # service's default ceilings: a mistyped --max-new-tokens 100000000 would take the machine's memory.
+    check_call(summarizer, call, limits=GenerationLimits())
     return Job(
         inputs=tuple(args.inputs),
         input_format=args.input_format,
@@ -191,6 +193,10 @@ def _check_output(job: Job, args: argparse.Namespace) -> None:
     path = Path(job.output)
     if path.is_dir():
         raise SummarizeError(f"--output {job.output!r} is a directory; give a file path")
+    inputs = [f for f in plan_inputs(job.inputs, job.input_format).files if f.path != "-" and "://" not in f.path]
+    if any(Path(f.path).resolve() == path.resolve() for f in inputs if Path(f.path).exists()):
+        # Overwriting would empty the input before it is read; resuming would take its records for results.
+        raise SummarizeError(f"--output {job.output!r} is also an input: write the results to another file")
     if path.exists() and path.stat().st_size > 0 and not job.resume:
         if not args.overwrite:
             resume = "pass --resume to continue it, " if job.output_format == "jsonl" else ""

@@ -62,7 +62,7 @@ def cli_wording(message: str) -> str:
     from .generation import GenerationSettings
     from .options import OPTION_NAMES
     flags = OPTION_NAMES | {f.name for f in fields(GenerationSettings)}
-    message = re.sub(r"^([a-z_]+)(?= must be)", lambda m: f"--{m[1].replace('_', '-')}" if m[1] in flags else m[1], message)
+    message = re.sub(r"^([a-z_]+)(?= must be| is )", lambda m: f"--{m[1].replace('_', '-')}" if m[1] in flags else m[1], message)
     message = re.sub(r"\b([a-z_]+)='([^']*)'/'([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]} or {m[3]}", message)
     message = re.sub(r"\b([a-z_]+)='([^']*)'", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
     return re.sub(r"\b(max_input_chars)=([\d,]+)", lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)

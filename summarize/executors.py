@@ -1,5 +1,5 @@
 """Moved to :mod:`summarize.jobs.executors`; this path works, with a DeprecationWarning, until a later release."""
 
-from ._moved import forward
+from ._moved import forward as _forward
 
-__getattr__ = forward(__name__, "summarize.jobs.executors", "summarize.jobs.deferred")
+__getattr__ = _forward(__name__, "summarize.jobs.executors", "summarize.jobs.deferred")

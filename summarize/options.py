@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,21 @@ def _option(default: Any, help: str, *, choices: Iterable[Any] | Callable[[], tu
 Settings = tuple[tuple[str, Any], ...]
 
 
+def _refuse_unknown(options: Mapping[str, Any]) -> None:
+    """A name that is neither an option nor a decoding setting, refused with the closest of both."""
+    import difflib
+
+    from .generation import OPTION_NAMES as SETTINGS, V4_NAMES
+
+    known = sorted(n for n in OPTION_NAMES if n != "generation") + list(SETTINGS)
+    for name in options:
+        if name in OPTION_NAMES or name in SETTINGS or name in V4_NAMES:
+            continue  # transformers 4's names are answered with their names here, by the settings' check
+        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InvalidOptionError(f"unknown option {name!r}; {hint}options are {choices(known)}")
+
+
 def _settings(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
     """Decoding settings, checked, as sorted ``(name, value)`` pairs."""
     try:
@@ -65,6 +81,11 @@ def _settings(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
     except (TypeError, ValueError):
         raise InvalidOptionError(f"decoding settings must be a mapping such as {{'num_beams': 4}}, got {value!r}") from None
     return tuple(sorted(validate_options(pairs).items()))
+
+
+def _model(value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidOptionError(f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a checkpoint directory, got {value!r}")
 
 
 def _vocabulary(value: str | int) -> str | int:
@@ -80,7 +101,8 @@ class SummarizerOptions:
         InvalidOptionError: naming the option, the value and what is accepted.
     """
 
-    model: str = _option(DEFAULT_PRESET, f"preset ({', '.join(PRESETS)}), hub id or checkpoint directory")
+    model: str = _option(DEFAULT_PRESET, f"preset ({', '.join(PRESETS)}), hub id or checkpoint directory",
+                         check=lambda v: _model(v))
     method: str = _option("abstractive", "abstractive (a model) or an extractive method", choices=METHOD_NAMES, plural="methods")
     device: str = _option("auto", "auto, cpu, cuda, cuda:N or mps", check=check_device)
     dtype: str = _option("auto", "model dtype of the torch backend", choices=DTYPE_NAMES, plural="dtypes")
@@ -109,6 +131,8 @@ class SummarizerOptions:
     def __post_init__(self) -> None:
         # A mapping is accepted and kept as sorted pairs: the options stay hashable (a cache key).
         object.__setattr__(self, "generation", _settings(self.generation))
+        if isinstance(self.model, os.PathLike):  # a checkpoint directory as a Path
+            object.__setattr__(self, "model", os.fspath(self.model))
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
         _check_generation_applies(self.method, self.generation)
@@ -122,6 +146,7 @@ class SummarizerOptions:
         >>> SummarizerOptions.of({"num_beams": 2}).generation
         (('num_beams', 2),)
         """
+        _refuse_unknown(options)
         mine = {k: v for k, v in options.items() if k in OPTION_NAMES and k != "generation"}
         rest = {**dict(_settings(options.get("generation", ()))), **{k: v for k, v in options.items() if k not in OPTION_NAMES}}
         return cls(**mine, generation=rest)
@@ -134,6 +159,7 @@ class SummarizerOptions:
         >>> opts.batch_size, opts.generation, generation
         (2, (), {'num_beams': 2})
         """
+        _refuse_unknown(options)
         mine = {k: v for k, v in options.items() if k in OPTION_NAMES}
         return cls(**mine), dict(_settings({k: v for k, v in options.items() if k not in OPTION_NAMES}))
 

@@ -1,5 +1,5 @@
 """Moved to :mod:`summarize.inputs.outputs`; this path works, with a DeprecationWarning, until a later release."""
 
-from ._moved import forward
+from ._moved import forward as _forward
 
-__getattr__ = forward(__name__, "summarize.inputs.outputs")
+__getattr__ = _forward(__name__, "summarize.inputs.outputs")

@@ -246,3 +246,23 @@ def test_a_ray_jsonl_job_into_a_directory_can_be_resumed(tmp_path, monkeypatch):
     code = main(["--ray", "--format", "jsonl", "--method", "lead", "--output", str(tmp_path / "shards"), "--resume",
                  str(tmp_path / "in.jsonl")])
     assert code == 0 and seen[0].resume and seen[0].executor == "ray"
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--max-new-tokens", "100000000"], "--max-new-tokens is 100000000, over the limit of 1024 here"),
+    (["--num-beams", "100000"], "--num-beams is 100000, over the limit of 16 here"),
+])
+def test_a_decoding_setting_past_the_ceilings_is_refused_before_anything_loads(capsys, flags, message):
+    # Unbounded, --max-new-tokens 100000000 took the machine's memory; the service's default ceilings apply here too.
+    assert main(["--model", "xlsum", *flags, "-"]) == 2
+    assert capsys.readouterr().err == f"summarize: error: {message}\n"
+
+
+@pytest.mark.parametrize("how", ["--overwrite", "--resume"])
+def test_an_output_that_is_also_an_input_is_refused_and_left_as_it_was(tmp_path, monkeypatch, capsys, how):
+    monkeypatch.chdir(tmp_path)
+    content = '{"id": "a1", "text": "Ціни зросли. Уряд мовчить."}\n'
+    (tmp_path / "a.jsonl").write_text(content, encoding="utf-8")
+    assert main(["--method", "lead", "-o", "a.jsonl", how, "a.jsonl"]) == 2
+    assert "--output 'a.jsonl' is also an input" in capsys.readouterr().err
+    assert (tmp_path / "a.jsonl").read_text(encoding="utf-8") == content

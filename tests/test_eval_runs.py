@@ -409,3 +409,14 @@ def test_ctrl_c_during_a_run_is_one_line_exit_130_and_resume_finishes(jsonl_data
     monkeypatch.setattr(jobs, "summarize_block", real)
     assert main([*command, "--resume"], stdout=io.StringIO(), stderr=io.StringIO()) == 0
     assert len((out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()) == len(ROWS)
+
+
+def test_a_resume_with_other_options_is_refused_not_mixed(jsonl_dataset, tmp_path):
+    # Rows of a lead run resumed as a textrank run would be scored as one system.
+    out = tmp_path / "run"
+    common = dict(dataset=str(jsonl_dataset), lang="uk", model="unused", out_dir=out, n_bootstrap=10)
+    run_evaluation(**common, method="lead")
+    with pytest.raises(InvalidInputError, match=r"made with other options \(method 'lead' -> 'textrank'\)"):
+        run_evaluation(**common, method="textrank", resume=True)
+    again = run_evaluation(**common, method="lead", resume=True)  # the same options resume
+    assert again["run"]["generated_this_run"] == 0

@@ -30,3 +30,12 @@ def test_valid_options_apply_and_defaults_stay():
     assert settings.length_penalty == 2.0
     assert settings.do_sample is False
     assert GenerationSettings().num_beams == 4
+
+
+@pytest.mark.parametrize("name", ["num_beams", "max_new_tokens", "length_penalty", "top_p"])
+def test_an_enormous_integer_is_refused_as_a_bad_value_not_an_overflow(name):
+    from summarize import InvalidOptionError
+    from summarize.generation import validate_options
+
+    with pytest.raises(InvalidOptionError, match=rf"^{name} must be .*, got 100000000000\.\.\. \(4,001 characters\)$"):
+        validate_options({name: 10**4000})

@@ -42,7 +42,7 @@ def test_decoding_settings_are_part_of_the_options_and_keep_them_hashable(given,
 @pytest.mark.parametrize("bad, message", [
     (5, "decoding settings must be a mapping such as {'num_beams': 4}, got 5"),
     ({"num_beams": "4"}, "num_beams must be an integer >= 1, got '4'"),
-    ({"beams": 4}, "unknown generation option 'beams'"),
+    ({"beams": 4}, "unknown generation option 'beams'"),  # inside generation=: only settings go there
 ])
 def test_bad_decoding_settings_in_the_options_are_refused_by_name(bad, message):
     with pytest.raises(InvalidOptionError) as caught:
@@ -106,7 +106,8 @@ def test_the_evaluation_command_overrides_only_what_it_says():
         ({"compute_type": "int3"}, "unknown compute_type 'int3'"),
         ({"revision": 3}, "revision must be a string, got 3"),
         ({"num_beams": 0}, "num_beams must be an integer >= 1, got 0"),
-        ({"beams": 2}, "unknown generation option 'beams'"),
+        ({"beams": 2}, "unknown option 'beams'; did you mean 'num_beams'?"),
+        ({"batchsize": 2}, "unknown option 'batchsize'; did you mean 'batch_size'?"),
     ],
 )
 def test_every_front_end_refuses_a_bad_value_with_the_same_message(options, message):

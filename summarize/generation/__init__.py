@@ -170,7 +170,8 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
                 f"unknown generation option {name!r}; valid options are {choices(OPTION_NAMES)}"
             )
         kind, low, high, accepted = _RULES[name]
-        bad = InvalidOptionError(f"{name} must be {accepted}, got {value!r}")
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:12]}... ({len(repr(value)):,} characters)"
+        bad = InvalidOptionError(f"{name} must be {accepted}, got {shown}")
         if kind is bool:
             if not isinstance(value, bool):
                 raise bad
@@ -178,6 +179,8 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
             raise bad
         elif isinstance(value, float) and not math.isfinite(value):
             raise bad  # NaN or infinity: no setting means anything with it
+        elif isinstance(value, int) and abs(value) > 2**31:
+            raise bad  # a 4,000-digit integer is no setting (and no float either: it would overflow)
         elif kind is int and (not float(value).is_integer() or abs(value) > 2**31):
             raise bad  # 1e308 is no beam width: refused as what it is, not as a 309-digit integer
         value = kind(value)
