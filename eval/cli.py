@@ -321,7 +321,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None, st
             return 130
         except Exception as exc:  # noqa: BLE001
             print_traceback(args, stderr)
-            stderr.write(f"summarize-eval: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n")
+            hint = "" if args.debug else " (rerun as summarize-eval --debug ... for the traceback)"
+            stderr.write(f"summarize-eval: internal error: {type(exc).__name__}: {exc}{hint}\n")
             return 1
 
 
