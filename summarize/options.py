@@ -85,7 +85,9 @@ def _settings(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
 
 def _model(value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidOptionError(f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a checkpoint directory, got {value!r}")
+        from .errors import ModelNotAvailableError  # what an unknown model has always raised
+
+        raise ModelNotAvailableError(f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a checkpoint directory, got {value!r}")
 
 
 def _vocabulary(value: str | int) -> str | int:
