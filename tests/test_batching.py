@@ -1,6 +1,7 @@
 """The batch scheduler, with backends that record what they were given."""
 
 import threading
+import time
 
 import pytest
 
@@ -159,3 +160,78 @@ def test_a_long_call_keeps_at_most_one_batch_queued_beyond_the_workers():
     results = generate_batched(backend, requests(40), GenerationSettings(), batch_size=4)
     assert [out for out, _ in results] == [[[i]] for i in range(40)]
     assert backend.most == 3 and len(backend.batches) == 20
+
+
+def test_each_input_keeps_its_own_start_token_in_a_batch_that_mixes_them():
+    # Cross-lingual checkpoints start each summary with its target language's token: one batch may mix them.
+    class Starts(Backend):
+        name = "starts"
+
+        def __init__(self):
+            self.seen = []
+
+        def submit(self, batch, settings, starts, n_best=1):
+            self.seen.append({ids[0]: start for ids, start in zip(batch, starts)})
+            return finished([[list(ids[:1])] * n_best for ids in batch])
+
+    backend = Starts()
+    generate_batched(backend, [([1, 0], 250004, 1), ([2, 0], None, 1), ([3, 0], 250005, 1)], GenerationSettings(), batch_size=8)
+    assert backend.seen == [{1: 250004, 2: None, 3: 250005}]
+
+
+def test_a_batch_size_of_one_generates_one_document_at_a_time():
+    backend = Recording(workers=1)
+    generate_batched(backend, requests(3), GenerationSettings(), batch_size=1)
+    assert [len(b) for b in backend.batches] == [1, 1, 1]
+
+
+def test_one_worker_has_one_batch_in_flight():
+    # The documents in flight, and the memory they hold, stay the batch size.
+    class Counting(Recording):
+        def __init__(self):
+            super().__init__(workers=1)
+            self.queued = self.most = 0
+
+        def submit(self, batch, settings, starts, n_best=1):
+            self.queued += 1
+            self.most = max(self.most, self.queued)
+
+            def wait():
+                self.queued -= 1
+                return self._run(batch, n_best)
+            return wait
+
+    backend = Counting()
+    generate_batched(backend, requests(12), GenerationSettings(), batch_size=4)
+    assert backend.most == 1 and len(backend.batches) == 3
+
+
+class Sleeping(Recording):
+    """Each batch takes ``SLEEP`` seconds, in a thread of its own (as CTranslate2's workers run)."""
+
+    def submit(self, batch, settings, starts, n_best=1):
+        done = threading.Thread(target=time.sleep, args=(SLEEP,))
+        done.start()
+
+        def wait():
+            done.join()
+            return self._run(batch, n_best)
+        return wait
+
+
+SLEEP = 0.2
+
+
+def test_each_document_is_charged_its_share_of_its_batchs_time():
+    # One worker: batches [2, 1] and [0] (longest first); the pair share one batch's time, the one alone has one to itself.
+    results = generate_batched(Sleeping(workers=1), requests(3), GenerationSettings(), batch_size=2)
+    pair, alone = [seconds for _, seconds in results[1:]], results[0][1]
+    assert all(SLEEP / 2 * 0.9 <= s < SLEEP * 0.75 for s in pair), pair
+    assert SLEEP * 0.9 <= alone < SLEEP * 1.5, alone
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_with_parallel_workers_each_document_is_charged_its_share_of_the_whole_call(n):
+    # Two workers, batch size 4: batches of 2 run at once, so the call takes about one batch's time, shared by all.
+    results = generate_batched(Sleeping(workers=2), requests(n), GenerationSettings(), batch_size=4)
+    assert all(SLEEP / n * 0.9 <= s < SLEEP / n + 0.4 * SLEEP / max(1, n - 1) for _, s in results), results
