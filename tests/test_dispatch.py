@@ -263,3 +263,114 @@ def test_the_batcher_withdraws_a_request_past_its_deadline_or_whose_client_went_
     sizes = asyncio.run(main())
     assert ran[0] == ["busy"] and not any("late" in r or "left" in r for r in ran)
     assert sizes == [1, 4, 4, 2]  # each batch once, however many requests it answered
+
+
+class Manual(Dispatcher):
+    """The base class alone, its queue moved by hand: admission, the drain, and reporting batches once."""
+
+    def __init__(self, max_queue: int = 10):
+        super().__init__(max_queue=max_queue)
+        self.waiting: list = []
+        self.started: list = []
+        self.withdrawn: list = []
+        self.stopped = False
+
+    @property
+    def queued(self) -> int:
+        return sum(s.cost.documents for s in self.waiting)
+
+    @property
+    def running(self) -> int:
+        return sum(s.cost.documents for s in self.started if not s.future.done())
+
+    async def check(self, options):
+        pass
+
+    def _enqueue(self, submission):
+        self.waiting.append(submission)
+
+    def _withdraw(self, submission):
+        self.withdrawn.append(submission)
+        if submission in self.waiting:
+            self.waiting.remove(submission)
+
+    async def _stop(self):
+        self.stopped = True
+
+    def run_next(self):
+        self.started.append(self.waiting.pop(0))
+        return self.started[-1]
+
+
+def test_a_stop_waits_for_accepted_work_and_then_refuses_new_requests():
+    from summarize.server.dispatch import QueueFull
+
+    async def main():
+        dispatcher = Manual()
+        await dispatcher.start()
+        asked = asyncio.ensure_future(dispatcher.submit(["a"], {}))
+        await _until(lambda: dispatcher.queued == 1)
+        draining = asyncio.ensure_future(dispatcher.drain())
+        await asyncio.sleep(0.05)
+        assert not draining.done()  # one document waits: the stop waits for it
+        submission = dispatcher.run_next()
+        await asyncio.sleep(0.05)
+        assert not draining.done()  # and for it to run
+        submission.future.set_result([{"id": "a"}])
+        await draining
+        assert dispatcher.stopped and not dispatcher.abandoned
+        with pytest.raises(QueueFull) as caught:
+            await dispatcher.submit(["b"], {})
+        assert str(caught.value) == "the server is shutting down"
+        return await asked
+
+    assert asyncio.run(main()) == [{"id": "a"}]
+
+
+def test_a_stop_past_its_timeout_answers_what_is_left_503_and_abandons_what_runs():
+    from summarize.server.dispatch import QueueFull
+
+    async def main():
+        dispatcher = Manual()
+        await dispatcher.start()
+        running = asyncio.ensure_future(dispatcher.submit(["a"], {}))
+        waiting = asyncio.ensure_future(dispatcher.submit(["b", "c"], {}))
+        await _until(lambda: dispatcher.queued == 3)
+        dispatcher.run_next()  # "a" runs, and never finishes
+        started = time.monotonic()
+        await dispatcher.drain(timeout=0.2)
+        took = time.monotonic() - started
+        results = await asyncio.gather(running, waiting, return_exceptions=True)
+        return dispatcher, took, results
+
+    dispatcher, took, results = asyncio.run(main())
+    assert 0.15 <= took < 1.0  # it waited its timeout, and no longer
+    assert all(isinstance(r, QueueFull) and str(r) == "the server stopped before this request's turn; retry" for r in results)
+    assert dispatcher.abandoned is True and dispatcher.stopped  # a process that stops must not wait for "a"
+    assert len(dispatcher.withdrawn) == 2 and None not in dispatcher.withdrawn and dispatcher.queued == 0
+
+
+def test_a_batch_is_reported_once_however_many_requests_bring_it_back_even_after_thousands_more():
+    from summarize.server.dispatch import SEEN_BATCHES, Batch
+
+    async def main():
+        dispatcher = Manual()
+        sizes: list[int] = []
+        await dispatcher.start(on_batch=sizes.append)
+        batches = [Batch(f"b{i}", 1) for i in range(SEEN_BATCHES + 1)]
+        for batch in batches:
+            dispatcher._report(batch)
+            dispatcher._report(batch)  # its second request's rows
+        dispatcher._report(batches[-1])
+        dispatcher._report(batches[1])  # the oldest still remembered
+        return sizes
+
+    assert len(asyncio.run(main())) == SEEN_BATCHES + 1
+
+
+def test_a_requests_cost_is_its_documents_and_their_characters():
+    from summarize.inputs.records import Record
+    from summarize.server.dispatch import Cost
+
+    records = [Record("a", "Ціни зросли.", 1), Record("b", None, 2, error="'text' is empty")]
+    assert Cost.of(records) == Cost(documents=2, characters=len("Ціни зросли.") + 1)  # one refused at the door takes a slot
