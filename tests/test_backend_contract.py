@@ -105,3 +105,21 @@ def test_a_backend_that_breaks_the_contract_is_refused_when_built(tiny_model, mo
 def test_an_unregistered_backend_is_refused_with_the_registered_ones():
     with pytest.raises(InvalidOptionError, match="unknown backend 'echo'; valid backends are 'auto', 'torch' or 'ctranslate2'"):
         Summarizer(backend="echo")
+
+
+def test_the_jobs_door_hands_the_jobs_language_to_the_model_it_loads(tiny_model, echo, tmp_path):
+    import json
+
+    from summarize.jobs import Job
+    from summarize.jobs.executors import run_job
+    from summarize.options import CallOptions, SummarizerOptions
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(TEXTS)), encoding="utf-8")
+    job = Job(inputs=(str(source),), input_format="jsonl", output=str(tmp_path / "out.jsonl"),
+              summarizer=SummarizerOptions(model=tiny_model, backend="echo", faithfulness="off"), options=CallOptions(lang="ru"))
+    result = run_job(job)
+    assert result.ok == 3 and result.backend["name"] == "echo"
+    # Ukrainian texts, but the job says Russian: the rows say so, not what detection would find.
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(r["source_lang"], r["lang_detected"]) for r in rows} == {("ru", False)} and len(rows) == 3

@@ -235,3 +235,22 @@ def test_with_parallel_workers_each_document_is_charged_its_share_of_the_whole_c
     # Two workers, batch size 4: batches of 2 run at once, so the call takes about one batch's time, shared by all.
     results = generate_batched(Sleeping(workers=2), requests(n), GenerationSettings(), batch_size=4)
     assert all(SLEEP / n * 0.9 <= s < SLEEP / n + 0.4 * SLEEP / max(1, n - 1) for _, s in results), results
+
+
+@pytest.mark.parametrize("error, shown", [
+    (RuntimeError("boom\nat layer 3"), "RuntimeError: boom"),  # the first line of a long error
+    (ValueError(""), "ValueError"),  # an error with no message: its class
+])
+def test_the_log_says_which_batch_failed_how_it_is_split_and_which_input_kept_the_error(caplog, error, shown):
+    class Failing(Recording):
+        def _run(self, batch, n_best):
+            if any(ids[0] == 3 for ids in batch):
+                raise error
+            return super()._run(batch, n_best)
+
+    with caplog.at_level("WARNING", logger="summarize"):
+        generate_batched(Failing(), requests(5), GenerationSettings(), batch_size=5)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == f"generation failed for a batch of 5 ({shown}); retrying as 2 + 3"
+    assert lines[-1] == f"generation failed for 1 input(s): {error}"
+    assert [r.levelname for r in caplog.records][-1] == "ERROR"
