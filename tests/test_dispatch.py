@@ -374,3 +374,10 @@ def test_a_requests_cost_is_its_documents_and_their_characters():
 
     records = [Record("a", "Ціни зросли.", 1), Record("b", None, 2, error="'text' is empty")]
     assert Cost.of(records) == Cost(documents=2, characters=len("Ціни зросли.") + 1)  # one refused at the door takes a slot
+
+
+def test_a_dispatcher_that_breaks_the_row_contract_is_told_how():
+    with pytest.raises(ValueError, match=r"^2 records and 1 options: one options dict per record$"):
+        run_batch(lambda rs, o: rs, ["a", "b"], [{}])
+    with pytest.raises(RuntimeError, match=r"^the row function gave 1 rows for 2 records$"):
+        run_batch(lambda rs, o: rs[:1], ["a", "b"], [{}, {}])

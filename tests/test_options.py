@@ -247,3 +247,35 @@ def test_an_extractive_method_asked_for_another_language_is_refused_before_anyth
     with pytest.raises(UnsupportedLanguageError, match="method 'lead' copies sentences, so its summary is in the source language"):
         check_call(SummarizerOptions(method="lead"), CallOptions(lang="uk", target_lang="en"))
     check_call(SummarizerOptions(method="lead"), CallOptions(lang="uk", target_lang="uk"))
+
+
+def test_an_unknown_option_with_nothing_close_lists_every_name_a_keyword_takes():
+    from summarize.generation import OPTION_NAMES as SETTINGS
+
+    with pytest.raises(InvalidOptionError) as caught:
+        SummarizerOptions.of({"zzz": 1})
+    message = str(caught.value)
+    assert message.startswith("unknown option 'zzz'; options are ")  # nothing close: no guess
+    # The decoding settings by their own names, as keywords take them; not the field that holds them.
+    assert set(re.findall(r"'(\w+)'", message.split("options are ")[1])) == (set(OPTION_NAMES) - {"generation"}) | set(SETTINGS)
+
+
+@pytest.mark.parametrize("model", ["", "  ", None, 3])
+def test_a_missing_model_is_refused_naming_the_presets(model):
+    from summarize import ModelNotAvailableError
+    from summarize.presets import PRESETS
+
+    with pytest.raises(ModelNotAvailableError) as caught:
+        SummarizerOptions(model=model)
+    assert str(caught.value) == (
+        f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a checkpoint directory, got {model!r}")
+
+
+def test_a_checkpoint_directory_may_be_a_path_and_is_kept_as_its_string(tmp_path):
+    options = SummarizerOptions(model=tmp_path)
+    assert type(options.model) is str and options.model == str(tmp_path)
+    assert options == SummarizerOptions(model=str(tmp_path))  # one summarizer cached, however the path was given
+
+
+def test_call_options_without_a_language_detect_it():
+    assert CallOptions.of({"num_beams": 2}).lang == "auto" == CallOptions().lang
