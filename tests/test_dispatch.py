@@ -381,3 +381,27 @@ def test_a_dispatcher_that_breaks_the_row_contract_is_told_how():
         run_batch(lambda rs, o: rs, ["a", "b"], [{}])
     with pytest.raises(RuntimeError, match=r"^the row function gave 1 rows for 2 records$"):
         run_batch(lambda rs, o: rs[:1], ["a", "b"], [{}, {}])
+
+
+def test_a_deadline_and_a_client_that_goes_are_told_apart_and_nothing_of_either_is_kept():
+    async def main():
+        dispatcher = Manual()
+        await dispatcher.start()
+        staying = asyncio.get_running_loop().create_future()  # this client never goes
+        with pytest.raises(DeadlinePassed) as late:
+            await dispatcher.submit(["a"], {}, deadline=time.monotonic() + 0.05, gone=staying)
+        with pytest.raises(ClientGone) as left:
+            await dispatcher.submit(["b"], {}, deadline=time.monotonic() + 5, gone=asyncio.sleep(0.01))
+        staying = asyncio.get_running_loop().create_future()
+        answered = asyncio.ensure_future(dispatcher.submit(["c"], {}, deadline=time.monotonic() + 5, gone=staying))
+        await _until(lambda: dispatcher.queued == 1)
+        dispatcher.run_next().future.set_result([{"id": "c"}])
+        rows = await answered
+        return dispatcher, str(late.value), str(left.value), rows
+
+    dispatcher, late, left, rows = asyncio.run(main())
+    assert late == "the request's deadline passed before its answer"
+    assert left == "the client went before its answer"
+    assert rows == [{"id": "c"}]
+    # Withdrawn or answered, a request leaves nothing behind: a long-running server does not grow with its traffic.
+    assert dispatcher.queued == 0 and len(dispatcher.withdrawn) == 2 and not dispatcher._pending
