@@ -110,3 +110,33 @@ def test_the_openapi_description_lists_what_the_check_accepts():
     assert responses["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
     assert spec["components"]["schemas"]["Error"]["required"] == ["error", "kind"]
     assert set(spec["paths"]) == {"/v1/summarize", "/healthz", "/readyz", "/metrics"}
+
+
+def test_every_value_the_description_offers_is_accepted_and_a_value_of_another_type_refused():
+    spec = openapi("1")
+    one = spec["paths"]["/v1/summarize"]["post"]["requestBody"]["content"]["application/json"]["schema"]["oneOf"][0]
+    samples = {"string": "x", "integer": 2, "number": 0.5, "boolean": True}
+    wrong = {"string": 5, "integer": "two", "number": "half", "boolean": "yes"}
+    for name, prop in one["allOf"][1]["properties"].items():
+        offered = prop.get("enum", [samples[prop["type"]]])
+        for value in offered:
+            assert parse_request(body({"text": "a", name: value})), (name, value)  # what the description offers is taken
+        with pytest.raises(RequestError) as caught:
+            parse_request(body({"text": "a", name: wrong[prop["type"]]}))
+        assert caught.value.status in (400, 422) and name in str(caught.value), (name, str(caught.value))
+        if "enum" in prop:
+            with pytest.raises(RequestError):
+                parse_request(body({"text": "a", name: "xx"}))  # and nothing it does not offer
+
+
+def test_the_published_description_is_the_one_the_server_gives():
+    from pathlib import Path
+
+    from summarize import __version__
+
+    published = json.loads((Path(__file__).parent.parent / "docs" / "reference" / "openapi.json").read_text(encoding="utf-8"))
+    published["info"]["version"] = __version__
+    assert openapi(__version__) == published, (
+        "the API changed: review the difference, then write docs/reference/openapi.json again with\n"
+        "python -c \"import json, summarize, summarize.server.requests as r; "
+        "print(json.dumps(r.openapi(summarize.__version__), indent=2, ensure_ascii=False))\" > docs/reference/openapi.json")
