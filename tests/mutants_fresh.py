@@ -33,7 +33,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-VERDICTS = {0: "survived", 1: "killed", 2: "killed", 5: "no tests"}  # pytest's codes; 2: the mutant broke collection
+# pytest's exit codes. 2 and 4: the mutant broke collection or the conftest's imports (the suite
+# cannot start; the same command passes on the unmutated tree); 3: it broke pytest itself.
+VERDICTS = {0: "survived", 1: "killed", 2: "killed", 3: "killed", 4: "killed", 5: "no tests"}
 
 
 def mutants(status: str) -> list[str]:
