@@ -123,3 +123,12 @@ def test_the_jobs_door_hands_the_jobs_language_to_the_model_it_loads(tiny_model,
     # Ukrainian texts, but the job says Russian: the rows say so, not what detection would find.
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {(r["source_lang"], r["lang_detected"]) for r in rows} == {("ru", False)} and len(rows) == 3
+
+
+def test_generate_is_submit_then_wait_with_one_hypothesis_unless_asked(tiny_model, echo):
+    from summarize.generation import GenerationSettings
+
+    backend = Summarizer(tiny_model, backend="echo", faithfulness="off").backend
+    settings = GenerationSettings(max_new_tokens=2)
+    assert backend.generate([[5, 6, 7], [8, 9]], settings, [None, None]) == [[[5, 6]], [[8, 9]]]
+    assert backend.generate([[5, 6, 7]], settings, [None], 3) == [[[5, 6]] * 3]
