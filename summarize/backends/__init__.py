@@ -122,12 +122,6 @@ def check_device(device: str) -> None:
         raise InvalidOptionError(f"unknown device {device!r}; valid devices are 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
 
 
-def check_dtype(dtype: str) -> None:
-    """Refuse a dtype name the torch backend does not know."""
-    if dtype not in DTYPE_NAMES:
-        raise InvalidOptionError(f"unknown dtype {dtype!r}; valid dtypes are {choices(DTYPE_NAMES)}")
-
-
 def resolve_device(device: str, *, backend: str, cuda_devices: int, mps: bool = False) -> tuple[str, int]:
     """One device rule for every backend: ``(kind, index)``.
 
