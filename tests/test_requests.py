@@ -140,3 +140,14 @@ def test_the_published_description_is_the_one_the_server_gives():
         "the API changed: review the difference, then write docs/reference/openapi.json again with\n"
         "python -c \"import json, summarize, summarize.server.requests as r; "
         "print(json.dumps(r.openapi(summarize.__version__), indent=2, ensure_ascii=False))\" > docs/reference/openapi.json")
+
+
+def test_the_edges_of_a_request_that_a_startswith_cannot_see():
+    assert len(parse_request(body({"documents": [{"text": "a"}] * MAX_DOCUMENTS})).documents) == MAX_DOCUMENTS  # at most 256: 256 is taken
+    with pytest.raises(RequestError) as caught:
+        parse_request(body({"lang": "uk"}))
+    assert str(caught.value) == "give exactly one of 'text', 'html' or 'url'"  # nothing given: nothing named
+    with pytest.raises(RequestError) as caught:
+        parse_request(body({"documents": [{"text": "a", "lang": "uk", "beams": 2}]}))
+    assert str(caught.value).startswith("document 1: unknown field(s) 'beams', 'lang'; ")
+    assert parse_request(body({"text": "a", "target_lang": "en"})).options == {"target_lang": "en"}  # a target is kept
