@@ -140,23 +140,26 @@ def test_an_option_error_is_every_inputs_without_halving():
     assert all(isinstance(out, InvalidOptionError) for out, _ in results) and len(backend.batches) == 1
 
 
+class Counting(Recording):
+    """Counts the batches submitted and not yet waited for; ``most`` is the most at once."""
+
+    def __init__(self, workers):
+        super().__init__(workers=workers)
+        self.queued = self.most = 0
+
+    def submit(self, batch, settings, starts, n_best=1):
+        self.queued += 1
+        self.most = max(self.most, self.queued)
+
+        def wait():
+            self.queued -= 1
+            return self._run(batch, n_best)
+        return wait
+
+
 def test_a_long_call_keeps_at_most_one_batch_queued_beyond_the_workers():
     # Another caller's batch (another request, in the service) must not wait behind a hundred windows.
-    class Counting(Recording):
-        def __init__(self):
-            super().__init__(workers=2)
-            self.queued = self.most = 0
-
-        def submit(self, batch, settings, starts, n_best=1):
-            self.queued += 1
-            self.most = max(self.most, self.queued)
-
-            def wait():
-                self.queued -= 1
-                return self._run(batch, n_best)
-            return wait
-
-    backend = Counting()
+    backend = Counting(workers=2)
     results = generate_batched(backend, requests(40), GenerationSettings(), batch_size=4)
     assert [out for out, _ in results] == [[[i]] for i in range(40)]
     assert backend.most == 3 and len(backend.batches) == 20
@@ -187,21 +190,7 @@ def test_a_batch_size_of_one_generates_one_document_at_a_time():
 
 def test_one_worker_has_one_batch_in_flight():
     # The documents in flight, and the memory they hold, stay the batch size.
-    class Counting(Recording):
-        def __init__(self):
-            super().__init__(workers=1)
-            self.queued = self.most = 0
-
-        def submit(self, batch, settings, starts, n_best=1):
-            self.queued += 1
-            self.most = max(self.most, self.queued)
-
-            def wait():
-                self.queued -= 1
-                return self._run(batch, n_best)
-            return wait
-
-    backend = Counting()
+    backend = Counting(workers=1)
     generate_batched(backend, requests(12), GenerationSettings(), batch_size=4)
     assert backend.most == 1 and len(backend.batches) == 3
 
