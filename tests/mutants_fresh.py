@@ -17,9 +17,12 @@ ran (tests/README.md, "Mutation testing")::
 
     python tests/mutants_fresh.py --status "segfault|timeout|survived" tests/test_dispatch.py summarize/server/dispatch.py
 
-prints one line per mutant (``killed``, ``survived``, ``timeout`` or
-``no tests``) and the totals; ``--status`` picks mutants by mutmut's verdict,
-``--mutant NAME`` (repeatable) names them.
+first runs the tests unmutated (they must pass), then prints one line per
+mutant (``killed`` with the test that failed, ``survived``, ``timeout``,
+``no tests``, or ``error N`` for another exit code, which makes the script
+exit 1) and the totals; ``--status`` picks mutants by mutmut's verdict,
+``--mutant NAME`` (repeatable) names them. A kill by a timing test on a busy
+machine is visible in its line: judge it again with ``--jobs 1``.
 """
 
 from __future__ import annotations
@@ -34,28 +37,30 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 # pytest's exit codes. 2 and 4: the mutant broke collection or the conftest's imports (the suite
-# cannot start; the same command passes on the unmutated tree); 3: it broke pytest itself.
+# cannot start; the same command passed on the unmutated tree first); 3: it broke pytest itself.
 VERDICTS = {0: "survived", 1: "killed", 2: "killed", 3: "killed", 4: "killed", 5: "no tests"}
+UNMUTATED = "none"  # a MUTANT_UNDER_TEST that names no mutant: mutmut's trampolines run the original code
 
 
-def mutants(status: str) -> list[str]:
-    """The mutants whose mutmut verdict matches ``status`` (a regular expression), from ``mutmut results``."""
-    listed = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
-                            capture_output=True, text=True, check=True).stdout
-    pattern = re.compile(rf"^\s*(\S+): (?:{status})$")
-    return [m.group(1) for m in map(pattern.match, listed.splitlines()) if m]
+def listed() -> dict[str, str]:
+    """Every mutant ``mutmut results`` knows, with its verdict."""
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
+                         capture_output=True, text=True, check=True).stdout
+    return dict(line.strip().rsplit(": ", 1) for line in out.splitlines() if ": " in line)
 
 
-def judge(mutant: str, tests: list[str], timeout: float) -> tuple[str, str, float]:
+def run_tests(mutant: str, tests: list[str], timeout: float) -> tuple[str, str, float]:
+    """``(verdict, why, seconds)``: why is the first failing test, or the output's last line."""
     started = time.monotonic()
     env = {**os.environ, "MUTANT_UNDER_TEST": mutant}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     try:
-        code = subprocess.run(command, cwd="mutants", env=env, capture_output=True, timeout=timeout).returncode
-        verdict = VERDICTS.get(code, f"error {code}")
+        done = subprocess.run(command, cwd="mutants", env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        verdict = "timeout"
-    return mutant, verdict, time.monotonic() - started
+        return "timeout", f"the tests ran past {timeout:.0f} s", time.monotonic() - started
+    lines = (done.stdout + done.stderr).strip().splitlines() or [""]
+    why = next((line for line in lines if line.startswith(("FAILED ", "ERROR "))), lines[-1])
+    return VERDICTS.get(done.returncode, f"error {done.returncode}"), why, time.monotonic() - started
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,14 +73,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not os.path.isdir("mutants"):
         parser.error("no mutants/ folder here: run `mutmut run` first, in this folder")
-    todo = args.mutant or mutants(args.status)
+    known = listed()
+    unknown = [m for m in args.mutant if m not in known]
+    if unknown:
+        parser.error(f"no such mutant: {', '.join(unknown)} (`mutmut results --all true` lists them)")
+    pattern = re.compile(args.status)
+    todo = args.mutant or [m for m, verdict in known.items() if pattern.fullmatch(verdict)]
+    # Unmutated, the same tests must pass: else every mutant would look killed (a typo in a path, a broken setup).
+    verdict, why, seconds = run_tests(UNMUTATED, args.tests, args.timeout)
+    if verdict != "survived":
+        print(f"the tests do not pass unmutated, so no mutant can be judged: {why}", file=sys.stderr)
+        return 1
+    print(f"unmutated: the tests pass in {seconds:.0f} s", flush=True)
     totals: collections.Counter[str] = collections.Counter()
     with ThreadPoolExecutor(args.jobs) as pool:
-        for mutant, verdict, seconds in pool.map(lambda m: judge(m, args.tests, args.timeout), todo):
+        for mutant, (verdict, why, seconds) in zip(todo, pool.map(lambda m: run_tests(m, args.tests, args.timeout), todo)):
             totals[verdict] += 1
-            print(f"{mutant}: {verdict} ({seconds:.0f} s)", flush=True)
+            print(f"{mutant}: {verdict} ({seconds:.0f} s){'' if verdict == 'survived' else ': ' + why}", flush=True)
     print(", ".join(f"{n} {v}" for v, n in totals.most_common()) or f"no mutant is {args.status!r}")
-    return 0
+    return 1 if any(v.startswith("error") for v in totals) else 0
 
 
 if __name__ == "__main__":
