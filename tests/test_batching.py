@@ -241,5 +241,5 @@ def test_the_log_says_which_batch_failed_how_it_is_split_and_which_input_kept_th
         generate_batched(Failing(), requests(5), GenerationSettings(), batch_size=5)
     lines = [r.getMessage() for r in caplog.records]
     assert lines[0] == f"generation failed for a batch of 5 ({shown}); retrying as 2 + 3"
-    assert lines[-1] == f"generation failed for 1 input(s): {error}"
+    assert lines[-1] == f"generation failed for 1 input(s): {shown}"  # one line, naming the error's class
     assert [r.levelname for r in caplog.records][-1] == "ERROR"

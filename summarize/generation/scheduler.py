@@ -126,7 +126,7 @@ def _after_failure(backend: Backend, exc: Exception, batch: list[GenerationReque
     """
     if len(batch) == 1 or isinstance(exc, InvalidOptionError):
         # An option error is every input's: halving would only repeat it.
-        logger.error("generation failed for %d input(s): %s", len(batch), exc)
+        logger.error("generation failed for %d input(s): %s", len(batch), _first_line(exc))
         return [exc] * len(batch)
     if is_out_of_memory(exc):
         backend.release_memory()
