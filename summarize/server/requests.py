@@ -167,7 +167,8 @@ def openapi(version: str) -> dict[str, Any]:
     error = {"type": "object", "properties": {"error": {"type": "string"}, "kind": {"type": "string"}}, "required": ["error", "kind"]}
     responses = {str(code): {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
                  for code, text in ((400, "malformed JSON, an unknown field or option"), (401, "missing or wrong bearer token"),
-                                    (413, f"body over --max-body-bytes, over {MAX_DOCUMENTS} documents, or more documents than --max-queue"), (422, "no text, an empty text, an unsupported language"),
+                                    (413, f"body over --max-body-bytes, over {MAX_DOCUMENTS} documents, or more than --max-queue"),
+                                    (422, "no text, an empty text, an unsupported language"),
                                     (503, "queue full (Retry-After) or not ready"), (504, "past --timeout"), (500, "internal error"))}
     responses["200"] = {"description": "one result, or {'results': [...]} for 'documents'",
                         "content": {"application/json": {"schema": {"type": "object"}}}}
