@@ -148,11 +148,12 @@ def test_a_conversion_in_the_cache_that_cannot_be_loaded_falls_back_to_the_check
 
     loaded = []
     load = summarize.checkpoints.load_checkpoint
-    monkeypatch.setattr(summarize.checkpoints, "load_checkpoint", lambda *a, **k: loaded.append(k) or load(*a, **k))
+    monkeypatch.setattr(summarize.checkpoints, "load_checkpoint",
+                        lambda model, revision=None: loaded.append(revision) or load(model, revision=revision))
     s = Summarizer(tiny_model, faithfulness="off", revision="main", vocabulary=64)
     assert s.backend.name == "torch" and s.checkpoint.config is not None  # the checkpoint itself, which torch needs
-    assert loaded == [{"revision": "main"}]  # the revision asked for, not whatever is newest
-    assert s.backend.vocabulary_used != "full"  # and the other options asked for
+    assert loaded == ["main"]  # the revision asked for, not whatever is newest
+    assert s.backend.vocabulary_used == "top-64"  # and the other options asked for
     assert s.summarize("Рада ухвалила закон про бюджет.", lang="uk", max_new_tokens=4, num_beams=1).text
 
 

@@ -3,7 +3,9 @@
 Three dispatchers serve the same requests: this process's ``Batcher``, Ray
 Serve's (over the model deployment's handle, here with its replica in this
 process and calls gathered into batches as ``@serve.batch`` gathers them),
-and a synchronous one written below from the base class alone.
+and a synchronous one written below from the base class alone. ``Manual``,
+the base class with its queue moved by hand, tests what the base class
+itself does: admission, the drain, deadlines, and reporting batches once.
 """
 
 from __future__ import annotations
@@ -347,7 +349,7 @@ def test_a_stop_past_its_timeout_answers_what_is_left_503_and_abandons_what_runs
     assert 0.15 <= took < 1.0  # it waited its timeout, and no longer
     assert all(isinstance(r, QueueFull) and str(r) == "the server stopped before this request's turn; retry" for r in results)
     assert dispatcher.abandoned is True and dispatcher.stopped  # a process that stops must not wait for "a"
-    assert len(dispatcher.withdrawn) == 2 and None not in dispatcher.withdrawn and dispatcher.queued == 0
+    assert [s.records for s in dispatcher.withdrawn] == [["b", "c"], ["a"]] and dispatcher.queued == 0  # the waiting, then the running
 
 
 def test_a_batch_is_reported_once_however_many_requests_bring_it_back_even_after_thousands_more():
@@ -358,7 +360,7 @@ def test_a_batch_is_reported_once_however_many_requests_bring_it_back_even_after
         sizes: list[int] = []
         await dispatcher.start(on_batch=sizes.append)
         batches = [Batch(f"b{i}", 1) for i in range(SEEN_BATCHES + 1)]
-        for batch in batches:
+        for batch in batches:  # as an implementation reports each request's batch when its rows come back
             dispatcher._report(batch)
             dispatcher._report(batch)  # its second request's rows
         dispatcher._report(batches[-1])
@@ -404,4 +406,5 @@ def test_a_deadline_and_a_client_that_goes_are_told_apart_and_nothing_of_either_
     assert left == "the client went before its answer"
     assert rows == [{"id": "c"}]
     # Withdrawn or answered, a request leaves nothing behind: a long-running server does not grow with its traffic.
-    assert dispatcher.queued == 0 and len(dispatcher.withdrawn) == 2 and not dispatcher._pending
+    # (_pending is what a stop answers; nothing public shows its size.)
+    assert dispatcher.queued == 0 and [s.records for s in dispatcher.withdrawn] == [["a"], ["b"]] and not dispatcher._pending
