@@ -107,7 +107,8 @@ def test_an_unregistered_backend_is_refused_with_the_registered_ones():
         Summarizer(backend="echo")
 
 
-def test_the_jobs_door_hands_the_jobs_language_to_the_model_it_loads(tiny_model, echo, tmp_path):
+@pytest.mark.parametrize("lang, rows", [("ru", ("ru", False)), ("auto", ("uk", True))])
+def test_the_jobs_door_hands_the_jobs_language_to_the_model_it_loads(tiny_model, echo, tmp_path, lang, rows):
     import json
 
     from summarize.jobs import Job
@@ -117,12 +118,12 @@ def test_the_jobs_door_hands_the_jobs_language_to_the_model_it_loads(tiny_model,
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(TEXTS)), encoding="utf-8")
     job = Job(inputs=(str(source),), input_format="jsonl", output=str(tmp_path / "out.jsonl"),
-              summarizer=SummarizerOptions(model=tiny_model, backend="echo", faithfulness="off"), options=CallOptions(lang="ru"))
+              summarizer=SummarizerOptions(model=tiny_model, backend="echo", faithfulness="off"), options=CallOptions(lang=lang))
     result = run_job(job)
     assert result.ok == 3 and result.backend["name"] == "echo"
-    # Ukrainian texts, but the job says Russian: the rows say so, not what detection would find.
-    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {(r["source_lang"], r["lang_detected"]) for r in rows} == {("ru", False)} and len(rows) == 3
+    # Ukrainian texts: detected as such, unless the job says Russian, when the rows say so.
+    written = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {(r["source_lang"], r["lang_detected"]) for r in written} == {rows} and len(written) == 3
 
 
 def test_generate_is_submit_then_wait_with_one_hypothesis_unless_asked(tiny_model, echo):

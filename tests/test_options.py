@@ -277,5 +277,5 @@ def test_a_checkpoint_directory_may_be_a_path_and_is_kept_as_its_string(tmp_path
     assert options == SummarizerOptions(model=str(tmp_path))  # one summarizer cached, however the path was given
 
 
-def test_call_options_without_a_language_detect_it():
+def test_call_options_from_keywords_without_a_language_ask_for_detection():
     assert CallOptions.of({"num_beams": 2}).lang == "auto" == CallOptions().lang
