@@ -20,7 +20,7 @@ from .errors import SummarizeError
 from .languages import LANGUAGES
 from .inputs.outputs import check_output_path
 from .inputs.webpages import allow_private_from_env
-from .jobs.executors import run_job
+from .jobs.executors import check_output_among_inputs, run_job
 from .jobs import Job
 from .console import OneLineParser, QuietOutput, cli_wording, print_traceback
 from .inputs.rows import error_message
@@ -193,10 +193,7 @@ def _check_output(job: Job, args: argparse.Namespace) -> None:
     path = Path(job.output)
     if path.is_dir():
         raise SummarizeError(f"--output {job.output!r} is a directory; give a file path")
-    inputs = [f for f in plan_inputs(job.inputs, job.input_format).files if f.path != "-" and "://" not in f.path]
-    if any(Path(f.path).resolve() == path.resolve() for f in inputs if Path(f.path).exists()):
-        # Overwriting would empty the input before it is read; resuming would take its records for results.
-        raise SummarizeError(f"--output {job.output!r} is also an input: write the results to another file")
+    check_output_among_inputs(job.output, plan_inputs(job.inputs, job.input_format))  # before --overwrite empties it
     if path.exists() and path.stat().st_size > 0 and not job.resume:
         if not args.overwrite:
             resume = "pass --resume to continue it, " if job.output_format == "jsonl" else ""

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from summarize import jobs
+from summarize import InvalidInputError, jobs
 from summarize.cli import main
 
 from .conftest import TEXTS
@@ -264,5 +264,39 @@ def test_an_output_that_is_also_an_input_is_refused_and_left_as_it_was(tmp_path,
     content = '{"id": "a1", "text": "Ціни зросли. Уряд мовчить."}\n'
     (tmp_path / "a.jsonl").write_text(content, encoding="utf-8")
     assert main(["--method", "lead", "-o", "a.jsonl", how, "a.jsonl"]) == 2
-    assert "--output 'a.jsonl' is also an input" in capsys.readouterr().err
+    assert capsys.readouterr().err == "summarize: error: --output a.jsonl is also an input (a.jsonl): write the results elsewhere\n"
     assert (tmp_path / "a.jsonl").read_text(encoding="utf-8") == content
+
+
+def test_an_output_inside_an_input_directory_is_written_once_and_then_refused_as_an_input(tmp_path):
+    # The directory is read as it was when the job began: once, the rows written into it are not read back.
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(3):  # blocks are written while the last file is read: the output is listed last
+        (data / f"{i}.jsonl").write_text("".join(
+            json.dumps({"id": f"{i}-{j}", "text": f"Ціни зросли {j} рази. Уряд мовчить. " * 80}, ensure_ascii=False) + "\n"
+            for j in range(20)), encoding="utf-8")
+    command = [sys.executable, "-m", "summarize", "--method", "lead", "-q", "-o", "data/z.jsonl", "data"]
+    # Before, it read its own rows back as records, and wrote 64 MB of error rows in 5 s, for ever.
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert first.returncode == 0, first.stderr[:500]
+    assert len((data / "z.jsonl").read_text(encoding="utf-8").splitlines()) == 60
+    again = subprocess.run([*command, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert (again.returncode, again.stderr) == (2, "summarize: error: --output data/z.jsonl is also an input (data/z.jsonl): "
+                                                   "write the results elsewhere\n")
+
+
+def test_a_job_refuses_an_output_directory_that_holds_an_input(tmp_path):
+    from summarize.jobs import Job
+    from summarize.jobs.executors import run_job
+    from summarize.options import SummarizerOptions
+
+    (tmp_path / "shards").mkdir()
+    (tmp_path / "shards" / "in.jsonl").write_text('{"id": "a", "text": "Ціни зросли."}\n', encoding="utf-8")
+    job = Job(inputs=(str(tmp_path / "shards" / "in.jsonl"),), output=str(tmp_path / "shards"), output_format="parquet",
+              summarizer=SummarizerOptions(method="lead"))
+    with pytest.raises(InvalidInputError, match=r"^output='.*shards' is also an input \(.*in\.jsonl\)"):
+        run_job(job)

@@ -42,7 +42,7 @@ from typing import IO, Any
 
 from .decoding import decode_bytes
 from ..errors import InvalidInputError, MissingDependencyError, SummarizeError
-from . import STDIN, InputFile, is_file_system_uri, plan_inputs
+from . import STDIN, InputFile, InputPlan, is_file_system_uri, plan_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -456,7 +456,8 @@ def read_records(
 
     Args:
         paths: the job's inputs, planned by :func:`summarize.inputs.plan_inputs`
-            (files, directories, patterns; ``"-"``, or no path at all, is ``stdin``).
+            (files, directories, patterns; ``"-"``, or no path at all, is ``stdin``),
+            or their plan (what a job planned before opening its output).
         input_format: ``"auto"`` (from the extensions), ``"text"`` (a file is
             one document), ``"jsonl"``, ``"csv"`` or ``"parquet"``.
         stdin: the stream ``"-"`` reads (bytes).
@@ -468,7 +469,7 @@ def read_records(
         InvalidInputError: a structured input file that cannot be opened at
             all (a text file that cannot be read fails its own record).
     """
-    plan = plan_inputs(paths, input_format)
+    plan = paths if isinstance(paths, InputPlan) else plan_inputs(paths, input_format)
     # One id space for the whole job: duplicates are checked across files,
     # and with several files line numbers carry their file.
     seen: dict[str, tuple[str, int]] = {}

@@ -239,8 +239,11 @@ def summarize_dataset(
     )
 
 
-def run_ray_job(job: Any):
-    """Run a :class:`~summarize.jobs.Job` on Ray: shards into ``job.output``, missing ids only."""
+def run_ray_job(job: Any, plan: InputPlan | None = None):
+    """Run a :class:`~summarize.jobs.Job` on Ray: shards into ``job.output``, missing ids only.
+
+    ``plan``: the job's inputs as planned before its output was opened (planned here if not given).
+    """
     from ..inputs.outputs import ShardWriter, count_rows
     from . import JobResult
 
@@ -255,7 +258,7 @@ def run_ray_job(job: Any):
         logger.info("%d ids already in %s; doing the rest", len(done), out)
     init_ray(job.ray.get("address"))
     ds = summarize_dataset(
-        plan_inputs(job.inputs, job.input_format), concurrency=job.ray.get("concurrency", 1), num_gpus=job.ray.get("num_gpus", 0),
+        plan or plan_inputs(job.inputs, job.input_format), concurrency=job.ray.get("concurrency", 1), num_gpus=job.ray.get("num_gpus", 0),
         num_cpus=job.ray.get("num_cpus", 1), text_field=job.text_field, id_field=job.id_field,
         exclude_ids=done, lang=job.options.lang, target_lang=job.options.target_lang, options=job.summarizer,
     )

@@ -11,12 +11,14 @@ write the same rows and resume by the same rule.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Iterator
 from typing import IO
 
 from ..errors import InvalidInputError, choices
 from ..options import check_call
 from . import EXECUTORS, Block, Job, JobInterrupted, JobResult, block_rows, summarize_records
+from ..inputs import STDIN, InputPlan, is_file_system_uri, plan_inputs
 from ..inputs.records import Record, read_records
 from .deferred import DeferredSummarizer
 
@@ -26,18 +28,41 @@ def run_job(job: Job, stdin: IO[bytes] | None = None, *, on_block: Callable[[Blo
 
     Raises:
         InvalidInputError: the job cannot start (an output that exists without
-            ``resume``, a missing input file...).
+            ``resume``, an output that is also an input, a missing input file...).
         InvalidOptionError, UnsupportedLanguageError: the call the job makes
             is refused (:func:`summarize.options.check_call`), whichever the executor.
     """
     if job.executor not in EXECUTORS:
         raise InvalidInputError(f"unknown executor {job.executor!r}; valid executors are {choices(EXECUTORS)}")
     check_call(job.summarizer, job.options)  # before anything is read or loaded, on every executor
+    # Planned once, before the output is opened: a directory that holds the
+    # output is read as it was, not with the rows being written into it.
+    plan = plan_inputs(job.inputs, job.input_format)
+    check_output_among_inputs(job.output, plan)
     if job.executor == "ray":
         from .distributed import run_ray_job
 
-        return run_ray_job(job)
-    return _run_local(job, stdin, on_block)
+        return run_ray_job(job, plan)
+    return _run_local(job, plan, stdin, on_block)
+
+
+def check_output_among_inputs(output: str | None, plan: InputPlan) -> None:
+    """Refuse an output that is one of the inputs, or a directory that holds one.
+
+    Writing would empty or grow an input before it is read, and resuming would
+    take its records for results.
+
+    >>> check_output_among_inputs("in/out.jsonl", InputPlan((), "jsonl", False))
+    """
+    if output is None or is_file_system_uri(output):
+        return
+    target = os.path.realpath(output)
+    for file in plan.files:
+        if file.path == STDIN or "://" in file.path:
+            continue
+        path = os.path.realpath(file.path)
+        if path == target or path.startswith(target.rstrip(os.sep) + os.sep):
+            raise InvalidInputError(f"output={output!r} is also an input ({file.name}): write the results elsewhere")
 
 
 def open_output(job: Job):
@@ -51,7 +76,7 @@ def open_output(job: Job):
     return ResultWriter(job.output, resume=job.resume, id_field="id")
 
 
-def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:
+def _run_local(job: Job, plan: InputPlan, stdin: IO[bytes] | None, on_block: Callable[[Block], None] | None) -> JobResult:
 
     writer = open_output(job)
     done = writer.done if writer else set()
@@ -61,7 +86,7 @@ def _run_local(job: Job, stdin: IO[bytes] | None, on_block: Callable[[Block], No
 
     def todo() -> Iterator[Record]:
         records = read_records(
-            job.inputs, job.input_format, stdin if stdin is not None else io.BytesIO(),
+            plan, job.input_format, stdin if stdin is not None else io.BytesIO(),
             text_field=job.text_field, id_field=job.id_field, max_chars=job.max_chars or job.summarizer.max_input_chars,
             allow_private_urls=job.allow_private_urls,
         )
