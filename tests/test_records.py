@@ -237,6 +237,15 @@ def test_a_json_document_is_one_error_that_says_what_it_is(tmp_path, content, on
         assert len(errors) == 1 and "malformed JSON" in errors[0] and len(records) == 2
 
 
+def test_a_list_on_a_later_line_is_that_lines_error_and_the_lines_after_it_are_read():
+    from summarize.inputs.records import read_jsonl
+
+    content = '{"id": 1, "text": "Ціни зросли."}\n[{"id": 2, "text": "Уряд мовчить."}]\n{"id": 3, "text": "Рада зібралася."}\n'
+    records = list(read_jsonl(io.BytesIO(content.encode()), "data.jsonl"))
+    assert [r.error for r in records] == [None, "data.jsonl line 2: expected a JSON object, got list", None]
+    assert records[2].text == "Рада зібралася."
+
+
 def test_lines_after_a_look_at_a_large_rest_stay_whole(monkeypatch):
     import io as _io
 

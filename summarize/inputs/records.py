@@ -139,17 +139,16 @@ def read_jsonl(
         except InvalidInputError as exc:
             yield Record(_line_id(name, number, qualify), None, number, str(exc))
             continue
+        first, seen_a_line = not seen_a_line, True  # only a file's first line can make it a JSON document
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            if not seen_a_line and _one_json_document(line, stream):
+            if first and _one_json_document(line, stream):
                 yield Record(_line_id(name, number, qualify), None, number, _not_json_lines(name))
                 return
             yield Record(_line_id(name, number, qualify), None, number, f"{name} line {number}: malformed JSON ({exc})")
-            seen_a_line = True
             continue
-        seen_a_line = True
-        if not isinstance(obj, dict) and _a_list_of_objects(obj):
+        if first and _a_list_of_objects(obj):
             yield Record(_line_id(name, number, qualify), None, number, _not_json_lines(name))
             return
         if not isinstance(obj, dict):
