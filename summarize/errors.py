@@ -48,6 +48,18 @@ def choices(values: Iterable[object]) -> str:
     return ", ".join(items[:-1]) + " or " + items[-1]
 
 
+def did_you_mean(name: object, known: Iterable[str]) -> str:
+    """The closest known name as a hint for a message, or nothing.
+
+    >>> did_you_mean("beams", ["num_beams", "top_k"]), did_you_mean("zzz", ["num_beams"])
+    ("did you mean 'num_beams'? ", '')
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def with_index(exc: SummarizeError, index: int) -> SummarizeError:
     """The same error, its message prefixed with the position of the text in a list.
 

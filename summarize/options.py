@@ -33,7 +33,7 @@ from typing import Any
 
 from .backends import BACKENDS, DTYPE_NAMES, check_device
 from .backends.precision import check_compute_type
-from .errors import InvalidOptionError, choices
+from .errors import InvalidOptionError, choices, did_you_mean
 from .extractive import METHODS
 from .faithfulness import MODES as FAITHFULNESS_MODES
 from .generation import GenerationLimits, GenerationSettings, validate_options
@@ -61,17 +61,13 @@ Settings = tuple[tuple[str, Any], ...]
 
 def _refuse_unknown(options: Mapping[str, Any]) -> None:
     """A name that is neither an option nor a decoding setting, refused with the closest of both."""
-    import difflib
-
     from .generation import OPTION_NAMES as SETTINGS, V4_NAMES
 
     known = sorted(n for n in OPTION_NAMES if n != "generation") + list(SETTINGS)
     for name in options:
         if name in OPTION_NAMES or name in SETTINGS or name in V4_NAMES:
             continue  # transformers 4's names are answered with their names here, by the settings' check
-        close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise InvalidOptionError(f"unknown option {name!r}; {hint}options are {choices(known)}")
+        raise InvalidOptionError(f"unknown option {name!r}; {did_you_mean(name, known)}options are {choices(known)}")
 
 
 def _settings(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:

@@ -6,7 +6,7 @@ from summarize import GenerationSettings, InvalidOptionError
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"beams": 4}, "unknown generation option 'beams'; valid options are 'do_sample'"),
+        ({"beams": 4}, "unknown generation option 'beams'; did you mean 'num_beams'? valid options are 'do_sample'"),
         ({"num_beams": 0}, "num_beams must be an integer >= 1, got 0"),
         ({"num_beams": 2.5}, "num_beams must be an integer >= 1, got 2.5"),
         ({"num_beams": "4"}, "num_beams must be an integer >= 1, got '4'"),
@@ -39,3 +39,14 @@ def test_an_enormous_integer_is_refused_as_a_bad_value_not_an_overflow(name):
 
     with pytest.raises(InvalidOptionError, match=rf"^{name} must be .*, got 100000000000\.\.\. \(4,001 characters\)$"):
         validate_options({name: 10**4000})
+    # Past the digits Python will print, the message says so instead of failing to print it.
+    with pytest.raises(InvalidOptionError, match=rf"^{name} must be .*, got an integer of over 4,300 digits$"):
+        validate_options({name: 10**5000})
+
+
+def test_a_mistyped_setting_in_a_call_gets_the_closest_name(tiny_model):
+    from summarize import Summarizer
+
+    s = Summarizer(tiny_model, faithfulness="off")
+    with pytest.raises(InvalidOptionError, match=r"^unknown generation option 'beams'; did you mean 'num_beams'\? valid options are "):
+        s.summarize("Рада ухвалила закон про бюджет.", lang="uk", beams=2)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import InvalidOptionError, choices
+from ..errors import InvalidOptionError, choices, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class GenerationSettings:
         >>> GenerationSettings().replace(beams=2)
         Traceback (most recent call last):
         ...
-        summarize.errors.InvalidOptionError: unknown generation option 'beams'; valid options are 'do_sample', 'length_penalty', 'max_new_tokens', 'min_new_tokens', 'no_repeat_ngram_size', 'num_beams', 'temperature', 'top_k' or 'top_p'
+        summarize.errors.InvalidOptionError: unknown generation option 'beams'; did you mean 'num_beams'? valid options are 'do_sample', 'length_penalty', 'max_new_tokens', 'min_new_tokens', 'no_repeat_ngram_size', 'num_beams', 'temperature', 'top_k' or 'top_p'
         """
         options = validate_options(options)
         new = dataclasses.replace(self, **options)
@@ -167,27 +167,42 @@ def validate_options(options: dict[str, Any]) -> dict[str, Any]:
             if name in V4_NAMES:
                 raise InvalidOptionError(f"{name!r} is transformers 4's name; here it is {V4_NAMES[name]}")
             raise InvalidOptionError(
-                f"unknown generation option {name!r}; valid options are {choices(OPTION_NAMES)}"
+                f"unknown generation option {name!r}; {did_you_mean(name, OPTION_NAMES)}valid options are {choices(OPTION_NAMES)}"
             )
         kind, low, high, accepted = _RULES[name]
-        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:12]}... ({len(repr(value)):,} characters)"
-        bad = InvalidOptionError(f"{name} must be {accepted}, got {shown}")
+
+        def bad() -> InvalidOptionError:  # built only when raised: a call's settings are checked on every call
+            return InvalidOptionError(f"{name} must be {accepted}, got {_shown(value)}")
+
         if kind is bool:
             if not isinstance(value, bool):
-                raise bad
+                raise bad()
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad
+            raise bad()
         elif isinstance(value, float) and not math.isfinite(value):
-            raise bad  # NaN or infinity: no setting means anything with it
+            raise bad()  # NaN or infinity: no setting means anything with it
         elif isinstance(value, int) and abs(value) > 2**31:
-            raise bad  # a 4,000-digit integer is no setting (and no float either: it would overflow)
+            raise bad()  # a 4,000-digit integer is no setting (and no float either: it would overflow)
         elif kind is int and (not float(value).is_integer() or abs(value) > 2**31):
-            raise bad  # 1e308 is no beam width: refused as what it is, not as a 309-digit integer
+            raise bad()  # 1e308 is no beam width: refused as what it is, not as a 309-digit integer
         value = kind(value)
         if (low is not None and value < low) or (high is not None and value > high):
-            raise bad
+            raise bad()
         clean[name] = value
     return clean
+
+
+def _shown(value: Any) -> str:
+    """A bad value as a message shows it: short, and an integer too long to print named as such.
+
+    >>> _shown(0), _shown("x" * 50), _shown(10 ** 5000)
+    ('0', "'xxxxxxxxxxx... (52 characters)", 'an integer of over 4,300 digits')
+    """
+    try:
+        text = repr(value)
+    except ValueError:  # Python refuses to print integers of over 4,300 digits
+        return "an integer of over 4,300 digits"
+    return text if len(text) <= 40 else f"{text[:12]}... ({len(text):,} characters)"
 
 
 def settings_from_checkpoint(generation_config: Any) -> dict[str, Any]:
