@@ -1,16 +1,29 @@
-"""Old import paths of public modules that moved, kept for one release with a :class:`DeprecationWarning`.
+"""What moved or changed type, kept for one release with a :class:`DeprecationWarning`.
 
 Each old module is a few lines: its module-level ``__getattr__`` is
 :func:`forward`, which hands every name on from the new home and says where
-that is. The changelog lists them; they go in the release after next.
+that is. :func:`typed` still reads a dict where typed options are taken now.
+The changelog lists them; they go in the release after next.
 """
 
 from __future__ import annotations
 
 import importlib
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+
+
+def typed(value: Any, kind: type, where: str) -> Any:
+    """``value`` as a ``kind`` (an options class with ``.of``); a dict, as taken before, with a warning.
+
+    Called from a dataclass's ``__post_init__``: the warning points at the code that built it.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    warnings.warn(f"{where} takes a summarize.{kind.__name__} now; a dict is read for one more release",
+                  DeprecationWarning, stacklevel=4)
+    return kind.of(value)
 
 
 def forward(old: str, *new: str) -> Callable[[str], Any]:

@@ -279,3 +279,18 @@ def test_a_checkpoint_directory_may_be_a_path_and_is_kept_as_its_string(tmp_path
 
 def test_call_options_from_keywords_without_a_language_ask_for_detection():
     assert CallOptions.of({"num_beams": 2}).lang == "auto" == CallOptions().lang
+
+
+def test_a_dict_where_typed_options_are_taken_now_is_read_for_one_release_with_a_warning_at_its_caller():
+    from summarize.jobs import Job
+    from summarize.server.service import ServerConfig
+
+    with pytest.warns(DeprecationWarning) as caught:
+        job = Job(inputs=("a.jsonl",), summarizer={"method": "lead"}, options={"lang": "uk", "num_beams": 2})
+        config = ServerConfig(summarizer={"model": "xlsum", "batch_size": 4}, defaults={"lang": "ru"})
+    assert (job.summarizer, job.options) == (SummarizerOptions(method="lead"), CallOptions("uk", None, (("num_beams", 2),)))
+    assert (config.summarizer, config.defaults) == (SummarizerOptions(model="xlsum", batch_size=4), CallOptions("ru"))
+    assert [str(w.message).split(" takes")[0] for w in caught] == [
+        "Job(summarizer=...)", "Job(options=...)", "ServerConfig(summarizer=...)", "ServerConfig(defaults=...)"]
+    assert all(w.filename == __file__ for w in caught)  # the line to change is the caller's
+    assert str(caught[0].message).endswith("takes a summarize.SummarizerOptions now; a dict is read for one more release")

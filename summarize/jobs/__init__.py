@@ -20,13 +20,14 @@ in flight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 from ..errors import InvalidInputError
 from ..options import CallOptions, SummarizerOptions
+from .._moved import typed
 from ..inputs.records import Record
 from ..inputs.rows import result_row
 
@@ -117,19 +118,8 @@ class Job:
 
     def __post_init__(self) -> None:
         # Before the options were typed, a job took dicts: still read, for one release.
-        if isinstance(self.summarizer, Mapping):
-            _deprecated_mapping("Job(summarizer=...)", "SummarizerOptions")
-            object.__setattr__(self, "summarizer", SummarizerOptions.of(self.summarizer))
-        if isinstance(self.options, Mapping):
-            _deprecated_mapping("Job(options=...)", "CallOptions")
-            object.__setattr__(self, "options", CallOptions.of(self.options))
-
-
-def _deprecated_mapping(where: str, kind: str) -> None:
-    import warnings
-
-    warnings.warn(f"{where} takes a summarize.{kind} now; a dict is read for one more release",
-                  DeprecationWarning, stacklevel=4)
+        object.__setattr__(self, "summarizer", typed(self.summarizer, SummarizerOptions, "Job(summarizer=...)"))
+        object.__setattr__(self, "options", typed(self.options, CallOptions, "Job(options=...)"))
 
 
 @dataclass

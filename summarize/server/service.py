@@ -54,15 +54,10 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         # Before the options were typed, the server took dicts: still read, for one release.
-        import warnings
-        from collections.abc import Mapping
+        from .._moved import typed
 
-        for name, kind in (("summarizer", SummarizerOptions), ("defaults", CallOptions)):
-            value = getattr(self, name)
-            if isinstance(value, Mapping):
-                warnings.warn(f"ServerConfig({name}=...) takes a summarize.{kind.__name__} now; a dict is read for one "
-                              "more release", DeprecationWarning, stacklevel=3)
-                setattr(self, name, kind.of(value))
+        self.summarizer = typed(self.summarizer, SummarizerOptions, "ServerConfig(summarizer=...)")
+        self.defaults = typed(self.defaults, CallOptions, "ServerConfig(defaults=...)")
 
     @property
     def documents_per_batch(self) -> int:
