@@ -38,7 +38,7 @@ from .extractive import METHODS
 from .faithfulness import MODES as FAITHFULNESS_MODES
 from .generation import GenerationLimits, GenerationSettings, validate_options
 from .generation.long_input import LONG_INPUT_MODES
-from .presets import DEFAULT_PRESET, PRESETS, check_languages
+from .presets import DEFAULT_PRESET, PRESETS, check_languages, check_model_name
 from .backends.vocabulary import resolve as _resolve_vocabulary
 
 METHOD_NAMES = ("abstractive", *METHODS)
@@ -79,13 +79,6 @@ def _settings(value: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Settings:
     return tuple(sorted(validate_options(pairs).items()))
 
 
-def _model(value: Any) -> None:
-    if not isinstance(value, str) or not value.strip():
-        from .errors import ModelNotAvailableError  # what an unknown model has always raised
-
-        raise ModelNotAvailableError(f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a checkpoint directory, got {value!r}")
-
-
 def _vocabulary(value: str | int) -> str | int:
     """``--vocabulary 16000`` is a number of pieces; other values are names."""
     return int(value) if isinstance(value, str) and value.isdigit() else value
@@ -100,7 +93,7 @@ class SummarizerOptions:
     """
 
     model: str = _option(DEFAULT_PRESET, f"preset ({', '.join(PRESETS)}), hub id or checkpoint directory",
-                         check=lambda v: _model(v))
+                         check=check_model_name)
     method: str = _option("abstractive", "abstractive (a model) or an extractive method", choices=METHOD_NAMES, plural="methods")
     device: str = _option("auto", "auto, cpu, cuda, cuda:N or mps", check=check_device)
     dtype: str = _option("auto", "model dtype of the torch backend", choices=DTYPE_NAMES, plural="dtypes")

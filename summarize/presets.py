@@ -204,6 +204,21 @@ PRESETS: dict[str, Preset] = {
 DEFAULT_PRESET = "xlsum"
 
 
+def check_model_name(model: Any) -> None:
+    """Refuse a ``model`` that names nothing: not a string, or blank.
+
+    >>> check_model_name("")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.ModelNotAvailableError: model must be a preset name (xlsum, crosssum, bart-cnn, gazeta), a hub id or a checkpoint directory, got ''
+    """
+    if not isinstance(model, str) or not model.strip():
+        from .errors import ModelNotAvailableError  # what an unknown model has always raised
+
+        raise ModelNotAvailableError(
+            f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a checkpoint directory, got {model!r}")
+
+
 def presets_for(lang: str, target_lang: str | None = None) -> list[str]:
     """Names of the presets that summarise ``lang`` into ``target_lang``.
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import ModelNotAvailableError
 from ..generation import settings_from_checkpoint
 from ..languages import LANGUAGES
-from ..presets import PRESETS, Preset
+from ..presets import PRESETS, Preset, check_model_name
 from .quiet import quiet_transformers
 
 logger = logging.getLogger(__name__)
@@ -85,11 +85,7 @@ def resolve_model(model: str) -> tuple[Preset | None, str]:
     >>> resolve_model("org/some-model")
     (None, 'org/some-model')
     """
-    if not isinstance(model, str) or not model.strip():
-        raise ModelNotAvailableError(
-            f"model must be a preset name ({', '.join(PRESETS)}), a hub id or a "
-            f"checkpoint directory, got {model!r}"
-        )
+    check_model_name(model)
     if model in PRESETS:
         return PRESETS[model], PRESETS[model].model_id
     if "/" not in model and not Path(model).expanduser().exists():
