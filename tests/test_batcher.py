@@ -220,3 +220,18 @@ def test_a_lane_outlives_requests_that_all_leave_while_it_gathers():
         return answer
 
     assert asyncio.run(main()) == [{"id": "after", "options": {}}]
+
+
+def test_the_server_gathers_its_own_batch_size_or_else_the_summarizers():
+    from summarize.options import SummarizerOptions
+    from summarize.server.service import ServerConfig, Service
+
+    def gathers(config):
+        service = Service(config, summarizer=None)
+        try:
+            return service.dispatcher.batch_size
+        finally:
+            service.fetcher.shutdown()
+
+    assert gathers(ServerConfig(summarizer=SummarizerOptions(method="lead", batch_size=3))) == 3
+    assert gathers(ServerConfig(summarizer=SummarizerOptions(method="lead", batch_size=3), batch_size=16)) == 16
