@@ -17,7 +17,6 @@ its rows, ``rows.jsonl`` here or ``rows/`` (shards) on Ray; a rerun with
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from summarize import TruncationWarning
 from summarize.jobs.executors import run_job
 from summarize.jobs import Job, JobResult
 from summarize.options import CallOptions, SummarizerOptions
-from summarize.inputs.outputs import read_rows
+from summarize.inputs.outputs import read_rows, replace_atomically
 
 
 def generate(
@@ -54,10 +53,8 @@ def generate(
     inputs = []
     for k in range(parts):
         path = out / (f"{stem}.jsonl" if parts == 1 else f"{stem}-{k:03d}.jsonl")
-        data = "".join(json.dumps({"id": e.id, "text": e.text}, ensure_ascii=False) + "\n" for e in examples[k::parts])
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, path)
+        replace_atomically(path, "".join(json.dumps({"id": e.id, "text": e.text}, ensure_ascii=False) + "\n"
+                                         for e in examples[k::parts]).encode("utf-8"))
         inputs.append(str(path))
     output = rows_path(out, name, ray is not None)
     job = Job(
@@ -88,9 +85,7 @@ def _same_job_as_before(path: Path, options: SummarizerOptions, call: CallOption
             shown = ", ".join(f"{k} {_value(before, k)!r} -> {_value(now, k)!r}" for k in changed)
             raise InvalidInputError(f"the run in {path.parent} was made with other options ({shown}); resuming would "
                                     "score two configurations as one system: use the same options, or another --out")
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(now, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_atomically(path, json.dumps(now, ensure_ascii=False, indent=2).encode("utf-8"))
 
 
 def _value(job: dict[str, Any], key: str) -> Any:
@@ -125,6 +120,4 @@ def prediction(row: dict[str, Any], reference: str) -> dict[str, Any]:
 
 def write_predictions(path: Path, records: Sequence[dict[str, Any]]) -> None:
     """``predictions.jsonl``, written whole (atomically) from the job's rows."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_atomically(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))

@@ -42,7 +42,8 @@ def _jsonl_bytes(rows: Iterable[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in rows)
 
 
-def _replace_atomically(path: Path, data: bytes) -> None:
+def replace_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all: a crash leaves the old file, never half of the new."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
         f.write(data)
@@ -94,7 +95,7 @@ def scan_jsonl(path: Path, id_field: str = "id", *, repair: bool = True, failed:
         return done
     if retried:
         logger.info("%s: %d records failed with a transient error; they will be retried", path, retried)
-        _replace_atomically(path, b"".join(kept))
+        replace_atomically(path, b"".join(kept))
     elif good_end < path.stat().st_size:
         logger.warning("%s: dropping a torn last line (an interrupted write); it will be redone", path)
         with open(path, "r+b") as f:
@@ -172,7 +173,7 @@ def count_rows(shards: Sequence[Path]) -> tuple[int, int]:
 
 def _write_shard(path: Path, rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
-        _replace_atomically(path, _jsonl_bytes(rows))
+        replace_atomically(path, _jsonl_bytes(rows))
         return
     import pyarrow.parquet as pq
 
