@@ -174,7 +174,7 @@ class SummarizationPipeline:
 
         # No language is identified or checked: transformers 4 did not, and a
         # checkpoint serves whatever it serves. None asks for the model's own start token.
-        docs = [_Doc(i, text, None, None, False, name=f"text {i}") for i, text in enumerate(texts)]
+        docs = [_Doc(i, text, None, None, False) for i, text in enumerate(texts)]
         for doc in docs:
             if not doc.text.strip():
                 raise InvalidInputError(f"text {doc.index} is empty: nothing to summarise")

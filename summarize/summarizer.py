@@ -39,7 +39,11 @@ class _Doc:
     target: str
     detected: bool
     title: str | None = None
-    name: str = ""  # how messages name it: "text 3", or the caller's name (a record's id)
+    name: str = ""  # how messages name it: the caller's name (a record's id), else "text 3"
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = f"text {self.index}"
 
 
 class Summarizer:
@@ -262,7 +266,7 @@ class Summarizer:
     def _prepare(self, index: int, text: Any, lang: str, target_lang: str | None, name: str | None = None) -> _Doc:
         stripped, source, target, detected = read_text(text, lang, target_lang, self.options.max_input_chars)
         self.check_languages(source, target)
-        return _Doc(index, stripped, source, target, detected, split_title(stripped)[0], name or f"text {index}")
+        return _Doc(index, stripped, source, target, detected, split_title(stripped)[0], name or "")
 
     def check_languages(self, source: str, target: str) -> None:
         """The language policy for this model: raise :class:`UnsupportedLanguageError` unless it serves ``source`` into ``target``."""
