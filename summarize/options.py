@@ -176,6 +176,20 @@ class SummarizerOptions:
 OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SummarizerOptions))
 
 
+def check_option(name: str, value: Any) -> None:
+    """Check one summarizer option alone, as the options check it: for a door that takes one of them (a request's method).
+
+    >>> check_option("method", "magic")
+    Traceback (most recent call last):
+    ...
+    summarize.errors.InvalidOptionError: unknown method 'magic'; valid methods are 'abstractive', 'lead' or 'textrank'
+    """
+    _check(_FIELDS[name], value)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(SummarizerOptions)}
+
+
 def _check(f: dataclasses.Field, value: Any) -> None:
     meta = f.metadata
     if meta["minimum"] is not None:

@@ -48,8 +48,8 @@ def body(data) -> bytes:
     ({"text": "a", "id": True}, 400, "invalid_request", "'id' must be a string or a number"),
     ({"documents": [{"id": [1], "text": "a"}]}, 400, "invalid_request", "document 1: 'id' must be a string or a number"),
     ({"text": "a", "include_source": "yes"}, 400, "invalid_option", "include_source must be true or false, got 'yes'"),
-    ({"text": "a", "method": "magic"}, 400, "invalid_option", "method must be 'abstractive', 'lead' or 'textrank', got 'magic'"),
-    ({"text": "a", "method": 3}, 400, "invalid_option", "method must be 'abstractive', 'lead' or 'textrank', got 3"),
+    ({"text": "a", "method": "magic"}, 400, "invalid_option", "unknown method 'magic'; valid methods are 'abstractive', 'lead' or 'textrank'"),
+    ({"text": "a", "method": 3}, 400, "invalid_option", "unknown method 3; valid methods are 'abstractive', 'lead' or 'textrank'"),
     ({"text": "a", "lang": "de"}, 422, "unsupported_language", "lang must be 'auto', 'en', 'uk' or 'ru', got 'de'"),
     ({"text": "a", "num_beams": 0}, 400, "invalid_option", "num_beams must be an integer >= 1, got 0"),
 ])

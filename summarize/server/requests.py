@@ -22,7 +22,7 @@ from ..errors import SummarizeError, UnsupportedLanguageError, choices
 from ..generation import HELP as GENERATION_HELP
 from ..generation import GenerationSettings
 from ..languages import LANGUAGES
-from ..options import METHOD_NAMES, CallOptions
+from ..options import METHOD_NAMES, CallOptions, check_option
 
 DOCUMENT_FIELDS = ("id", "text", "html", "url")
 SOURCES = ("text", "html", "url")
@@ -136,9 +136,9 @@ def _options(data: dict[str, Any]) -> dict[str, Any]:
     """
     given = {k: data[k] for k in (*REQUEST_OPTIONS, *GENERATION_OPTIONS) if data.get(k) is not None}
     method = given.pop("method", None)
-    if method is not None and (not isinstance(method, str) or method not in METHOD_NAMES):
-        raise RequestError(f"method must be {choices(METHOD_NAMES)}, got {method!r}", 400, "invalid_option")
     try:
+        if method is not None:
+            check_option("method", method)  # as the library checks it; what this server serves is the service's check
         call = CallOptions.of(given)
     except UnsupportedLanguageError as exc:
         raise RequestError(str(exc), 422, "unsupported_language") from None
