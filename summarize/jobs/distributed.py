@@ -214,7 +214,7 @@ def summarize_dataset(
         raise InvalidOptionError(f"concurrency must be an integer >= 1, got {concurrency!r}")
     # The one check of a call, without loading the model on the driver (it
     # may have no GPU, or too little memory); the actors load it.
-    built = (options or SummarizerOptions()).replace(**summarizer_options) if summarizer_options else options or SummarizerOptions()
+    built = (options or SummarizerOptions()).replace(**summarizer_options)
     call = CallOptions(lang, target_lang)
     check_call(built, call)
     batch_size = built.batch_size
